@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = _("Courses")
+    default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {"staff": ["courses.*"], "editor": ["courses.*"]}
+
+    def ready(self) -> None:
+        from courses.cabinet import COURSES_PANEL
+        from courses.demo import demo_courses_seed
+        from lms.cabinet import cabinet_panel_register
+        from lms.signals import demo_seeded
+
+        cabinet_panel_register(COURSES_PANEL)
+        demo_seeded.connect(demo_courses_seed, dispatch_uid="courses.demo_courses_seed")

@@ -1,0 +1,60 @@
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from lms.models import Participant, Season
+
+
+def programme_today() -> date:
+    """Stage dates are the programme's calendar dates, read in its home zone (Moscow), so a
+    campaign closes at the same instant for every applicant wherever they live."""
+    from zoneinfo import ZoneInfo
+
+    return timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))
+
+
+def season_list() -> QuerySet[Season]:
+    return Season.objects.all()
+
+
+def season_open_for_applications(*, on: date | None = None) -> Season | None:
+    day = on or programme_today()
+    return (
+        Season.objects.filter(campaign_starts_on__lte=day, campaign_ends_on__gte=day)
+        .order_by("-campaign_starts_on")
+        .first()
+    )
+
+
+def participant_current(*, user: AbstractBaseUser) -> Participant | None:
+    """A person may take part in several seasons; the cabinet shows the latest."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Participant.objects.select_related("season", "application")
+        .filter(user=user)
+        .order_by("-season__campaign_starts_on", "-id")
+        .first()
+    )
+
+
+def participant_list(*, season: Season, track: str | None = None) -> QuerySet[Participant]:
+    participants = Participant.objects.filter(season=season).select_related("user", "application")
+    if track:
+        participants = participants.filter(track=track)
+    return participants
+
+
+def participant_level_history(*, participant: Participant) -> QuerySet:
+    return participant.level_changes.select_related("changed_by").order_by("changed_at", "id")
+
+
+def user_has_role(*, user: AbstractBaseUser, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=role).exists()

@@ -1,0 +1,17 @@
+from celery import shared_task
+from django.core.exceptions import ObjectDoesNotExist
+
+from lms.services import application_confirmation_send
+
+
+@shared_task(
+    acks_late=True,  # safe: the service claims the application, so a redelivery sends nothing twice
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def application_confirmation_send_task(application_id: int) -> bool:
+    try:
+        return application_confirmation_send(application_id=application_id)
+    except ObjectDoesNotExist:
+        return False
