@@ -70,6 +70,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Participant
+        skip_postgeneration_save = True
 
     season = factory.SubFactory(SeasonFactory)
     application = factory.SubFactory(ApplicationFactory, season=factory.SelfAttribute("..season"))
