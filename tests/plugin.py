@@ -51,6 +51,21 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _wagtail_site(request):
+    """Tests on a transactional database empty every table when they end, the home page that the
+    data migration made included; put the site back for whichever test uses the database next."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from cms.services import site_root_ensure
+
+    site_root_ensure()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     yield

@@ -1,0 +1,22 @@
+import pytest
+from wagtail.models import Page, Site
+
+from cms.models import HomePage
+from courses.models import CourseIndexPage, CoursePage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_site_root_is_our_home_page(client):
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "ProКадры" in response.content.decode()
+
+
+def test_the_page_tree_is_locked():
+    assert HomePage.allowed_subpage_models() == [CourseIndexPage]
+    assert CourseIndexPage.allowed_parent_page_models() == [HomePage]
+    assert CoursePage.allowed_parent_page_models() == [CourseIndexPage]
+    assert not Page.objects.filter(content_type__model="page", depth=2).exists()

@@ -1,0 +1,114 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from lms.models import Application
+from lms.services import roles_sync
+from tests.factories import TEST_PASSWORD, ParticipantFactory, SeasonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "last_name": "Иванов",
+        "first_name": "Пётр",
+        "email": "petr@example.org",
+        "password": TEST_PASSWORD,
+        "date_of_birth": "2000-01-15",
+        "region_code": "39",
+        "timezone": "",
+        "education_level": "bachelor",
+        "institution": "БФУ им. Канта",
+        "state_service_years": "0",
+        "internship_preference": "roiv",
+        "internship_reason": "Хочу работать в регионе.",
+        "personal_data_consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_apply_form_registers_logs_in_and_opens_the_cabinet(client):
+    SeasonFactory()
+    response = client.post("/apply/", form_data(), follow=True)
+    assert response.redirect_chain[-1][0] == "/cabinet/"
+    page = response.content.decode()
+    assert "Иванов Пётр" in page
+    assert 'data-testid="level">Начинающие' in page or 'data-testid="level">Beginner' in page
+    assert Application.objects.get().timezone == "Europe/Kaliningrad"
+
+
+def test_apply_form_shows_the_age_error_for_a_17_year_old(client):
+    season = SeasonFactory()
+    born = season.age_reference_date.replace(year=season.age_reference_date.year - 17)
+    response = client.post("/apply/", form_data(date_of_birth=born.isoformat()), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "you would be 17" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_apply_form_without_consent(client):
+    SeasonFactory()
+    data = form_data()
+    del data["personal_data_consent"]
+    response = client.post("/apply/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "consent" in response.content.decode()
+
+
+def test_apply_page_when_no_campaign_is_open(client):
+    today = timezone.localdate()
+    SeasonFactory(campaign_starts_on=today + timedelta(days=3), campaign_ends_on=today + timedelta(days=30))
+    response = client.get("/apply/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No application campaign is open now" in response.content.decode()
+
+
+def test_cabinet_needs_login(client):
+    response = client.get("/cabinet/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_participant_cabinet_shows_season_stage_level_and_track(client):
+    participant = ParticipantFactory(level="pro")
+    client.force_login(participant.user)
+    page = client.get("/cabinet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert participant.season.name in page
+    assert "Application campaign" in page  # the factory's season is in its campaign today
+    assert 'data-testid="level">PRO' in page
+    assert "Advanced course" in page
+    assert "Your courses" in page
+
+
+def test_staff_get_their_workspace_with_tools(client):
+    roles_sync()
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    page = client.get("/cabinet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Workspace" in page
+    assert "/cms/" in page and "/django-admin/lms/" in page and "/api/docs/" in page
+
+
+def test_editor_sees_wagtail_but_not_django_admin_tools(client):
+    from django.contrib.auth.models import Group
+
+    roles_sync()
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="editor"))
+    client.force_login(editor)
+    page = client.get("/cabinet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/cms/" in page and "/django-admin/lms/" not in page
+
+
+def test_pages_speak_russian_by_default_and_english_on_request(client):
+    SeasonFactory()
+    assert "Подать заявку" in client.get("/apply/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/apply/"})
+    assert "Apply to the programme" in client.get("/apply/").content.decode()
+
+
+def test_times_follow_the_participant_zone_after_login(client):
+    participant = ParticipantFactory(application__region_code="41")
+    client.post("/accounts/login/", {"username": participant.user.username, "password": TEST_PASSWORD})
+    assert "Asia/Kamchatka" in client.get("/cabinet/").content.decode().split("site-footer")[1]
