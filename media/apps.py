@@ -6,3 +6,4 @@ class MediaConfig(AppConfig):
     name = "media"
     verbose_name = _("Video")
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {"editor": ["media.*"], "staff": ["media.*"]}

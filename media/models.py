@@ -30,6 +30,10 @@ class VideoAsset(models.Model):
     # Storage path (relative to the default storage) of the published HLS rendition's folder.
     hls_path = models.CharField(_("HLS folder"), max_length=500, blank=True)
     poster = models.CharField(_("poster image"), max_length=500, blank=True)
+    # The running transcode's claim: only the worker holding it may report progress or publish, and
+    # `claimed_at` (refreshed with every progress report) tells a live worker from a dead one.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

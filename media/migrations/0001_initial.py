@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,29 +16,68 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='VideoAsset',
+            name="VideoAsset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=255, verbose_name='title')),
-                ('source', models.FileField(max_length=500, upload_to=media.models.source_upload_to, verbose_name='source file')),
-                ('state', models.CharField(choices=[('pending', 'Waiting to be transcoded'), ('processing', 'Transcoding'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=12, verbose_name='state')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress, %')),
-                ('error_message', models.TextField(blank=True, verbose_name='error')),
-                ('duration', models.FloatField(blank=True, null=True, verbose_name='duration, s')),
-                ('width', models.PositiveIntegerField(blank=True, null=True, verbose_name='width')),
-                ('height', models.PositiveIntegerField(blank=True, null=True, verbose_name='height')),
-                ('hls_path', models.CharField(blank=True, max_length=500, verbose_name='HLS folder')),
-                ('poster', models.CharField(blank=True, max_length=500, verbose_name='poster image')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=255, verbose_name="title")),
+                (
+                    "source",
+                    models.FileField(
+                        max_length=500, upload_to=media.models.source_upload_to, verbose_name="source file"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be transcoded"),
+                            ("processing", "Transcoding"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="progress, %")),
+                ("error_message", models.TextField(blank=True, verbose_name="error")),
+                ("duration", models.FloatField(blank=True, null=True, verbose_name="duration, s")),
+                ("width", models.PositiveIntegerField(blank=True, null=True, verbose_name="width")),
+                ("height", models.PositiveIntegerField(blank=True, null=True, verbose_name="height")),
+                ("hls_path", models.CharField(blank=True, max_length=500, verbose_name="HLS folder")),
+                ("poster", models.CharField(blank=True, max_length=500, verbose_name="poster image")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'video',
-                'verbose_name_plural': 'videos',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='video_asset_progress_percent'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'ready'), _negated=True), models.Q(('duration__gt', 0), models.Q(('hls_path', ''), _negated=True)), _connector='OR'), name='video_asset_ready_has_rendition')],
+                "verbose_name": "video",
+                "verbose_name_plural": "videos",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("progress__lte", 100)), name="video_asset_progress_percent"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "ready"), _negated=True),
+                            models.Q(("duration__gt", 0), models.Q(("hls_path", ""), _negated=True)),
+                            _connector="OR",
+                        ),
+                        name="video_asset_ready_has_rendition",
+                    ),
+                ],
             },
         ),
     ]
