@@ -1,0 +1,153 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from lms.services import roles_sync
+from media.models import VideoAsset
+from media.services import video_asset_transcode
+from media.tests.factories import VideoAssetFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client):
+    roles_sync()
+    user = UserFactory(username="editor")
+    user.groups.add(Group.objects.get(name="editor"))
+    client.force_login(user)
+    return user
+
+
+def test_editor_sees_the_listing_with_state_and_progress(client, editor):
+    VideoAssetFactory(title="Первая лекция", state="processing", progress=42)
+    VideoAssetFactory(title="Сломанная", state="failed", error_message="The video has zero length.")
+
+    response = client.get(reverse("media_videos:index"))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Первая лекция" in body and 'value="42"' in body
+    assert "The video has zero length." in body
+    assert "media/js/video-status.js" in body
+
+
+def test_editor_uploads_a_video_and_it_is_queued(client, editor, clip_small_silent, django_capture_on_commit_callbacks):
+    assert client.get(reverse("media_videos:add")).status_code == 200
+    upload = SimpleUploadedFile("lecture.mp4", clip_small_silent.read_bytes(), content_type="video/mp4")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("media_videos:add"), {"title": "Лекция 1", "source": upload})
+
+    assert response.status_code == 302
+    asset = VideoAsset.objects.get()
+    assert asset.title == "Лекция 1" and asset.created_by == editor and asset.state == "pending"
+    assert len(queued) == 1
+
+
+def test_too_large_upload_gets_a_clear_form_error(client, editor, settings):
+    settings.MEDIA_MAX_UPLOAD_SIZE = 1024
+    upload = SimpleUploadedFile("big.mp4", b"x" * 2048, content_type="video/mp4")
+
+    response = client.post(reverse("media_videos:add"), {"title": "Большой", "source": upload})
+
+    assert response.status_code == 200
+    assert (
+        response.context["form"].errors["source"] == ["The file is 0.0 MB; the largest upload allowed is 0 MB."]
+        or "source" in response.context["form"].errors
+    )
+    assert not VideoAsset.objects.exists()
+
+
+def test_upload_without_a_file_is_refused(client, editor):
+    response = client.post(reverse("media_videos:add"), {"title": "Без файла"})
+    assert response.status_code == 200
+    assert "source" in response.context["form"].errors
+
+
+def test_edit_page_shows_status_and_retranscode_action(client, editor):
+    asset = VideoAssetFactory(state="failed", error_message="The video has zero length.")
+    response = client.get(reverse("media_videos:edit", args=[asset.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'data-video-status="{asset.pk}"' in body
+    assert reverse("media_videos:retranscode", args=[asset.pk]) in body
+
+
+def test_retranscode_action_requeues_a_failed_video(client, editor, django_capture_on_commit_callbacks):
+    asset = VideoAssetFactory(state="failed", error_message="broken")
+    url = reverse("media_videos:retranscode", args=[asset.pk])
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url)
+    assert response.status_code == 302
+    asset.refresh_from_db()
+    assert asset.state == "pending" and asset.error_message == ""
+    assert len(queued) == 1
+
+
+def test_participant_cannot_reach_the_video_admin(client):
+    roles_sync()
+    user = UserFactory(username="participant")
+    user.groups.add(Group.objects.get(name="participant"))
+    client.force_login(user)
+    assert client.get(reverse("media_videos:index")).status_code in (302, 403)
+
+
+def test_chooser_lists_videos(client, editor):
+    VideoAssetFactory(title="Для выбора")
+    response = client.get(reverse("video_chooser:choose"))
+    assert response.status_code == 200
+    assert "Для выбора" in response.json()["html"]
+
+
+def test_delete_removes_the_files(client, editor, asset_from, clip_small_silent, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    asset = video_asset_transcode(asset_id=asset_from(clip_small_silent).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("media_videos:delete", args=[asset.pk]))
+    assert response.status_code == 302
+    assert not VideoAsset.objects.exists()
+    assert not default_storage.exists(asset.source.name)
+    assert not default_storage.exists(f"{asset.hls_path}/master.m3u8")
+
+
+# ---------------------------------------------------------------- the status endpoint polled by the admin
+
+
+def test_status_endpoint_reports_state_and_progress(client, editor):
+    first = VideoAssetFactory(state="processing", progress=30)
+    second = VideoAssetFactory(state="failed", error_message="bad")
+
+    response = client.get(reverse("media:video-status-list"), {"ids": f"{first.pk},{second.pk}"})
+
+    assert response.status_code == 200
+    rows = {row["id"]: row for row in response.json()["results"]}
+    assert rows[first.pk]["progress"] == 30 and rows[first.pk]["state"] == "processing"
+    assert rows[second.pk]["error_message"] == "bad" and rows[second.pk]["published"] is False
+
+
+def test_status_endpoint_query_count_is_flat(client, editor, django_assert_num_queries):
+    assets = VideoAssetFactory.create_batch(3)
+    url = reverse("media:video-status-list")
+    client.get(url, {"ids": assets[0].pk})  # warm the session and permission caches
+    # Expected: session, user, group permissions, user permissions (permission check), the assets.
+    for count in (2, 3):
+        ids = ",".join(str(a.pk) for a in assets[:count])
+        with django_assert_num_queries(5):
+            assert len(client.get(url, {"ids": ids}).json()["results"]) == count
+
+
+@pytest.mark.parametrize("ids", ["", "abc", "1,,x", ",".join(["1"] * 101)])
+def test_status_endpoint_rejects_bad_ids(client, editor, ids):
+    response = client.get(reverse("media:video-status-list"), {"ids": ids})
+    assert response.status_code == 400
+    assert "ids" in response.json()
+
+
+def test_status_endpoint_is_for_editors_only(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("media:video-status-list"), {"ids": "1"})
+    assert response.status_code == 403

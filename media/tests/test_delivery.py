@@ -1,0 +1,135 @@
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.storage import default_storage
+
+from media.selectors import video_hls_url, video_playback_url
+from media.services import video_asset_transcode
+from media.tokens import playback_token_make
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ready_asset(asset_from, clip_small_silent):
+    return video_asset_transcode(asset_id=asset_from(clip_small_silent).pk)
+
+
+@pytest.fixture
+def viewer(client):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+def uri_lines(body: bytes) -> list[str]:
+    return [line for line in body.decode().splitlines() if line and not line.startswith("#")]
+
+
+def test_the_whole_stream_is_reachable_through_signed_playlists(client, viewer, ready_asset):
+    master = client.get(video_playback_url(asset=ready_asset, user_id=viewer.pk))
+    assert master.status_code == 200
+    assert master["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert "no-store" in master["Cache-Control"]
+    [variant] = uri_lines(master.content)
+    assert "token=" in variant
+    base = urlsplit(master.request["PATH_INFO"]).path.rsplit("/", 1)[0]
+    playlist = client.get(f"{base}/{variant}")
+    assert playlist.status_code == 200
+    segments = uri_lines(playlist.content)
+    assert segments and all("token=" in uri for uri in segments)
+    variant_dir = variant.split("?")[0].rsplit("/", 1)[0]
+    segment = client.get(f"{base}/{variant_dir}/{segments[0]}")
+    assert segment.status_code == 200
+    assert segment["Content-Type"] == "video/mp2t"
+    assert b"".join(segment.streaming_content)[:1] == b"G"  # MPEG-TS sync byte
+
+
+def test_range_requests_get_206_with_content_range(client, viewer, ready_asset):
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
+    url = video_hls_url(asset_id=ready_asset.pk, name="v0/seg_00000.ts", token=token)
+    size = default_storage.size(f"{ready_asset.hls_path}/v0/seg_00000.ts")
+    with default_storage.open(f"{ready_asset.hls_path}/v0/seg_00000.ts", "rb") as handle:
+        stored = handle.read()
+
+    partial = client.get(url, HTTP_RANGE="bytes=100-299")
+    assert partial.status_code == 206
+    assert partial["Content-Range"] == f"bytes 100-299/{size}"
+    assert b"".join(partial.streaming_content) == stored[100:300]
+
+    tail = client.get(url, HTTP_RANGE="bytes=-50")
+    assert tail.status_code == 206 and b"".join(tail.streaming_content) == stored[-50:]
+
+    assert client.get(url, HTTP_RANGE=f"bytes={size + 10}-").status_code == 416
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+
+
+def test_forged_token_is_refused(client, viewer, ready_asset):
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
+    forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+    response = client.get(video_hls_url(asset_id=ready_asset.pk, name="master.m3u8", token=forged))
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/plain")
+    assert client.get(video_hls_url(asset_id=ready_asset.pk, name="master.m3u8", token="garbage")).status_code == 403
+
+
+def test_token_of_another_asset_is_refused(client, viewer, ready_asset):
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk + 1, ttl=60)
+    assert client.get(video_hls_url(asset_id=ready_asset.pk, name="master.m3u8", token=token)).status_code == 403
+
+
+def test_expired_token_is_refused(client, viewer, ready_asset, settings):
+    settings.MEDIA_PLAYBACK_TOKEN_TTL = -1
+    url = video_playback_url(asset=ready_asset, user_id=viewer.pk)
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "expired" in response.content.decode() or "истек" in response.content.decode()
+
+
+def test_another_users_token_is_refused(client, viewer, ready_asset):
+    other = UserFactory()
+    response = client.get(video_playback_url(asset=ready_asset, user_id=other.pk))
+    assert response.status_code == 403
+
+
+def test_anonymous_request_with_a_valid_token_is_refused(client, ready_asset):
+    user = UserFactory()
+    assert client.get(video_playback_url(asset=ready_asset, user_id=user.pk)).status_code == 403
+
+
+def test_path_tricks_are_not_served(client, viewer, ready_asset):
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
+    for name in ["../../sources/x.mp4", "v0/../../x.ts", "master.txt", "v0/missing.ts"]:
+        assert client.get(video_hls_url(asset_id=ready_asset.pk, name=name, token=token)).status_code == 404
+
+
+def test_hls_files_are_not_under_media_url(client, viewer, ready_asset):
+    assert client.get(f"/media/{ready_asset.hls_path}/master.m3u8").status_code == 404
+
+
+def test_accel_redirect_hands_segments_to_nginx(client, viewer, ready_asset, settings):
+    settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/protected-media/"
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
+    response = client.get(video_hls_url(asset_id=ready_asset.pk, name="v0/seg_00000.ts", token=token))
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected-media/{ready_asset.hls_path}/v0/seg_00000.ts"
+    assert response.content == b""
+    # Playlists still pass through Django: their URIs need the token.
+    playlist = client.get(video_hls_url(asset_id=ready_asset.pk, name="v0/index.m3u8", token=token))
+    assert "X-Accel-Redirect" not in playlist and b"token=" in playlist.content
+
+
+def test_playback_url_needs_a_published_rendition(asset_from, clip_small_silent):
+    asset = asset_from(clip_small_silent)
+    with pytest.raises(ValueError):
+        video_playback_url(asset=asset, user_id=1)
+
+
+def test_token_expiry_is_the_ttl_read_at_call_time(viewer, ready_asset, settings):
+    settings.MEDIA_PLAYBACK_TOKEN_TTL = 120
+    url = video_playback_url(asset=ready_asset, user_id=viewer.pk)
+    expires = int(url.split("token=")[1].split(".")[1])
+    assert abs(expires - (time.time() + 120)) < 5
