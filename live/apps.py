@@ -6,3 +6,38 @@ class LiveConfig(AppConfig):
     name = "live"
     verbose_name = _("Live sessions")
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "staff": ["live.*"],
+        "editor": [
+            "live.add_livesession",
+            "live.change_livesession",
+            "live.view_livesession",
+            "live.add_speaker",
+            "live.change_speaker",
+            "live.view_speaker",
+            "live.add_recording",
+            "live.view_recording",
+        ],
+        "speaker": ["live.view_livesession", "live.add_manualmark", "live.view_manualmark", "live.view_attendance"],
+    }
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from live.cabinet import LIVE_PANEL
+        from live.demo import demo_live_seed
+        from lms.cabinet import StaffTool, cabinet_panel_register, staff_tool_register
+        from lms.signals import demo_seeded
+
+        cabinet_panel_register(LIVE_PANEL)
+        staff_tool_register(
+            StaffTool(
+                "live-console",
+                _("Speakers' console"),
+                lambda: reverse("live-console"),
+                _("Start and end live sessions, the roster, attendance and its export"),
+                order=30,
+                roles=("staff", "speaker"),
+            )
+        )
+        demo_seeded.connect(demo_live_seed, dispatch_uid="live.demo_live_seed")

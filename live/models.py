@@ -1,0 +1,236 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from lms.models import Track
+
+
+class Speaker(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="speaker_profile", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.TextChoices):
+    BBB = "bbb", _("BigBlueButton room")
+    JITSI = "jitsi", _("Jitsi room")
+    ZOOM = "zoom", _("Zoom meeting")
+    URL = "url", _("Other external room")
+    OFFLINE = "offline", _("Offline meeting")
+
+
+class LiveSession(models.Model):
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live now")
+        ENDED = "ended", _("Ended")
+
+    title = models.CharField(_("title"), max_length=255)
+    course = models.ForeignKey(
+        "courses.CoursePage", on_delete=models.PROTECT, related_name="+", verbose_name=_("course")
+    )
+    season = models.ForeignKey("lms.Season", on_delete=models.PROTECT, related_name="+", verbose_name=_("season"))
+    track = models.CharField(_("track"), max_length=15, choices=Track.choices)
+    starts_at = models.DateTimeField(_("scheduled start"))
+    ends_at = models.DateTimeField(_("scheduled end"))
+    required = models.BooleanField(_("required for completion"), default=True)
+    threshold_percent = models.PositiveSmallIntegerField(
+        _("presence threshold, %"), default=80, help_text=_("Share of the session a participant must attend.")
+    )
+    join_opens_minutes = models.PositiveSmallIntegerField(_("join opens, minutes before the start"), default=15)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.BBB)
+    room_url = models.URLField(_("room URL"), blank=True, help_text=_("For Jitsi, Zoom or another external room."))
+    place = models.CharField(_("place"), max_length=300, blank=True, help_text=_("For offline meetings."))
+    # BBB's meetingID for our create/join calls; webhooks and callbacks name the session by it.
+    external_meeting_id = models.CharField(_("external meeting ID"), max_length=100, unique=True, null=True, blank=True)
+    speakers = models.ManyToManyField(Speaker, related_name="sessions", blank=True, verbose_name=_("speakers"))
+    actual_started_at = models.DateTimeField(_("actually started"), null=True, blank=True)
+    actual_ended_at = models.DateTimeField(_("actually ended"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("live session")
+        verbose_name_plural = _("live sessions")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="live_session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(threshold_percent__gte=1, threshold_percent__lte=100), name="live_session_threshold_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_ended_at__isnull=True)
+                | (Q(actual_started_at__isnull=False) & Q(actual_ended_at__gt=F("actual_started_at"))),
+                name="live_session_actual_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(delivery="offline") | ~Q(place=""), name="live_session_offline_has_place"
+            ),
+        ]
+        indexes = [models.Index(fields=["season", "track", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def window_start(self):
+        return self.actual_started_at or self.starts_at
+
+    @property
+    def window_end(self):
+        # A session the speaker ended early (or late) is measured against the times they pressed.
+        if self.actual_ended_at:
+            return self.actual_ended_at
+        return self.ends_at
+
+    def state_at(self, now) -> str:
+        if self.actual_ended_at or (self.actual_started_at is None and now >= self.ends_at):
+            return self.State.ENDED
+        if self.actual_started_at or now >= self.starts_at:
+            return self.State.LIVE
+        return self.State.SCHEDULED
+
+
+class Source(models.TextChoices):
+    PAGE = "page", _("Our page")
+    BBB = "bbb", _("BigBlueButton")
+    REPORT = "report", _("Imported report")
+    MANUAL = "manual", _("Manual mark")
+
+
+class EventKind(models.TextChoices):
+    BEAT = "beat", _("Presence beat")
+    HIDDEN = "hidden", _("Page hidden")
+    JOIN = "join", _("Joined")
+    LEAVE = "leave", _("Left")
+    INTERVAL = "interval", _("Interval")
+
+
+class AttendanceEvent(models.Model):
+    """One raw signal, append-only. Figures are derived from these rows and can be recomputed."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    # A browser tab, a BBB internal user id or a report row: intervals are built per connection.
+    connection = models.CharField(max_length=100)
+    occurred_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance event")
+        verbose_name_plural = _("attendance events")
+        indexes = [models.Index(fields=["session", "user", "connection", "occurred_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="interval") | Q(ends_at__gte=F("occurred_at")), name="attendance_interval_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedupe_key
+
+
+class MarkStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class ManualMark(models.Model):
+    """Every manual change is a new row; the latest row per participant is the mark in force."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="manual_marks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=MarkStatus.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
+    )
+    marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "user", "-marked_at", "-id"]
+        verbose_name = _("manual attendance mark")
+        verbose_name_plural = _("manual attendance marks")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.status}"
+
+
+class Attendance(models.Model):
+    """Derived figures of one participant in one session (rebuilt from events at any time)."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    covered_seconds = models.PositiveIntegerField(default=0)
+    window_seconds = models.PositiveIntegerField()
+    first_joined_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=MarkStatus.choices)
+    manual = models.BooleanField(default=False)
+    sources = models.JSONField(default=list, blank=True)
+    derived_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="attendance_one_per_session_and_user"),
+            models.CheckConstraint(
+                condition=Q(covered_seconds__lte=F("window_seconds")), name="attendance_covered_within_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.user_id}: {self.status}"
+
+    @property
+    def percent(self) -> float:
+        return percent_of(self.covered_seconds, self.window_seconds)
+
+
+def percent_of(covered_seconds: int, window_seconds: int) -> float:
+    if window_seconds <= 0:
+        return 0.0
+    return round(min(covered_seconds, window_seconds) * 100 / window_seconds, 1)
+
+
+class Recording(models.Model):
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="recordings")
+    video_asset = models.ForeignKey("media.VideoAsset", on_delete=models.PROTECT, related_name="+")
+    lecture = models.ForeignKey("wagtailcore.Page", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source_url = models.URLField(blank=True, max_length=1000)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return str(self.video_asset_id)

@@ -1,0 +1,224 @@
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from live.attendance import BEAT_TIMEOUT, Figure, Signal, merged_intervals, presence_figure
+from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, percent_of
+from lms.models import Season
+from lms.selectors import participant_list, user_has_role
+
+
+def session_manageable_by(*, session: LiveSession, user) -> bool:
+    """Staff manage every session; a speaker only the sessions they speak at."""
+    if not user.is_authenticated:
+        return False
+    if user_has_role(user=user, role="staff"):
+        return True
+    return session.speakers.filter(user=user).exists()
+
+
+def session_list_for_console(*, user) -> QuerySet[LiveSession]:
+    sessions = LiveSession.objects.select_related("season").order_by("-starts_at", "-id")
+    if user_has_role(user=user, role="staff"):
+        return sessions
+    return sessions.filter(speakers__user=user).distinct()
+
+
+def session_participant_user_ids(*, session: LiveSession) -> list[int]:
+    return list(
+        participant_list(season=session.season, track=session.track).order_by().values_list("user_id", flat=True)
+    )
+
+
+def latest_manual_marks(*, session_ids: Iterable[int], user_ids: Iterable[int] | None = None) -> dict:
+    """{(session_id, user_id): the mark in force} in one query (DISTINCT ON keeps the newest)."""
+    marks = ManualMark.objects.filter(session_id__in=list(session_ids))
+    if user_ids is not None:
+        marks = marks.filter(user_id__in=list(user_ids))
+    marks = marks.order_by("session_id", "user_id", "-marked_at", "-id").distinct("session_id", "user_id")
+    return {(mark.session_id, mark.user_id): mark for mark in marks}
+
+
+def manual_mark_history(*, session: LiveSession) -> QuerySet[ManualMark]:
+    return session.manual_marks.select_related("user", "marked_by").order_by("-marked_at", "-id")
+
+
+def required_sessions_attendance(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:
+    """Attendance of the required sessions of a season and track, for scores.
+
+    Every required session is listed, each with `"finished": bool`; sessions not finished yet
+    (still ahead or running) are listed but have NO entries in `attendance`, so they count
+    neither for nor against anyone. For finished sessions every asked user (by default every
+    participant of the track) gets an entry; one with no derived row yet is absent with 0 s
+    unless a manual mark says otherwise. `status` "excused" comes only from a manual mark; the
+    season's `excused_sessions_leave_denominator` tells how the caller should count it.
+
+    Queries: sessions; participants (only when user_ids is None); attendance rows; manual marks."""
+    now = timezone.now()
+    sessions = list(
+        LiveSession.objects.filter(season_id=season_id, track=track, required=True).order_by("starts_at", "id")
+    )
+    if user_ids is None:
+        season = Season(pk=season_id)
+        user_ids = list(participant_list(season=season, track=track).order_by().values_list("user_id", flat=True))
+    else:
+        user_ids = list(user_ids)
+    finished = [s for s in sessions if s.state_at(now) == LiveSession.State.ENDED]
+    finished_ids = [s.pk for s in finished]
+    rows = {
+        (row.session_id, row.user_id): row
+        for row in Attendance.objects.filter(session_id__in=finished_ids, user_id__in=user_ids)
+    }
+    marks = latest_manual_marks(session_ids=finished_ids, user_ids=user_ids)
+    attendance: dict[int, dict[int, dict]] = {user_id: {} for user_id in user_ids}
+    for session in finished:
+        window_seconds = int((session.window_end - session.window_start).total_seconds())
+        for user_id in user_ids:
+            row = rows.get((session.pk, user_id))
+            mark = marks.get((session.pk, user_id))
+            covered = row.covered_seconds if row else 0
+            status = mark.status if mark else (row.status if row else MarkStatus.ABSENT.value)
+            attendance[user_id][session.pk] = {
+                "covered_seconds": covered,
+                "percent": percent_of(covered, window_seconds),
+                "status": status,
+            }
+    return {
+        "sessions": [
+            {
+                "id": s.pk,
+                "title": s.title,
+                "starts_at": s.window_start,
+                "ends_at": s.window_end,
+                "window_seconds": int((s.window_end - s.window_start).total_seconds()),
+                "finished": s.pk in finished_ids,
+            }
+            for s in sessions
+        ],
+        "attendance": attendance,
+    }
+
+
+def session_list_for_participant(*, user) -> QuerySet[LiveSession]:
+    """The participant's sessions (their current season and track) with their own figures
+    prefetched as `my_attendance`. Queries: the participant, the sessions, their attendance rows."""
+    from lms.selectors import participant_current
+
+    participant = participant_current(user=user)
+    if participant is None:
+        return LiveSession.objects.none()
+    return (
+        LiveSession.objects.filter(season_id=participant.season_id, track=participant.track)
+        .prefetch_related(
+            Prefetch("attendances", queryset=Attendance.objects.filter(user=user), to_attr="my_attendance")
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def session_for_participant(*, user, session_id: int) -> LiveSession | None:
+    return session_list_for_participant(user=user).filter(pk=session_id).first()
+
+
+def _signals(events) -> list[Signal]:
+    return [Signal(e.source, e.kind, e.connection, e.occurred_at, e.ends_at) for e in events]
+
+
+def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datetime | None = None) -> Figure:
+    """One participant's figure straight from the raw events (the per-participant path)."""
+    events = AttendanceEvent.objects.filter(session=session, user_id=user_id).only(
+        "source", "kind", "connection", "occurred_at", "ends_at"
+    )
+    mark = latest_manual_marks(session_ids=[session.pk], user_ids=[user_id]).get((session.pk, user_id))
+    return presence_figure(
+        _signals(events),
+        window_start=session.window_start,
+        window_end=session.window_end,
+        threshold_percent=session.threshold_percent,
+        manual_status=mark.status if mark else None,
+        now=now,
+    )
+
+
+def session_presence_timeline(*, session: LiveSession, now: datetime | None = None) -> dict[int, list]:
+    """Each user's merged intervals within the window: the roster and the per-minute chart."""
+    now = now or timezone.now()
+    by_user: dict[int, list[Signal]] = {}
+    events = AttendanceEvent.objects.filter(session=session).only(
+        "user_id", "source", "kind", "connection", "occurred_at", "ends_at"
+    )
+    for event in events:
+        by_user.setdefault(event.user_id, []).append(
+            Signal(event.source, event.kind, event.connection, event.occurred_at, event.ends_at)
+        )
+    return {
+        user_id: merged_intervals(signals, window_start=session.window_start, window_end=session.window_end, now=now)
+        for user_id, signals in by_user.items()
+    }
+
+
+def session_roster_now(*, session: LiveSession, now: datetime | None = None) -> list[dict]:
+    """Who is present now: a beat within the last 60 s or a BBB join without a leave."""
+    now = now or timezone.now()
+    timeline = session_presence_timeline(session=session, now=now + BEAT_TIMEOUT)
+    present_ids = [user_id for user_id, intervals in timeline.items() if any(i.start <= now < i.end for i in intervals)]
+    people = participant_list(season=session.season, track=session.track).filter(user_id__in=present_ids)
+    return [{"user_id": p.user_id, "name": p.application.full_name} for p in people]
+
+
+def session_minute_counts(*, session: LiveSession, now: datetime | None = None) -> list[int]:
+    """How many people were present in each minute of the window (present at any moment of it)."""
+    now = now or timezone.now()
+    timeline = session_presence_timeline(session=session, now=now)
+    start = session.window_start
+    end = min(session.window_end, now)
+    minutes = max(0, int((end - start).total_seconds() // 60) + (1 if (end - start).total_seconds() % 60 else 0))
+    counts = [0] * minutes
+    for intervals in timeline.values():
+        covered = set()
+        for interval in intervals:
+            first = int((interval.start - start).total_seconds() // 60)
+            last = int(((interval.end - start) - timedelta(microseconds=1)).total_seconds() // 60)
+            covered.update(range(max(first, 0), min(last, minutes - 1) + 1))
+        for minute in covered:
+            counts[minute] += 1
+    return counts
+
+
+def attendance_table(*, session: LiveSession) -> list[dict]:
+    """One row per participant of the track (and anyone else with figures): the console and exports."""
+    people = {
+        p.user_id: p
+        for p in participant_list(season=session.season, track=session.track).order_by(
+            "application__last_name", "application__first_name"
+        )
+    }
+    rows = {row.user_id: row for row in Attendance.objects.filter(session=session).select_related("user")}
+    marks = latest_manual_marks(session_ids=[session.pk])
+    table = []
+    for user_id in list(people) + [u for u in rows if u not in people]:
+        person = people.get(user_id)
+        row = rows.get(user_id)
+        mark = marks.get((session.pk, user_id))
+        window_seconds = int((session.window_end - session.window_start).total_seconds())
+        covered = row.covered_seconds if row else 0
+        table.append(
+            {
+                "user_id": user_id,
+                "name": person.application.full_name if person else row.user.get_full_name(),
+                "email": person.application.email if person else row.user.email,
+                "minutes": covered // 60,
+                "covered_seconds": covered,
+                "percent": percent_of(covered, window_seconds),
+                "status": mark.status if mark else (row.status if row else MarkStatus.ABSENT.value),
+                "sources": row.sources if row else ([] if not mark else ["manual"]),
+                "manual_comment": mark.comment if mark else "",
+            }
+        )
+    return table
+
+
+def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:
+    return LiveSession.objects.filter(Q(external_meeting_id=meeting_id)).first()

@@ -1,0 +1,342 @@
+import hashlib
+import json
+import urllib.request
+import uuid as uuid_module
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from live import bbb, conf
+from live.attendance import status_decide
+from live.buffer import beat_buffer_flush, beat_buffer_push, buffer_client
+from live.derive import session_coverage
+from live.models import Attendance, AttendanceEvent, EventKind, LiveSession, ManualMark, MarkStatus, Source
+from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
+from lms.selectors import participant_list
+
+User = get_user_model()
+
+
+def attendance_events_store(*, events: Iterable[AttendanceEvent]) -> None:
+    """Append raw events; a dedupe key seen before is skipped by the database (ON CONFLICT DO NOTHING)."""
+    AttendanceEvent.objects.bulk_create(list(events), ignore_conflicts=True, batch_size=2000)
+
+
+def session_derive_later(*, session_ids: Iterable[int]) -> None:
+    from live.tasks import session_attendance_derive_task
+
+    for session_id in set(session_ids):
+        # One derivation per session per few seconds is enough however many events arrive.
+        if cache.add(f"live:derive-queued:{session_id}", 1, timeout=5):
+            session_attendance_derive_task.delay_on_commit(session_id)
+
+
+# ---------------------------------------------------------------- presence beats
+
+
+def _participant_of_session(*, session: LiveSession, user) -> bool:
+    key = f"live:member:{session.pk}:{user.pk}"
+    member = cache.get(key)
+    if member is None:
+        member = participant_list(season=session.season, track=session.track).filter(user=user).exists()
+        cache.set(key, member, timeout=300)
+    return member
+
+
+def presence_beat_record(
+    *, session: LiveSession, user, connection_id: uuid_module.UUID, seq: int, visible: bool
+) -> None:
+    """Take one beat from our session page. Only the server's receipt time counts."""
+    now = timezone.now()
+    opens_at = session.starts_at - timedelta(minutes=session.join_opens_minutes)
+    if session.actual_started_at is None and now < opens_at:
+        raise ValidationError({"session": [_("The session is not open yet.")]})
+    if now > session.window_end + timedelta(minutes=conf.beats_grace_minutes()):
+        raise ValidationError({"session": [_("The session has ended.")]})
+    if not _participant_of_session(session=session, user=user):
+        raise PermissionDenied(_("You are not a participant of this session's track."))
+    row = {
+        "s": session.pk,
+        "u": user.pk,
+        "c": str(connection_id),
+        "n": seq,
+        "v": visible,
+        "t": now.isoformat(),
+    }
+    client = buffer_client()
+    if client is None:
+        beat_rows_store(rows=[row])
+    else:
+        beat_buffer_push(client=client, row=row)
+
+
+def beat_rows_store(*, rows: list[dict]) -> None:
+    attendance_events_store(
+        events=(
+            AttendanceEvent(
+                session_id=row["s"],
+                user_id=row["u"],
+                source=Source.PAGE,
+                kind=EventKind.BEAT if row["v"] else EventKind.HIDDEN,
+                connection=row["c"],
+                occurred_at=datetime.fromisoformat(row["t"]),
+                dedupe_key=f"beat:{row['s']}:{row['u']}:{row['c']}:{row['n']}",
+                payload={"seq": row["n"]},
+            )
+            for row in rows
+        )
+    )
+    session_derive_later(session_ids=[row["s"] for row in rows])
+
+
+def presence_beats_flush() -> int:
+    client = buffer_client()
+    if client is None:
+        return 0
+    return beat_buffer_flush(client=client, store=lambda rows: beat_rows_store(rows=rows))
+
+
+# ---------------------------------------------------------------- derivation
+
+
+def session_attendance_derive(*, session: LiveSession, now: datetime | None = None) -> int:
+    """Rebuild every participant's figures of the session from its raw events (set-based).
+
+    Queries: the participants, the coverage statement, the manual marks, the upsert."""
+    now = now or timezone.now()
+    window_start, window_end = session.window_start, session.window_end
+    window_seconds = int((window_end - window_start).total_seconds())
+    coverage = session_coverage(session_id=session.pk, window_start=window_start, window_end=window_end, now=now)
+    marks = latest_manual_marks(session_ids=[session.pk])
+    user_ids = set(session_participant_user_ids(session=session)) | set(coverage) | {u for _, u in marks}
+    rows = []
+    for user_id in user_ids:
+        found = coverage.get(user_id)
+        covered = min(found.covered_seconds, window_seconds) if found else 0
+        first = found.first_joined_at if found else None
+        mark = marks.get((session.pk, user_id))
+        rows.append(
+            Attendance(
+                session=session,
+                user_id=user_id,
+                covered_seconds=covered,
+                window_seconds=window_seconds,
+                first_joined_at=first,
+                status=status_decide(
+                    covered_seconds=covered,
+                    window_seconds=window_seconds,
+                    first_joined_at=first,
+                    window_start=window_start,
+                    threshold_percent=session.threshold_percent,
+                    manual_status=mark.status if mark else None,
+                ),
+                manual=mark is not None,
+                sources=(found.sources if found else []) + ([Source.MANUAL.value] if mark else []),
+            )
+        )
+    Attendance.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["session", "user"],
+        update_fields=[
+            "covered_seconds",
+            "window_seconds",
+            "first_joined_at",
+            "status",
+            "manual",
+            "sources",
+            "derived_at",
+        ],
+    )
+    return len(rows)
+
+
+# ---------------------------------------------------------------- the speaker's actions
+
+
+def session_start(*, session: LiveSession, by) -> LiveSession:
+    if not session_manageable_by(session=session, user=by):
+        raise PermissionDenied(_("Only the session's speakers and staff may start it."))
+    if session.actual_started_at:
+        raise ValidationError({"session": [_("The session has already been started.")]})
+    session.actual_started_at = timezone.now()
+    session.save(update_fields=["actual_started_at"])
+    return session
+
+
+def session_end(*, session: LiveSession, by) -> LiveSession:
+    if not session_manageable_by(session=session, user=by):
+        raise PermissionDenied(_("Only the session's speakers and staff may end it."))
+    if session.actual_started_at is None:
+        raise ValidationError({"session": [_("The session has not been started.")]})
+    if session.actual_ended_at:
+        raise ValidationError({"session": [_("The session has already ended.")]})
+    session.actual_ended_at = timezone.now()
+    session.full_clean()
+    session.save(update_fields=["actual_ended_at"])
+    presence_beats_flush()
+    session_derive_later(session_ids=[session.pk])
+    return session
+
+
+def attendance_mark_set(*, session: LiveSession, user_id: int, status: str, comment: str, by) -> ManualMark:
+    """A new manual mark; earlier ones stay as the history of who changed what and when."""
+    if not session_manageable_by(session=session, user=by):
+        raise PermissionDenied(_("Only the session's speakers and staff may mark attendance."))
+    if status not in MarkStatus.values:
+        raise ValidationError({"status": [_("Unknown attendance status.")]})
+    if user_id not in set(session_participant_user_ids(session=session)):
+        raise ValidationError({"user": [_("This person is not a participant of the session's track.")]})
+    with transaction.atomic():
+        mark = ManualMark(session=session, user_id=user_id, status=status, comment=comment.strip(), marked_by=by)
+        mark.full_clean()
+        mark.save()
+    session_derive_later(session_ids=[session.pk])
+    return mark
+
+
+# ---------------------------------------------------------------- BigBlueButton
+
+
+def _event_key(prefix: str, event: dict) -> str:
+    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{prefix}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def _known_user_ids(user_ids: Iterable[int]) -> set[int]:
+    return set(User.objects.filter(pk__in=set(user_ids)).values_list("pk", flat=True))
+
+
+def bbb_webhook_receive(*, events: list[dict]) -> int:
+    """Store user-joined/user-left as raw events; other events and unknown meetings are ignored.
+    A retried delivery hashes to the same dedupe key, so it changes nothing."""
+    pending = []
+    for event in events:
+        data = event.get("data", {})
+        kind = {"user-joined": EventKind.JOIN, "user-left": EventKind.LEAVE}.get(data.get("id"))
+        if kind is None:
+            continue
+        attributes = data.get("attributes", {})
+        user = attributes.get("user", {})
+        user_id = bbb.user_id_from_external(user.get("external-user-id", ""))
+        meeting_id = attributes.get("meeting", {}).get("external-meeting-id", "")
+        if user_id is None or not meeting_id:
+            continue
+        pending.append((meeting_id, user_id, kind, user.get("internal-user-id", ""), data["event"]["ts"], event))
+    sessions = {
+        s.external_meeting_id: s for s in LiveSession.objects.filter(external_meeting_id__in={p[0] for p in pending})
+    }
+    known = _known_user_ids(p[1] for p in pending)
+    rows = [
+        AttendanceEvent(
+            session=sessions[meeting_id],
+            user_id=user_id,
+            source=Source.BBB,
+            kind=kind,
+            connection=internal_id,
+            occurred_at=bbb.ms_to_datetime(ts),
+            dedupe_key=_event_key("bbb", event),
+            payload=event["data"],
+        )
+        for meeting_id, user_id, kind, internal_id, ts, event in pending
+        if meeting_id in sessions and user_id in known
+    ]
+    attendance_events_store(events=rows)
+    session_derive_later(session_ids=[row.session_id for row in rows])
+    return len(rows)
+
+
+def bbb_analytics_receive(*, payload: dict) -> int:
+    """The post-meeting analytics: every join and leave per internal user id, for reconciliation
+    with the webhooks (the union makes the two agree where both exist and fills gaps)."""
+    try:
+        session = LiveSession.objects.filter(external_meeting_id=payload["meeting_id"]).first()
+        attendees = payload["data"]["attendees"]
+    except (KeyError, TypeError) as error:
+        raise ValidationError({"payload": [_("The analytics payload lacks %(field)s.") % {"field": error}]}) from error
+    if session is None:
+        return 0
+    internal_meeting = payload.get("internal_meeting_id", "")
+    found = []
+    for attendee in attendees:
+        for connection in attendee.get("sessions", []):
+            for item in connection.get("joins", []) + connection.get("lefts", []):
+                user_id = bbb.user_id_from_external(item.get("ext_userid", ""))
+                if user_id is None:
+                    continue
+                kind = EventKind.JOIN if item.get("event") == "join" else EventKind.LEAVE
+                found.append((user_id, kind, item["userid"], datetime.fromisoformat(item["timestamp"]), item))
+    known = _known_user_ids(f[0] for f in found)
+    rows = [
+        AttendanceEvent(
+            session=session,
+            user_id=user_id,
+            source=Source.BBB,
+            kind=kind,
+            connection=connection,
+            occurred_at=when,
+            dedupe_key=f"bbb-analytics:{internal_meeting}:{connection}:{kind}:{when.isoformat()}",
+            payload=item,
+        )
+        for user_id, kind, connection, when, item in found
+        if user_id in known
+    ]
+    attendance_events_store(events=rows)
+    session_derive_later(session_ids=[session.pk])
+    return len(rows)
+
+
+def bbb_join_url(*, session: LiveSession, user, full_name: str, moderator: bool) -> str:
+    """A checksummed BBB join URL carrying our participant id as `userID`, never just a name."""
+    if not session.external_meeting_id:
+        session.external_meeting_id = f"prk-live-{session.pk}"
+        session.save(update_fields=["external_meeting_id"])
+    return bbb.api_url(
+        call="join",
+        params=[
+            ("fullName", full_name),
+            ("meetingID", session.external_meeting_id),
+            ("role", "MODERATOR" if moderator else "VIEWER"),
+            ("userID", bbb.external_user_id(user.pk)),
+            ("redirect", "true"),
+        ],
+    )
+
+
+def bbb_meeting_create(*, session: LiveSession, callback_base: str) -> str:
+    """Create (or re-create: BBB answers the same for an existing meeting) the room, asking for
+    the analytics and recording-ready callbacks. Returns BBB's internal meeting id."""
+    if not session.external_meeting_id:
+        session.external_meeting_id = f"prk-live-{session.pk}"
+        session.save(update_fields=["external_meeting_id"])
+    url = bbb.api_url(
+        call="create",
+        params=[
+            ("name", session.title),
+            ("meetingID", session.external_meeting_id),
+            ("record", "true"),
+            ("meetingKeepEvents", "true"),
+            ("meta_analytics-callback-url", f"{callback_base}/integrations/bbb/analytics/"),
+            ("meta_bbb-recording-ready-url", f"{callback_base}/integrations/bbb/recording-ready/"),
+        ],
+    )
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            content = response.read()
+    except OSError as error:
+        raise ValidationError({"bbb": [_("BigBlueButton is not reachable: %(error)s") % {"error": error}]}) from error
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError as error:
+        raise ValidationError({"bbb": [_("BigBlueButton gave an unreadable answer.")]}) from error
+    if root.findtext("returncode") != "SUCCESS":
+        raise ValidationError({"bbb": [root.findtext("message") or _("BigBlueButton refused to create the room.")]})
+    return root.findtext("internalMeetingID") or ""

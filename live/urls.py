@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.urls import path
+
+from live import apis, views
+
+urlpatterns = [
+    path("api/v1/live-sessions/", apis.LiveSessionListApi.as_view(), name="live-session-list"),
+    path(
+        "api/v1/live-sessions/<int:session_id>/presence/",
+        apis.PresenceBeatCreateApi.as_view(),
+        name="live-presence-beat",
+    ),
+    path("api/v1/live-sessions/<int:session_id>/roster/", apis.SessionRosterApi.as_view(), name="live-roster"),
+    path("integrations/bbb/webhook/", apis.BbbWebhookApi.as_view(), name="live-bbb-webhook"),
+    path("integrations/bbb/analytics/", apis.BbbAnalyticsCallbackApi.as_view(), name="live-bbb-analytics"),
+    path("live/<int:session_id>/", views.session_detail, name="live-session"),
+    path("live/<int:session_id>/join/", views.session_join, name="live-session-join"),
+    path("live/console/", views.console_list, name="live-console"),
+    path("live/console/<int:session_id>/", views.console_detail, name="live-console-detail"),
+    path("live/console/<int:session_id>/export.<str:fmt>", views.console_export, name="live-console-export"),
+]

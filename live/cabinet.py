@@ -1,0 +1,30 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from live.selectors import session_list_for_participant
+from lms.cabinet import CabinetPanel
+
+
+def _live_context(request, participant) -> dict:
+    from live.views import join_link, join_opens_at
+
+    now = timezone.now()
+    upcoming, past = [], []
+    for session in session_list_for_participant(user=request.user):
+        if session.state_at(now) == session.State.ENDED:
+            past.append({"session": session, "presence": session.my_attendance[0] if session.my_attendance else None})
+        else:
+            upcoming.append(
+                {
+                    "session": session,
+                    "opens_at": join_opens_at(session),
+                    "join_open": join_opens_at(session) <= now,
+                    "join_url": join_link(session=session, user_id=request.user.pk),
+                }
+            )
+    return {"upcoming": upcoming, "past": list(reversed(past))}
+
+
+LIVE_PANEL = CabinetPanel(
+    key="live", title=_("Live sessions"), template="live/cabinet_panel.html", context=_live_context, order=20
+)

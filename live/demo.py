@@ -1,0 +1,119 @@
+"""Demo content: a past session with attendance from every source and an upcoming one."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from live.models import AttendanceEvent, EventKind, LiveSession, ManualMark, MarkStatus, Source, Speaker
+from lms.selectors import participant_list
+
+
+def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
+    from courses.selectors import course_list_for_track
+    from live.services import attendance_events_store, session_attendance_derive
+
+    User = get_user_model()
+    speaker_user = User.objects.filter(username="demo-speaker").first()
+    course = course_list_for_track(season_id=season.pk, track="introductory").first()
+    if speaker_user is None or course is None:
+        return
+    speaker, _ = Speaker.objects.get_or_create(
+        user=speaker_user,
+        defaults={"name": speaker_user.get_full_name() or "Demo speaker", "bio": "Эксперт программы."},
+    )
+    # Anchored to today so that the past one stays past and the upcoming one upcoming on every run.
+    today = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
+    past_start = today - timedelta(days=2)
+    past, _ = LiveSession.objects.update_or_create(
+        external_meeting_id="prk-demo-past",
+        defaults={
+            "title": "Живой эфир: цифровая трансформация госуправления",
+            "course": course,
+            "season": season,
+            "track": "introductory",
+            "starts_at": past_start,
+            "ends_at": past_start + timedelta(minutes=90),
+            "actual_started_at": past_start,
+            "actual_ended_at": past_start + timedelta(minutes=90),
+        },
+    )
+    upcoming, _ = LiveSession.objects.update_or_create(
+        external_meeting_id="prk-demo-upcoming",
+        defaults={
+            "title": "Живой эфир: проектное управление в регионе",
+            "course": course,
+            "season": season,
+            "track": "introductory",
+            "starts_at": today + timedelta(days=3),
+            "ends_at": today + timedelta(days=3, minutes=90),
+        },
+    )
+    past.speakers.set([speaker])
+    upcoming.speakers.set([speaker])
+    people = list(participant_list(season=season, track="introductory"))
+    events = []
+    for index, person in enumerate(people):
+        uid = person.user_id
+        if index % 3 == 0:  # our page: beats every 30 s for the first 80 minutes
+            events += [
+                AttendanceEvent(
+                    session=past,
+                    user_id=uid,
+                    source=Source.PAGE,
+                    kind=EventKind.BEAT,
+                    connection="demo-tab",
+                    occurred_at=past_start + timedelta(seconds=30 * n),
+                    dedupe_key=f"demo:{past.pk}:{uid}:beat:{n}",
+                )
+                for n in range(160)
+            ]
+        if index % 3 == 1:  # BBB with a reconnect
+            for n, (joined, left) in enumerate(((2, 40), (39, 95))):
+                events.append(
+                    AttendanceEvent(
+                        session=past,
+                        user_id=uid,
+                        source=Source.BBB,
+                        kind=EventKind.JOIN,
+                        connection=f"w_demo{n}",
+                        occurred_at=past_start + timedelta(minutes=joined),
+                        dedupe_key=f"demo:{past.pk}:{uid}:join:{n}",
+                    )
+                )
+                events.append(
+                    AttendanceEvent(
+                        session=past,
+                        user_id=uid,
+                        source=Source.BBB,
+                        kind=EventKind.LEAVE,
+                        connection=f"w_demo{n}",
+                        occurred_at=past_start + timedelta(minutes=left),
+                        dedupe_key=f"demo:{past.pk}:{uid}:leave:{n}",
+                    )
+                )
+        if index % 3 == 2:  # an imported report row, joined 20 min late
+            events.append(
+                AttendanceEvent(
+                    session=past,
+                    user_id=uid,
+                    source=Source.REPORT,
+                    kind=EventKind.INTERVAL,
+                    connection="demo-row",
+                    occurred_at=past_start + timedelta(minutes=20),
+                    ends_at=past_start + timedelta(minutes=90),
+                    dedupe_key=f"demo:{past.pk}:{uid}:report",
+                )
+            )
+    attendance_events_store(events=events)
+    if people and not ManualMark.objects.filter(session=past).exists():
+        ManualMark.objects.create(
+            session=past,
+            user_id=people[-1].user_id,
+            status=MarkStatus.EXCUSED,
+            comment="Справка о болезни",
+            marked_by=speaker_user,
+        )
+    session_attendance_derive(session=past)
+    if stdout is not None:
+        stdout.write(f"Live sessions: {past.title}; {upcoming.title}")

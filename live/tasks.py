@@ -1,0 +1,29 @@
+from celery import shared_task
+
+from lms.celery import app
+
+
+@shared_task(acks_late=True)
+def session_attendance_derive_task(session_id: int) -> None:
+    # Idempotent: a rerun rebuilds the same figures from the same events.
+    from live.models import LiveSession
+    from live.services import session_attendance_derive
+
+    session = LiveSession.objects.filter(pk=session_id).select_related("season").first()
+    if session is None:
+        return
+    session_attendance_derive(session=session)
+
+
+@shared_task
+def presence_beats_flush_task() -> int:
+    from live.services import presence_beats_flush
+
+    return presence_beats_flush()
+
+
+@app.on_after_finalize.connect
+def _register_periodic(sender, **kwargs) -> None:
+    from live import conf
+
+    sender.add_periodic_task(conf.beats_flush_every_seconds(), presence_beats_flush_task.s(), name="live beats flush")

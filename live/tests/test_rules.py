@@ -1,0 +1,146 @@
+"""The attendance rules with hand-computed answers, and the set-based SQL held to the same answers."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from live.attendance import Signal, presence_figure
+from live.derive import session_coverage
+from live.models import AttendanceEvent
+from live.tests.factories import LiveSessionFactory
+from tests.factories import UserFactory
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+END = START + timedelta(hours=1)
+
+
+def at(minutes: float, seconds: float = 0) -> datetime:
+    return START + timedelta(minutes=minutes, seconds=seconds)
+
+
+def bbb(kind, connection, when):
+    return Signal("bbb", kind, connection, when)
+
+
+def beats(connection, first, last, every=30):
+    count = int((last - first).total_seconds() // every) + 1
+    return [Signal("page", "beat", connection, first + timedelta(seconds=every * i)) for i in range(count)]
+
+
+CASES = {
+    # Two BBB connections overlap by a minute: the overlap counts once, never past 100%.
+    "overlapping reconnects": (
+        [
+            bbb("join", "w_1", at(0)),
+            bbb("leave", "w_1", at(30)),
+            bbb("join", "w_2", at(29)),
+            bbb("leave", "w_2", at(60)),
+        ],
+        END,
+        3600,
+        "present",
+    ),
+    # Tab A beats 12:00..12:29:30 (covers to 12:30:30), tab B 12:10..12:39:30 (to 12:40:30): 40.5 min.
+    "two tabs": (beats("tab-a", at(0), at(29, 30)) + beats("tab-b", at(10), at(39, 30)), END, 2430, "absent"),
+    "join before start, stay after end": (
+        [bbb("join", "w_1", at(-10)), bbb("leave", "w_1", at(80))],
+        END,
+        3600,
+        "present",
+    ),
+    # No `left` ever came: the connection lasts until the session's end (55 min = 3300 s, 91.7%).
+    "missing left": ([bbb("join", "w_1", at(5))], END, 3300, "present"),
+    "duplicated webhooks": (
+        [
+            bbb("join", "w_1", at(0)),
+            bbb("join", "w_1", at(0)),
+            bbb("leave", "w_1", at(45)),
+            bbb("leave", "w_1", at(45)),
+        ],
+        END,
+        2700,
+        "absent",
+    ),
+    # Delivered leave-first; joined 11 min late and covered exactly 48 of 60 min = 80%: late.
+    "events out of order, late at exactly the threshold": (
+        [bbb("leave", "w_1", at(59)), bbb("join", "w_1", at(11))],
+        END,
+        2880,
+        "late",
+    ),
+    # One second short of 80%: integers decide, no rounding up to the threshold.
+    "one second below the threshold": (
+        [bbb("join", "w_1", at(0)), bbb("leave", "w_1", at(47, 59))],
+        END,
+        2879,
+        "absent",
+    ),
+    # The speaker pressed "end" at 12:30: the window is 30 min and the open join closes there.
+    "ended early by the speaker": ([bbb("join", "w_1", at(0))], at(30), 1800, "present"),
+    # A beat covers 60 s unless the page reports itself hidden sooner.
+    "page hidden after 20 s": (
+        [Signal("page", "beat", "tab", at(0)), Signal("page", "hidden", "tab", at(0, 20))],
+        END,
+        20,
+        "absent",
+    ),
+    "report rows and a beat overlap": (
+        [
+            Signal("report", "interval", "row-1", at(0), at(20)),
+            Signal("report", "interval", "row-2", at(19), at(50)),
+            Signal("page", "beat", "tab", at(49, 30)),
+        ],
+        END,
+        3030,
+        "present",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_rules_hand_computed(name):
+    signals, window_end, covered, status = CASES[name]
+    figure = presence_figure(signals, window_start=START, window_end=window_end, threshold_percent=80)
+    assert figure.covered_seconds == covered
+    assert figure.status == status
+    assert figure.window_seconds == (window_end - START).total_seconds()
+    assert figure.percent <= 100
+
+
+def test_excused_is_manual_and_keeps_the_figure():
+    figure = presence_figure([], window_start=START, window_end=END, threshold_percent=80, manual_status="excused")
+    assert (figure.covered_seconds, figure.status, figure.manual) == (0, "excused", True)
+
+
+def test_running_session_counts_only_until_now():
+    figure = presence_figure(
+        [bbb("join", "w_1", at(0))], window_start=START, window_end=END, threshold_percent=80, now=at(15)
+    )
+    assert figure.covered_seconds == 900
+    assert figure.percent == 25.0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", CASES)
+def test_set_based_sql_agrees_with_the_rules(name):
+    signals, window_end, covered, _status = CASES[name]
+    session = LiveSessionFactory(starts_at=START, ends_at=END)
+    user = UserFactory()
+    AttendanceEvent.objects.bulk_create(
+        AttendanceEvent(
+            session=session,
+            user=user,
+            source=s.source,
+            kind=s.kind,
+            connection=s.connection,
+            occurred_at=s.at,
+            ends_at=s.ends_at,
+            dedupe_key=f"{name}:{index}",
+        )
+        for index, s in enumerate(signals)
+    )
+    found = session_coverage(session_id=session.pk, window_start=START, window_end=window_end)
+    figure = presence_figure(signals, window_start=START, window_end=window_end, threshold_percent=80)
+    assert found[user.pk].covered_seconds == covered == figure.covered_seconds
+    assert found[user.pk].first_joined_at == figure.first_joined_at
+    assert found[user.pk].sources == figure.sources
