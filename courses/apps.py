@@ -9,10 +9,22 @@ class CoursesConfig(AppConfig):
     role_permissions = {"staff": ["courses.*"], "editor": ["courses.*"]}
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from courses.cabinet import COURSES_PANEL
         from courses.demo import demo_courses_seed
-        from lms.cabinet import cabinet_panel_register
+        from lms.cabinet import StaffTool, cabinet_panel_register, staff_tool_register
         from lms.signals import demo_seeded
 
         cabinet_panel_register(COURSES_PANEL)
+        staff_tool_register(
+            StaffTool(
+                "lecture-figures",
+                _("Lecture viewing"),
+                lambda: reverse("lecture-figures"),
+                _("Who watched which lecture; missing required lectures per participant"),
+                order=30,
+                roles=("staff", "editor"),
+            )
+        )
         demo_seeded.connect(demo_courses_seed, dispatch_uid="courses.demo_courses_seed")

@@ -1,4 +1,7 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -32,8 +35,196 @@ class CoursePage(Page):
         FieldPanel("body"),
     ]
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types: list[str] = []
+    subpage_types = ["courses.LecturePage"]
 
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
+
+
+class LecturePage(Page):
+    """A recorded webinar of a course with its access window.
+
+    `available_from` and `deadline` are nullable in the database only so that a draft made from a
+    live-session recording can exist before an editor sets its dates; the editing form requires
+    the deadline, and a lecture without one is never open to participants."""
+
+    description = StreamField(BaseStreamBlock(), verbose_name=_("description"), blank=True, use_json_field=True)
+    video = models.ForeignKey(
+        "media.VideoAsset",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("video"),
+    )
+    required = models.BooleanField(
+        _("required for completeness"),
+        default=True,
+        help_text=_("Interview admission counts whether participants watched every required lecture."),
+    )
+    available_from = models.DateTimeField(
+        _("available from"), null=True, blank=True, help_text=_("Empty: available as soon as it is published.")
+    )
+    deadline = models.DateTimeField(_("access deadline"), null=True, blank=False)
+    completion_threshold = models.FloatField(
+        _("completion threshold"),
+        null=True,
+        blank=True,
+        help_text=_("Share of the video (0–1) a participant must watch; empty: the site-wide setting."),
+    )
+    # The live session this lecture was recorded from; a plain id, so courses never import live.
+    source_live_session_id = models.PositiveBigIntegerField(_("recorded from live session"), null=True, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("video"),
+        FieldPanel("description"),
+        FieldPanel("required"),
+        FieldPanel("available_from"),
+        FieldPanel("deadline"),
+        FieldPanel("completion_threshold"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("lecture")
+        verbose_name_plural = _("lectures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(deadline__isnull=True)
+                | Q(deadline__gt=F("available_from")),
+                name="lecture_deadline_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_threshold__isnull=True)
+                | (Q(completion_threshold__gt=0) & Q(completion_threshold__lte=1)),
+                name="lecture_completion_threshold_share",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.available_from and self.deadline and self.deadline <= self.available_from:
+            raise ValidationError({"deadline": _("The deadline must come after the opening time.")})
+
+    def get_template(self, request, *args, **kwargs) -> str:
+        return "courses/lecture_page.html"
+
+    def serve(self, request, *args, **kwargs):
+        # Participants see the page only through the access rules, with the reason when refused.
+        from courses.views import lecture_page_serve
+
+        return lecture_page_serve(request, self)
+
+
+class DeadlineExtension(models.Model):
+    """A later deadline for one participant: for one lecture, or for every lecture of a course.
+
+    `policy_deadline` keeps the deadline the extension was granted against, so the database itself
+    refuses an extension that does not move the deadline later."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    lecture = models.ForeignKey(
+        LecturePage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadline_extensions",
+        verbose_name=_("lecture"),
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadline_extensions",
+        verbose_name=_("every lecture of the course"),
+    )
+    deadline = models.DateTimeField(_("new deadline"))
+    policy_deadline = models.DateTimeField(_("deadline it extends"), editable=False)
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+        editable=False,
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lecture__isnull=False, course__isnull=True) | Q(lecture__isnull=True, course__isnull=False),
+                name="deadline_extension_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=F("policy_deadline")), name="deadline_extension_only_later"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="deadline_extension_has_reason"),
+            models.UniqueConstraint(
+                fields=["user", "lecture"],
+                condition=Q(lecture__isnull=False),
+                name="deadline_extension_one_per_lecture",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "course"], condition=Q(course__isnull=False), name="deadline_extension_one_per_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class LectureProgress(models.Model):
+    """What a participant has been credited for one lecture: the union of credited media spans.
+
+    Spans are kept merged and sorted, so re-applying a span already counted changes nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lecture = models.ForeignKey(LecturePage, on_delete=models.CASCADE, related_name="progress_rows")
+    spans = models.JSONField(default=list)
+    watched_seconds = models.FloatField(default=0)
+    progress = models.FloatField(default=0)
+    last_position = models.FloatField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lecture progress")
+        verbose_name_plural = _("lecture progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lecture"], name="lecture_progress_one_per_user"),
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="lecture_progress_share"),
+            models.CheckConstraint(condition=Q(watched_seconds__gte=0), name="lecture_progress_watched_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.lecture_id}: {self.progress:.0%}"
+
+
+class LecturePlayback(models.Model):
+    """One playback's crediting state when there is no Redis (the embedded demo writes through)."""
+
+    playback_id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lecture = models.ForeignKey(LecturePage, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField(default=0)
+    position = models.FloatField(default=0)
+    beat_at = models.DateTimeField()
+    carry = models.FloatField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "lease_until"], name="lecture_playback_lease")]
+
+    def __str__(self) -> str:
+        return str(self.playback_id)

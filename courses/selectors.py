@@ -1,7 +1,345 @@
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from courses.models import CoursePage
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from courses import conf
+from courses.beats import LectureTarget, ProgressSnapshot, progress_store
+from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress
+from lms.selectors import participant_current
+
+
+class LectureState:
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    NOT_ENROLLED = "not_enrolled"
+
+
+@dataclass(frozen=True)
+class LectureAccess:
+    state: str
+    reason: str
+    available_from: datetime | None
+    deadline: datetime | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.state == LectureState.OPEN
+
+
+@dataclass
+class LectureRow:
+    lecture: LecturePage
+    course: CoursePage
+    access: LectureAccess
+    snapshot: ProgressSnapshot
+
+    @property
+    def duration(self) -> float:
+        return lecture_duration(self.lecture)
+
+    @property
+    def progress(self) -> float:
+        return round(self.snapshot.share(self.duration), 4)
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100)
+
+    @property
+    def completed(self) -> bool:
+        completed_at = self.snapshot.completed_at
+        return completed_at is not None and (self.access.deadline is None or completed_at <= self.access.deadline)
+
+    @property
+    def watch_state(self) -> str:
+        """The participant-facing state of the cabinet: not started, watching, completed, closed, opens later."""
+        if self.completed:
+            return "completed"
+        if self.access.state != LectureState.OPEN:
+            return self.access.state
+        return "watching" if self.progress > 0 else "not_started"
 
 
 def course_list_for_track(*, season_id: int, track: str) -> QuerySet[CoursePage]:
     return CoursePage.objects.live().filter(season_id=season_id, track=track).order_by("path")
+
+
+def lecture_duration(lecture: LecturePage) -> float:
+    video = lecture.video
+    return float(video.duration) if video is not None and video.state == "ready" and video.duration else 0.0
+
+
+def lecture_threshold(lecture: LecturePage) -> float:
+    return lecture.completion_threshold or conf.completion_threshold()
+
+
+def _lectures_of(courses: list[CoursePage]) -> list[LecturePage]:
+    if not courses:
+        return []
+    condition = Q()
+    for course in courses:
+        condition |= LecturePage.objects.child_of_q(course)
+    return list(LecturePage.objects.live().filter(condition).select_related("video").order_by("path"))
+
+
+def _course_of(lecture: LecturePage, courses: list[CoursePage]) -> CoursePage:
+    return next(course for course in courses if lecture.path.startswith(course.path))
+
+
+def lecture_list_for_track(*, season_id: int, track: str) -> list[tuple[LecturePage, CoursePage]]:
+    """Live lectures of the live courses of a season's track, with their course (two queries)."""
+    courses = list(course_list_for_track(season_id=season_id, track=track))
+    return [(lecture, _course_of(lecture, courses)) for lecture in _lectures_of(courses)]
+
+
+def deadline_extensions_for(*, user_ids: Iterable[int] | None, lectures: list[tuple[LecturePage, CoursePage]]) -> dict:
+    """{user_id: {lecture_id: extended deadline}} for the lectures given, only where an extension
+    moves the lecture's deadline later (one query)."""
+    if not lectures:
+        return {}
+    lecture_ids = [lecture.id for lecture, _course in lectures]
+    course_ids = {course.id for _lecture, course in lectures}
+    extensions = DeadlineExtension.objects.filter(Q(lecture_id__in=lecture_ids) | Q(course_id__in=course_ids))
+    if user_ids is not None:
+        extensions = extensions.filter(user_id__in=list(user_ids))
+    by_target: dict[tuple[str, int], list] = {}
+    for extension in extensions.only("user_id", "lecture_id", "course_id", "deadline"):
+        key = ("lecture", extension.lecture_id) if extension.lecture_id else ("course", extension.course_id)
+        by_target.setdefault(key, []).append(extension)
+    result: dict[int, dict[int, datetime]] = {}
+    for lecture, course in lectures:
+        for extension in by_target.get(("lecture", lecture.id), []) + by_target.get(("course", course.id), []):
+            if lecture.deadline is not None and extension.deadline <= lecture.deadline:
+                continue
+            current = result.setdefault(extension.user_id, {}).get(lecture.id)
+            if current is None or extension.deadline > current:
+                result[extension.user_id][lecture.id] = extension.deadline
+    return result
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "j E Y, H:i")
+
+
+def lecture_access(
+    *, available_from: datetime | None, enrolled: bool, deadline: datetime | None, now: datetime | None = None
+) -> LectureAccess:
+    """The one place that decides whether a participant may watch a lecture now, and says why not.
+
+    `deadline` is the participant's deadline (an extension applied, see `lecture_deadline_for`)."""
+    now = now or timezone.now()
+    opens = available_from
+    if not enrolled:
+        return LectureAccess(
+            LectureState.NOT_ENROLLED,
+            _("This lecture belongs to a course of another track or season: you are not enrolled in it."),
+            opens,
+            deadline,
+        )
+    if opens is not None and now < opens:
+        return LectureAccess(
+            LectureState.UPCOMING, _("The lecture opens on %(when)s.") % {"when": _when(opens)}, opens, deadline
+        )
+    if deadline is None:
+        return LectureAccess(LectureState.UPCOMING, _("The lecture has no access dates yet."), opens, deadline)
+    if now >= deadline:
+        return LectureAccess(
+            LectureState.CLOSED,
+            _("Access to the lecture closed on %(when)s.") % {"when": _when(deadline)},
+            opens,
+            deadline,
+        )
+    return LectureAccess(LectureState.OPEN, "", opens, deadline)
+
+
+def lecture_course(*, lecture: LecturePage) -> CoursePage | None:
+    return CoursePage.objects.live().filter(path=lecture.path[: -LecturePage.steplen]).first()
+
+
+def lecture_get_live(*, lecture_id: int) -> LecturePage | None:
+    return LecturePage.objects.live().select_related("video").filter(pk=lecture_id).first()
+
+
+def lecture_deadline_for(*, user_id: int, lecture: LecturePage, course: CoursePage) -> datetime | None:
+    extended = deadline_extensions_for(user_ids=[user_id], lectures=[(lecture, course)])
+    return extended.get(user_id, {}).get(lecture.id, lecture.deadline)
+
+
+def lecture_enrolled(*, user: AbstractBaseUser, course: CoursePage) -> bool:
+    participant = participant_current(user=user)
+    return participant is not None and (participant.season_id, participant.track) == (course.season_id, course.track)
+
+
+def lecture_access_for_user(
+    *, user: AbstractBaseUser, lecture: LecturePage, now: datetime | None = None
+) -> tuple[LectureAccess, CoursePage | None]:
+    course = lecture_course(lecture=lecture)
+    if course is None:
+        return LectureAccess(LectureState.NOT_ENROLLED, _("The course is not published."), None, None), None
+    deadline = lecture_deadline_for(user_id=user.pk, lecture=lecture, course=course)
+    return lecture_access(
+        available_from=lecture.available_from,
+        enrolled=lecture_enrolled(user=user, course=course),
+        deadline=deadline,
+        now=now,
+    ), course
+
+
+def lecture_rows_for_participant(*, participant, now: datetime | None = None) -> list[LectureRow]:
+    """Every lecture of the participant's track and season with its access state and progress,
+    flushed and not yet flushed (queries: courses, lectures with videos, extensions, progress)."""
+    pairs = lecture_list_for_track(season_id=participant.season_id, track=participant.track)
+    extended = deadline_extensions_for(user_ids=[participant.user_id], lectures=pairs).get(participant.user_id, {})
+    snapshots = progress_store().snapshots(
+        user_id=participant.user_id, lecture_ids=[lecture.id for lecture, _ in pairs]
+    )
+    return [
+        LectureRow(
+            lecture=lecture,
+            course=course,
+            access=lecture_access(
+                available_from=lecture.available_from,
+                enrolled=True,
+                deadline=extended.get(lecture.id, lecture.deadline),
+                now=now,
+            ),
+            snapshot=snapshots.get(lecture.id, ProgressSnapshot()),
+        )
+        for lecture, course in pairs
+    ]
+
+
+def lecture_row_for_user(*, user: AbstractBaseUser, lecture: LecturePage, now: datetime | None = None) -> LectureRow:
+    access, course = lecture_access_for_user(user=user, lecture=lecture, now=now)
+    snapshot = progress_store().snapshots(user_id=user.pk, lecture_ids=[lecture.id]).get(lecture.id, ProgressSnapshot())
+    return LectureRow(lecture=lecture, course=course, access=access, snapshot=snapshot)
+
+
+def lecture_targets(*, lecture_ids: Iterable[int]) -> dict[int, LectureTarget]:
+    lectures = LecturePage.objects.filter(pk__in=list(lecture_ids)).select_related("video")
+    return {
+        lecture.id: LectureTarget(lecture.id, lecture_duration(lecture), lecture_threshold(lecture))
+        for lecture in lectures
+    }
+
+
+@dataclass(frozen=True)
+class BeatContext:
+    target: LectureTarget
+    enrolled: bool
+    available_from: datetime | None
+    deadline: datetime | None
+
+
+def _beat_context_key(user_id: int, lecture_id: int) -> str:
+    return f"courses:beatctx:{user_id}:{lecture_id}"
+
+
+def lecture_beat_context(*, user: AbstractBaseUser, lecture_id: int) -> BeatContext | None:
+    """What a progress beat needs to know, cached briefly per participant × lecture so a beat costs
+    no database query. The deadline is cached, not the verdict: the service compares it with the
+    receipt time of every beat. Granting an extension drops the cached entry."""
+    key = _beat_context_key(user.pk, lecture_id)
+    context = cache.get(key)
+    if context is None:
+        lecture = lecture_get_live(lecture_id=lecture_id)
+        if lecture is None:
+            return None
+        access, _course = lecture_access_for_user(user=user, lecture=lecture)
+        context = BeatContext(
+            LectureTarget(lecture.id, lecture_duration(lecture), lecture_threshold(lecture)),
+            access.state != LectureState.NOT_ENROLLED,
+            lecture.available_from,
+            access.deadline,
+        )
+        cache.set(key, context, conf.beat_context_cache_seconds())
+    return context
+
+
+def beat_context_forget(*, user_id: int, lecture_ids: Iterable[int]) -> None:
+    cache.delete_many([_beat_context_key(user_id, lecture_id) for lecture_id in lecture_ids])
+
+
+def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:
+    """Set-based completeness of the required lectures of a season's track (four queries whatever
+    the number of users: courses, lectures, extensions, progress rows).
+
+    "completed" holds only lectures completed before their (extended) deadline. Progress is what
+    has been flushed to the database (the flush runs every few seconds)."""
+    user_ids = None if user_ids is None else list(user_ids)
+    pairs = [
+        (lecture, course)
+        for lecture, course in lecture_list_for_track(season_id=season_id, track=track)
+        if lecture.required
+    ]
+    lectures = [
+        {
+            "id": lecture.id,
+            "title": lecture.title,
+            "course_id": course.id,
+            "deadline": lecture.deadline,
+            "duration": lecture_duration(lecture),
+        }
+        for lecture, course in pairs
+    ]
+    deadlines = deadline_extensions_for(user_ids=user_ids, lectures=pairs)
+    policy = {lecture.id: lecture.deadline for lecture, _course in pairs}
+    rows = LectureProgress.objects.filter(lecture_id__in=list(policy)).only(
+        "user_id", "lecture_id", "progress", "completed_at"
+    )
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    completed: dict[int, dict[int, datetime]] = {}
+    progress: dict[int, dict[int, float]] = {}
+    for row in rows:
+        progress.setdefault(row.user_id, {})[row.lecture_id] = row.progress
+        deadline = deadlines.get(row.user_id, {}).get(row.lecture_id, policy[row.lecture_id])
+        if row.completed_at is not None and deadline is not None and row.completed_at <= deadline:
+            completed.setdefault(row.user_id, {})[row.lecture_id] = row.completed_at
+    return {"lectures": lectures, "deadlines": deadlines, "completed": completed, "progress": progress}
+
+
+def lecture_figures_for_staff(*, season_id: int, track: str, participant_count: int) -> list[dict]:
+    """Per lecture: how many participants watched any of it, how many completed it in time, and the
+    average progress over all `participant_count` participants of the track (three queries)."""
+    pairs = lecture_list_for_track(season_id=season_id, track=track)
+    figures = {
+        row["lecture_id"]: row
+        for row in LectureProgress.objects.filter(lecture_id__in=[lecture.id for lecture, _ in pairs], progress__gt=0)
+        .values("lecture_id")
+        .annotate(
+            watched=Count("id"),
+            completed=Count("id", filter=Q(completed_at__isnull=False)),
+            total=Sum("progress"),
+        )
+    }
+    return [
+        {
+            "lecture": lecture,
+            "course": course,
+            "watched": figures.get(lecture.id, {}).get("watched", 0),
+            "completed": figures.get(lecture.id, {}).get("completed", 0),
+            "average": (figures.get(lecture.id, {}).get("total") or 0.0) / participant_count
+            if participant_count
+            else 0.0,
+        }
+        for lecture, course in pairs
+    ]
+
+
+def lecture_playback_url(*, row: LectureRow, user_id: int) -> str | None:
+    """A signed playlist URL, only while the participant may watch (media signs, we decide)."""
+    from media.selectors import video_playback_url
+
+    video = row.lecture.video
+    if not row.access.allowed or video is None or video.state != "ready" or not video.hls_path:
+        return None
+    return video_playback_url(asset=video, user_id=user_id)

@@ -1,0 +1,487 @@
+"""The crediting rules of the progress protocol and the two places its state can live.
+
+`beat_judge` is pure: it decides, from a playback's previous state and the server's receipt time,
+what part of a beat's span is plausible. The stores keep that state: in Redis (one hash per
+playback, one per participant's lease and per participant × lecture, credited spans appended to a
+stream that a periodic task flushes to PostgreSQL), or, without Redis, in the database directly."""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from courses import conf
+from courses.spans import spans_clip, spans_length, spans_merge
+
+# A beat whose `from` is further than this from where the playback stood is a seek.
+CONTINUITY_TOLERANCE = 0.5
+PLAYBACK_TTL = 6 * 3600
+SPANS_TTL = 7 * 24 * 3600
+STREAM = "courses:credited"
+GROUP = "flush"
+CONSUMER = "flusher"
+
+
+class Outcome:
+    OPENED = "opened"
+    CREDITED = "credited"
+    CAPPED = "capped"
+    DUPLICATE = "duplicate"
+    SEEK = "seek"
+    HIDDEN = "hidden"
+    OTHER_PLAYBACK = "other_playback"
+
+
+OUTCOME_MESSAGES = {
+    Outcome.CAPPED: _("Only part of this stretch was counted: the video advanced faster than real time allows."),
+    Outcome.DUPLICATE: _("This beat was already received; nothing changed."),
+    Outcome.SEEK: _("The position jumped (a seek): the skipped part is not counted."),
+    Outcome.HIDDEN: _("The page was hidden: time watched in a hidden tab is not counted."),
+    Outcome.OTHER_PLAYBACK: _(
+        "You are watching in another tab or on another device: only one playback at a time is counted."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Beat:
+    playback_id: uuid.UUID
+    seq: int
+    start: float
+    end: float
+    rate: float
+    visible: bool
+
+
+@dataclass(frozen=True)
+class LectureTarget:
+    """What crediting needs to know about the lecture (cached per participant, see selectors)."""
+
+    lecture_id: int
+    duration: float
+    threshold: float
+
+
+@dataclass
+class PlaybackState:
+    user_id: int
+    lecture_id: int
+    seq: int
+    position: float
+    beat_at: float
+    carry: float
+
+
+@dataclass
+class Verdict:
+    outcome: str
+    state: PlaybackState | None
+    credit: tuple[float, float] | None = None
+    hold_lease: bool = False
+    release_lease: bool = False
+
+
+@dataclass
+class BeatResult:
+    outcome: str
+    watched_seconds: float
+    progress: float
+    completed: bool
+
+    @property
+    def credited(self) -> bool:
+        return self.outcome in (Outcome.CREDITED, Outcome.CAPPED)
+
+    @property
+    def message(self) -> str:
+        return str(OUTCOME_MESSAGES.get(self.outcome, ""))
+
+
+@dataclass
+class ProgressSnapshot:
+    spans: list = field(default_factory=list)
+    position: float = 0.0
+    completed_at: datetime | None = None
+
+    def watched(self, duration: float) -> float:
+        return spans_length(spans_clip(self.spans, duration=duration)) if duration else 0.0
+
+    def share(self, duration: float) -> float:
+        return min(1.0, self.watched(duration) / duration) if duration else 0.0
+
+
+def beat_validate(*, beat: Beat, duration: float) -> None:
+    errors: dict[str, list] = {}
+    if beat.start < 0 or beat.end < 0:
+        errors.setdefault("from", []).append(_("Media positions cannot be negative."))
+    if beat.end < beat.start:
+        errors.setdefault("to", []).append(_("The span ends before it starts."))
+    if beat.end > duration + conf.duration_tolerance_seconds():
+        errors.setdefault("to", []).append(_("The span goes beyond the end of the video."))
+    if not (0 < beat.rate <= conf.max_rate()):
+        errors.setdefault("rate", []).append(
+            _("A playback rate must be above 0 and at most %(max)s.") % {"max": conf.max_rate()}
+        )
+    if beat.seq == 0 and beat.start != beat.end:
+        errors.setdefault("to", []).append(_("The opening beat (seq 0) has from = to = the starting position."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def beat_judge(
+    *, state: PlaybackState | None, beat: Beat, user_id: int, lecture_id: int, now: float, lease_ok: bool
+) -> Verdict:
+    """Decide what a beat credits. `now` is the server's receipt time; the client's clock is never read."""
+    jitter = conf.jitter_seconds()
+    if state is None:
+        if beat.seq != 0:
+            raise ValidationError(
+                {"playback_id": [_("This playback is unknown or expired: open a new one with seq 0.")]},
+                code="playback_unknown",
+            )
+        opened = PlaybackState(user_id, lecture_id, 0, beat.end, now, jitter)
+        return Verdict(Outcome.OPENED, opened, hold_lease=lease_ok and beat.visible)
+    if state.user_id != user_id or state.lecture_id != lecture_id:
+        raise ValidationError({"playback_id": [_("This playback belongs to another lecture.")]})
+    if beat.seq <= state.seq:
+        return Verdict(Outcome.DUPLICATE, None)
+    elapsed = max(0.0, now - state.beat_at)
+    moved = PlaybackState(user_id, lecture_id, beat.seq, beat.end, now, jitter)
+    if not beat.visible:
+        return Verdict(Outcome.HIDDEN, moved, release_lease=lease_ok)
+    if not lease_ok:
+        return Verdict(Outcome.OTHER_PLAYBACK, moved)
+    if abs(beat.start - state.position) > CONTINUITY_TOLERANCE:
+        return Verdict(Outcome.SEEK, moved, hold_lease=True)
+    # The jitter allowance is carried from beat to beat but never above its own size, so many tiny
+    # beats cannot each add it and outrun the rate cap.
+    allowed = min(beat.rate, conf.credited_rate_cap()) * elapsed + state.carry
+    advance = beat.end - beat.start
+    credited = min(advance, allowed)
+    moved.carry = min(jitter, allowed - credited)
+    outcome = Outcome.CREDITED if credited >= advance else Outcome.CAPPED
+    credit = (beat.start, beat.start + credited) if credited > 0 else None
+    return Verdict(outcome, moved, credit=credit, hold_lease=True)
+
+
+def _result(outcome: str, spans, target: LectureTarget, completed_at) -> BeatResult:
+    watched = spans_length(spans_clip(spans, duration=target.duration))
+    progress = min(1.0, watched / target.duration) if target.duration else 0.0
+    return BeatResult(outcome, round(watched, 3), round(progress, 4), completed_at is not None)
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _moment(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+class DatabaseProgressStore:
+    """Write-through store for a site without Redis: every beat is a small transaction."""
+
+    def beat(self, *, user_id: int, target: LectureTarget, beat: Beat, now: float) -> BeatResult:
+        from courses.models import LecturePlayback, LectureProgress
+
+        with transaction.atomic():
+            row = LecturePlayback.objects.select_for_update().filter(pk=beat.playback_id).first()
+            state = None
+            if row is not None:
+                state = PlaybackState(
+                    row.user_id, row.lecture_id, row.seq, row.position, _epoch(row.beat_at), row.carry
+                )
+            lease_ok = (
+                not LecturePlayback.objects.filter(user_id=user_id, lease_until__gt=_moment(now))
+                .exclude(pk=beat.playback_id)
+                .exists()
+            )
+            verdict = beat_judge(
+                state=state, beat=beat, user_id=user_id, lecture_id=target.lecture_id, now=now, lease_ok=lease_ok
+            )
+            progress, _created = LectureProgress.objects.select_for_update().get_or_create(
+                user_id=user_id, lecture_id=target.lecture_id
+            )
+            if verdict.state is None:
+                return _result(verdict.outcome, progress.spans, target, progress.completed_at)
+            new = verdict.state
+            if verdict.hold_lease:
+                lease_until = _moment(now + conf.lease_seconds())
+            elif verdict.release_lease:
+                lease_until = None
+            else:
+                lease_until = row.lease_until if row is not None else None
+            LecturePlayback.objects.update_or_create(
+                pk=beat.playback_id,
+                defaults=dict(
+                    user_id=user_id,
+                    lecture_id=target.lecture_id,
+                    seq=new.seq,
+                    position=new.position,
+                    beat_at=_moment(now),
+                    carry=new.carry,
+                    lease_until=lease_until,
+                ),
+            )
+            progress.last_position = new.position
+            fields = ["last_position", "updated_at"]
+            if verdict.credit is not None:
+                progress_apply(progress=progress, spans=[verdict.credit], at=_moment(now), target=target)
+                fields += ["spans", "watched_seconds", "progress", "completed_at"]
+            progress.save(update_fields=fields)
+            return _result(verdict.outcome, progress.spans, target, progress.completed_at)
+
+    def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
+        from courses.models import LectureProgress
+
+        rows = LectureProgress.objects.filter(user_id=user_id, lecture_id__in=list(lecture_ids))
+        return {row.lecture_id: ProgressSnapshot(row.spans, row.last_position, row.completed_at) for row in rows}
+
+    def pending(self) -> int:
+        return 0
+
+    def flush(self, **kwargs) -> int:
+        return 0
+
+
+def progress_apply(*, progress, spans, at: datetime, target: LectureTarget) -> None:
+    """Add credited spans to a progress row; completion is stamped with the receipt time of the
+    span that crossed the threshold, never with the (later) time of a flush."""
+    progress.spans = spans_merge(progress.spans, spans)
+    progress.watched_seconds = round(spans_length(spans_clip(progress.spans, duration=target.duration)), 3)
+    progress.progress = min(1.0, progress.watched_seconds / target.duration) if target.duration else 0.0
+    if progress.completed_at is None and progress.progress >= target.threshold:
+        progress.completed_at = at
+
+
+class RedisProgressStore:
+    def __init__(self, url: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+
+    @staticmethod
+    def _keys(user_id: int, lecture_id: int, playback_id) -> tuple[str, str, str]:
+        return f"courses:pb:{playback_id}", f"courses:lease:{user_id}", f"courses:sp:{user_id}:{lecture_id}"
+
+    def _spans_seed(self, key: str, user_id: int, lecture_id: int) -> None:
+        """The first beat for a participant × lecture in a while brings the stored spans into Redis,
+        so every answer reports flushed and unflushed progress together."""
+        from courses.models import LectureProgress
+
+        row = LectureProgress.objects.filter(user_id=user_id, lecture_id=lecture_id).first()
+        spans = row.spans if row else []
+        done = _epoch(row.completed_at) if row and row.completed_at else ""
+        with self.redis.pipeline() as pipe:
+            pipe.hsetnx(key, "spans", json.dumps(spans))
+            pipe.hsetnx(key, "pos", row.last_position if row else 0)
+            if done:
+                pipe.hsetnx(key, "done", done)
+            pipe.expire(key, SPANS_TTL)
+            pipe.execute()
+
+    def beat(self, *, user_id: int, target: LectureTarget, beat: Beat, now: float) -> BeatResult:
+        import redis
+
+        pb_key, lease_key, sp_key = self._keys(user_id, target.lecture_id, beat.playback_id)
+        if not self.redis.hexists(sp_key, "spans"):
+            self._spans_seed(sp_key, user_id, target.lecture_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(pb_key, lease_key, sp_key)
+                    raw = pipe.hgetall(pb_key)
+                    lease = pipe.hmget(lease_key, "pid", "exp")
+                    spans_raw, done = pipe.hmget(sp_key, "spans", "done")
+                    state = None
+                    if raw:
+                        state = PlaybackState(
+                            int(raw[b"u"]),
+                            int(raw[b"l"]),
+                            int(raw[b"seq"]),
+                            float(raw[b"pos"]),
+                            float(raw[b"t"]),
+                            float(raw[b"carry"]),
+                        )
+                    holder = lease[0].decode() if lease[0] else None
+                    lease_ok = holder is None or holder == str(beat.playback_id) or float(lease[1]) <= now
+                    verdict = beat_judge(
+                        state=state,
+                        beat=beat,
+                        user_id=user_id,
+                        lecture_id=target.lecture_id,
+                        now=now,
+                        lease_ok=lease_ok,
+                    )
+                    spans = json.loads(spans_raw) if spans_raw else []
+                    completed_at = float(done) if done else None
+                    if verdict.state is None:
+                        pipe.unwatch()
+                        return _result(verdict.outcome, spans, target, completed_at)
+                    new = verdict.state
+                    pipe.multi()
+                    pipe.hset(
+                        pb_key,
+                        mapping={
+                            "u": user_id,
+                            "l": target.lecture_id,
+                            "seq": new.seq,
+                            "pos": new.position,
+                            "t": now,
+                            "carry": new.carry,
+                        },
+                    )
+                    pipe.expire(pb_key, PLAYBACK_TTL)
+                    if verdict.hold_lease:
+                        lease_ttl = conf.lease_seconds()
+                        pipe.hset(lease_key, mapping={"pid": str(beat.playback_id), "exp": now + lease_ttl})
+                        # Redis only collects the key; whether the lease holds is decided by `exp`
+                        # against the server time the service was given.
+                        pipe.expire(lease_key, int(lease_ttl) + 60)
+                    elif verdict.release_lease:
+                        pipe.delete(lease_key)
+                    mapping = {"pos": new.position}
+                    if verdict.credit is not None:
+                        spans = spans_merge(spans, [verdict.credit])
+                        mapping["spans"] = json.dumps(spans)
+                        watched = spans_length(spans_clip(spans, duration=target.duration))
+                        if completed_at is None and target.duration and watched / target.duration >= target.threshold:
+                            completed_at = now
+                            mapping["done"] = now
+                        pipe.xadd(
+                            STREAM,
+                            {
+                                "u": user_id,
+                                "l": target.lecture_id,
+                                "s": verdict.credit[0],
+                                "e": verdict.credit[1],
+                                "p": new.position,
+                                "t": now,
+                            },
+                        )
+                    pipe.hset(sp_key, mapping=mapping)
+                    pipe.expire(sp_key, SPANS_TTL)
+                    pipe.execute()
+                    return _result(verdict.outcome, spans, target, completed_at)
+                except redis.WatchError:
+                    continue
+
+    def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
+        lecture_ids = list(lecture_ids)
+        found = DatabaseProgressStore().snapshots(user_id=user_id, lecture_ids=lecture_ids)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for lecture_id in lecture_ids:
+                pipe.hmget(f"courses:sp:{user_id}:{lecture_id}", "spans", "pos", "done")
+            answers = pipe.execute()
+        for lecture_id, (spans_raw, pos, done) in zip(lecture_ids, answers):
+            if spans_raw is None:
+                continue
+            snapshot = found.setdefault(lecture_id, ProgressSnapshot())
+            snapshot.spans = spans_merge(snapshot.spans, json.loads(spans_raw))
+            snapshot.position = float(pos or snapshot.position)
+            if done and snapshot.completed_at is None:
+                snapshot.completed_at = _moment(float(done))
+        return found
+
+    def pending(self) -> int:
+        try:
+            groups = self.redis.xinfo_groups(STREAM)
+        except Exception:
+            return 0
+        return sum(group["pending"] + (group.get("lag") or 0) for group in groups if group["name"] == GROUP.encode())
+
+    def _group_ensure(self) -> None:
+        import redis
+
+        try:
+            self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    def flush(self, *, batch_size: int | None = None, max_batches: int = 1000) -> int:
+        """Move credited spans from the stream into LectureProgress rows.
+
+        Entries are acknowledged only after the database commit: a flush that dies leaves them
+        pending, and the next run (same consumer) reads its pending entries first. Re-applying a
+        span is harmless because spans are merged as a union."""
+        batch_size = batch_size or conf.flush_batch_size()
+        self._group_ensure()
+        lock = self.redis.lock("courses:flush:lock", timeout=300, blocking_timeout=0)
+        if not lock.acquire(blocking=False):
+            return 0
+        applied = 0
+        try:
+            # "0" re-reads what an earlier, interrupted run was given but never acknowledged.
+            for start_id in ("0", ">"):
+                for _batch in range(max_batches):
+                    answer = self.redis.xreadgroup(GROUP, CONSUMER, {STREAM: start_id}, count=batch_size)
+                    entries = answer[0][1] if answer else []
+                    if not entries:
+                        break
+                    ids = [entry_id for entry_id, _fields in entries]
+                    progress_flush_entries(entries=[fields for _id, fields in entries])
+                    self.redis.xack(STREAM, GROUP, *ids)
+                    self.redis.xdel(STREAM, *ids)
+                    applied += len(ids)
+        finally:
+            lock.release()
+        return applied
+
+
+def progress_flush_entries(*, entries: list[dict]) -> int:
+    """Apply stream entries ({u, l, s, e, p, t}) to LectureProgress in one transaction, a fixed
+    number of queries per batch: read the lectures' durations, lock the rows, insert the missing,
+    bulk-update the rest."""
+    from courses.models import LectureProgress
+    from courses.selectors import lecture_targets
+
+    by_pair: dict[tuple[int, int], list] = {}
+    for fields in entries:
+        decoded = {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in fields.items()}
+        pair = (int(decoded["u"]), int(decoded["l"]))
+        by_pair.setdefault(pair, []).append(decoded)
+    if not by_pair:
+        return 0
+    targets = lecture_targets(lecture_ids={lecture_id for _user, lecture_id in by_pair})
+    with transaction.atomic():
+        pairs = [pair for pair in by_pair if pair[1] in targets]
+        LectureProgress.objects.bulk_create(
+            [LectureProgress(user_id=user_id, lecture_id=lecture_id) for user_id, lecture_id in pairs],
+            ignore_conflicts=True,
+        )
+        from django.db.models import Q
+
+        condition = Q(pk__in=[])
+        for user_id, lecture_id in pairs:
+            condition |= Q(user_id=user_id, lecture_id=lecture_id)
+        rows = {
+            (row.user_id, row.lecture_id): row
+            for row in LectureProgress.objects.select_for_update().filter(condition).order_by("pk")
+        }
+        for pair in pairs:
+            row = rows[pair]
+            for entry in sorted(by_pair[pair], key=lambda item: item["t"]):
+                progress_apply(
+                    progress=row, spans=[(entry["s"], entry["e"])], at=_moment(entry["t"]), target=targets[pair[1]]
+                )
+            row.last_position = max(by_pair[pair], key=lambda item: item["t"])["p"]
+        LectureProgress.objects.bulk_update(
+            rows.values(), ["spans", "watched_seconds", "progress", "completed_at", "last_position"]
+        )
+    return len(entries)
+
+
+@cache
+def _redis_store(url: str) -> RedisProgressStore:
+    return RedisProgressStore(url)
+
+
+def progress_store() -> RedisProgressStore | DatabaseProgressStore:
+    url = conf.redis_url()
+    return _redis_store(url) if url else DatabaseProgressStore()

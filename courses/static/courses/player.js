@@ -1,0 +1,158 @@
+// The lecture player: plays the protected HLS stream and reports what was watched.
+// The server decides what counts; this script only reports honestly and in order.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-lecture-player]");
+  if (!root) return;
+  var video = root.querySelector("video");
+  var statusBox = root.querySelector("[data-player-status]");
+  var bar = root.querySelector("[data-progress-bar]");
+  var text = root.querySelector("[data-progress-text]");
+  var csrf = root.dataset.csrf;
+  var BEAT_MS = 10000;
+  var RENEW_MS = 60000;
+
+  var token = tokenOf(root.dataset.src);
+  var playbackId = null;
+  var seq = 0;
+  var ackPos = null;        // where the server believes this playback stands
+  var lastPos = 0;          // the position before a seek began
+  var spanRate = video.playbackRate;
+  var spanVisible = !document.hidden;
+  var queue = Promise.resolve();
+  var stopped = false;
+
+  function tokenOf(url) {
+    try { return new URL(url, location.href).searchParams.get("token"); } catch (e) { return null; }
+  }
+  function withToken(url) {
+    if (!token) return url;
+    var parsed = new URL(url, location.href);
+    parsed.searchParams.set("token", token);
+    return parsed.toString();
+  }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+  function say(message) { if (statusBox) statusBox.textContent = message || ""; }
+  function show(data) {
+    if (typeof data.progress !== "number") return;
+    var percent = Math.floor(data.progress * 100);
+    if (bar) bar.value = percent;
+    if (text) text.textContent = data.completed ? root.dataset.completedText : root.dataset.progressTemplate.replace("%s", percent);
+  }
+
+  function post(body, keepalive) {
+    return fetch(root.dataset.progressUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!keepalive,
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return {status: response.status, data: data};
+      });
+    });
+  }
+
+  function handle(body, answer) {
+    if (answer.status === 200) {
+      ackPos = body.to;
+      show(answer.data);
+      say(answer.data.message);
+    } else if (answer.status === 400 && answer.data.playback_id) {
+      // The server no longer knows this playback (it expired): open a new one from here.
+      playbackId = null;
+    } else if (answer.status === 403 || answer.status === 404) {
+      stopped = true;
+      video.pause();
+      say(answer.data.detail || "");
+    }
+  }
+
+  function send(body, keepalive) {
+    if (keepalive) {
+      // The page is going away: send at once, the answer may never be read.
+      post(body, true).catch(function () {});
+      return queue;
+    }
+    // Beats go one after another, so the server receives them in the order of their seq.
+    queue = queue.then(function () {
+      return post(body, false).then(function (answer) { handle(body, answer); }, function () {
+        // Network lost: keep `ackPos`, the next beat covers the whole stretch again.
+      });
+    });
+    return queue;
+  }
+
+  function open(position) {
+    playbackId = newId();
+    seq = 0;
+    ackPos = position;
+    spanRate = video.playbackRate;
+    spanVisible = !document.hidden;
+    send({playback_id: playbackId, seq: 0, from: position, to: position, rate: spanRate, visible: spanVisible});
+  }
+
+  function beat(options) {
+    options = options || {};
+    if (stopped) return;
+    var position = options.position !== undefined ? options.position : video.currentTime;
+    if (!playbackId) { open(position); return; }
+    var from = options.jump ? position : ackPos;
+    if (from === null || position < from) from = position;
+    seq += 1;
+    var body = {playback_id: playbackId, seq: seq, from: from, to: position, rate: spanRate, visible: spanVisible};
+    if (options.jump) ackPos = position;
+    send(body, options.keepalive);
+    spanRate = video.playbackRate;
+    spanVisible = !document.hidden;
+  }
+
+  // ---- the stream: hls.js from our static files, native HLS where hls.js cannot run
+  function attach() {
+    var src = root.dataset.src;
+    if (window.Hls && window.Hls.isSupported()) {
+      var hls = new window.Hls({
+        xhrSetup: function (xhr, url) { xhr.open("GET", withToken(url), true); }
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src;
+    } else {
+      say(root.dataset.unsupportedText);
+    }
+  }
+
+  function renew() {
+    fetch(root.dataset.playbackUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf}})
+      .then(function (response) { return response.json().then(function (data) { return {status: response.status, data: data}; }); })
+      .then(function (answer) {
+        if (answer.status === 200) token = tokenOf(answer.data.playback_url);
+        else if (answer.status === 403) { stopped = true; video.pause(); say(answer.data.detail || ""); }
+      })
+      .catch(function () {});
+  }
+
+  video.addEventListener("loadedmetadata", function () {
+    var resume = parseFloat(root.dataset.position || "0");
+    if (resume > 0 && resume < video.duration - 5) video.currentTime = resume;
+  }, {once: true});
+  video.addEventListener("play", function () { if (!playbackId) open(video.currentTime); });
+  video.addEventListener("timeupdate", function () { if (!video.seeking) lastPos = video.currentTime; });
+  video.addEventListener("pause", function () { if (!video.seeking) beat(); });
+  video.addEventListener("seeking", function () { if (playbackId) beat({position: lastPos}); });
+  video.addEventListener("seeked", function () { if (playbackId) beat({jump: true}); lastPos = video.currentTime; });
+  video.addEventListener("ratechange", function () { if (playbackId && !video.paused) beat(); spanRate = video.playbackRate; });
+  video.addEventListener("ended", function () { beat(); });
+  document.addEventListener("visibilitychange", function () { if (playbackId && !video.paused) beat(); });
+  window.addEventListener("pagehide", function () { if (playbackId) beat({keepalive: true}); });
+  setInterval(function () { if (playbackId && !video.paused) beat(); }, BEAT_MS);
+  setInterval(renew, RENEW_MS);
+  attach();
+})();

@@ -1,0 +1,75 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from courses.selectors import (
+    LectureState,
+    lecture_figures_for_staff,
+    lecture_playback_url,
+    lecture_row_for_user,
+    required_lectures_completion,
+)
+from lms import roles
+from lms.models import Track
+from lms.selectors import participant_list, season_list, user_has_role
+
+
+def _is_staff(user) -> bool:
+    return user.is_staff or user_has_role(user=user, role=roles.STAFF) or user_has_role(user=user, role=roles.EDITOR)
+
+
+def lecture_page_serve(request, lecture) -> TemplateResponse:
+    """The lecture page: the player for a participant who may watch now, otherwise the lecture's
+    state and the reason in plain words (403). Staff and editors see the page to check it."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    row = lecture_row_for_user(user=request.user, lecture=lecture)
+    staff_view = _is_staff(request.user) and row.access.state == LectureState.NOT_ENROLLED
+    status = 200 if row.access.allowed or staff_view else 403
+    context = {
+        "page": lecture,
+        "self": lecture,
+        "row": row,
+        "staff_view": staff_view,
+        "playback_url": lecture_playback_url(row=row, user_id=request.user.pk),
+    }
+    return TemplateResponse(request, "courses/lecture_page.html", context, status=status)
+
+
+@login_required
+def lecture_figures(request):
+    if not _is_staff(request.user):
+        raise PermissionDenied
+    seasons = list(season_list())
+    season = next((s for s in seasons if str(s.pk) == request.GET.get("season")), seasons[0] if seasons else None)
+    tracks = []
+    if season is not None:
+        for track, label in Track.choices:
+            completion = required_lectures_completion(season_id=season.pk, track=track)
+            participants = list(participant_list(season=season, track=track).order_by("application__last_name"))
+            lectures = completion["lectures"]
+            missing = [
+                {
+                    "participant": participant,
+                    "lectures": [
+                        lecture
+                        for lecture in lectures
+                        if lecture["id"] not in completion["completed"].get(participant.user_id, {})
+                    ],
+                }
+                for participant in participants
+            ]
+            tracks.append(
+                {
+                    "label": label,
+                    "figures": lecture_figures_for_staff(
+                        season_id=season.pk, track=track, participant_count=len(participants)
+                    ),
+                    "missing": [item for item in missing if item["lectures"]],
+                    "participant_count": len(participants),
+                }
+            )
+    return TemplateResponse(
+        request, "courses/lecture_figures.html", {"seasons": seasons, "season": season, "tracks": tracks}
+    )

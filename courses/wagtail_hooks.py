@@ -1,0 +1,82 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from courses.models import DeadlineExtension
+from courses.services import deadline_extension_check, deadline_extension_delete, deadline_extension_grant
+
+
+class DeadlineExtensionForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            deadline_extension_check(
+                deadline=cleaned.get("deadline"),
+                reason=cleaned.get("reason", ""),
+                lecture=cleaned.get("lecture"),
+                course=cleaned.get("course"),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class _GrantMixin:
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return deadline_extension_grant(
+            user=data["user"],
+            deadline=data["deadline"],
+            reason=data["reason"],
+            granted_by=self.request.user,
+            lecture=data.get("lecture"),
+            course=data.get("course"),
+            extension=self.form.instance if self.form.instance.pk else None,
+        )
+
+
+class DeadlineExtensionCreateView(_GrantMixin, CreateView):
+    pass
+
+
+class DeadlineExtensionEditView(_GrantMixin, EditView):
+    pass
+
+
+class DeadlineExtensionDeleteView(DeleteView):
+    def delete_action(self):
+        deadline_extension_delete(extension=self.object)
+
+
+class DeadlineExtensionViewSet(ModelViewSet):
+    """Staff extend a participant's deadline for one lecture or a whole course, saying why."""
+
+    model = DeadlineExtension
+    icon = "time"
+    menu_label = _("Deadline extensions")
+    add_to_admin_menu = True
+    menu_order = 310
+    form_class = DeadlineExtensionForm
+    add_view_class = DeadlineExtensionCreateView
+    edit_view_class = DeadlineExtensionEditView
+    delete_view_class = DeadlineExtensionDeleteView
+    list_display = ["user", "lecture", "course", "deadline", "granted_by", "granted_at"]
+    search_fields = ["user__username", "user__last_name", "reason"]
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("lecture"),
+        FieldPanel("course"),
+        FieldPanel("deadline"),
+        FieldPanel("reason"),
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_deadline_extensions():
+    return DeadlineExtensionViewSet("deadline_extensions")
