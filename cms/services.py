@@ -25,4 +25,35 @@ def site_root_ensure() -> HomePage:
     if not Site.objects.filter(is_default_site=True, root_page=home).exists():
         Site.objects.filter(is_default_site=True).delete()
         Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="ProКадры")
+    editor_permissions_ensure(home=home)
     return home
+
+
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+EDITOR_COLLECTION_PERMISSIONS = (
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+)
+
+
+def editor_permissions_ensure(*, home: HomePage) -> None:
+    """Editors and staff may edit and publish the whole site tree and use the media library."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+    collection = Collection.get_first_root_node()
+    for name in ("editor", "staff"):
+        group, _ = Group.objects.get_or_create(name=name)
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+            GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+        if collection is not None:
+            for app_label, codename in EDITOR_COLLECTION_PERMISSIONS:
+                permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=collection, permission=permission
+                )

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from lms import roles
@@ -45,6 +46,10 @@ class ApplicationData:
     experience_details: str = ""
 
 
+def _human_date(day: date) -> str:
+    return date_format(day, "j E Y")
+
+
 def _application_errors(*, season: Season, data: ApplicationData, user: AbstractBaseUser | None, today: date) -> dict:
     errors: dict[str, list[str]] = {}
 
@@ -55,14 +60,23 @@ def _application_errors(*, season: Season, data: ApplicationData, user: Abstract
         add(
             "season",
             _("Applications to %(season)s are accepted from %(starts)s to %(ends)s.")
-            % {"season": season.name, "starts": season.campaign_starts_on, "ends": season.campaign_ends_on},
+            % {
+                "season": season.name,
+                "starts": _human_date(season.campaign_starts_on),
+                "ends": _human_date(season.campaign_ends_on),
+            },
         )
     age = age_on(born=data.date_of_birth, on=season.age_reference_date)
     if not season.min_age <= age <= season.max_age:
         add(
             "date_of_birth",
             _("Applicants must be %(min)s to %(max)s years old on %(date)s; you would be %(age)s.")
-            % {"min": season.min_age, "max": season.max_age, "date": season.age_reference_date, "age": age},
+            % {
+                "min": season.min_age,
+                "max": season.max_age,
+                "date": _human_date(season.age_reference_date),
+                "age": age,
+            },
         )
     if region_get(data.region_code) is None:
         add("region_code", _("“%(code)s” is not a region of the Russian Federation.") % {"code": data.region_code})

@@ -6,7 +6,11 @@ from lms.selectors import participant_current
 
 
 def roles_sync_after_migrate(sender, **kwargs) -> None:
-    # Runs once per app after migrate; the last call sees every app's permissions.
+    from django.apps import apps
+
+    # post_migrate is sent once per app; only after the last one do all permissions exist.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
     from lms.services import roles_sync
 
     roles_sync()
