@@ -104,9 +104,12 @@ def test_beats_from_outside_the_track_and_bad_bodies_are_refused(api_client, liv
     session, _participant = live_now
     api_client.force_authenticate(UserFactory())
     assert beat(api_client, session).status_code == 403
-    assert api_client.post(
-        f"/api/v1/live-sessions/{session.pk}/presence/", {"connection_id": "nope", "seq": -1}, format="json"
-    ).status_code == 400
+    assert (
+        api_client.post(
+            f"/api/v1/live-sessions/{session.pk}/presence/", {"connection_id": "nope", "seq": -1}, format="json"
+        ).status_code
+        == 400
+    )
     assert api_client.post("/api/v1/live-sessions/999999/presence/", {}, format="json").status_code in (400, 404)
     api_client.force_authenticate(None)
     assert beat(api_client, session).status_code in (401, 403)
