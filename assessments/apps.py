@@ -6,3 +6,28 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "staff": ["assessments.*"],
+        "editor": [
+            "assessments.add_quiz",
+            "assessments.change_quiz",
+            "assessments.view_quiz",
+            "assessments.add_questionbank",
+            "assessments.change_questionbank",
+            "assessments.view_questionbank",
+            "assessments.add_question",
+            "assessments.change_question",
+            "assessments.view_question",
+        ],
+    }
+    # Other apps add theirs the same way (an AppConfig attribute) or via ASSESSMENTS_SCORE_MODULES.
+    score_modules = [
+        "assessments.scores.recorded.RecordedModule",
+        "assessments.scores.live.LiveModule",
+        "assessments.scores.tests.TestsModule",
+    ]
+
+    def ready(self) -> None:
+        from assessments.cabinet import register_cabinet
+
+        register_cabinet()

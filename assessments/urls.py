@@ -1,1 +1,36 @@
-urlpatterns: list = []
+from django.urls import path
+
+from assessments import apis, views
+
+app_name = "assessments"
+
+urlpatterns = [
+    path("cabinet/tests/<int:quiz_id>/", views.quiz_page, name="quiz"),
+    path("cabinet/attempts/<int:attempt_id>/", views.attempt_page, name="attempt"),
+    path("staff/admission/", views.admission_home, name="admission"),
+    path("staff/admission/runs/<int:run_id>/", views.admission_run_page, name="admission-run"),
+    path("api/v1/me/completeness/", apis.MeCompletenessApi.as_view(), name="me-completeness"),
+    path("api/v1/me/admission/", apis.MeAdmissionApi.as_view(), name="me-admission"),
+    path(
+        "api/v1/participants/<int:participant_id>/completeness/",
+        apis.ParticipantCompletenessApi.as_view(),
+        name="participant-completeness",
+    ),
+    path("api/v1/seasons/<int:season_id>/admission-runs/", apis.AdmissionRunCreateApi.as_view(), name="run-create"),
+    path("api/v1/admission-runs/<int:run_id>/", apis.AdmissionRunDetailApi.as_view(), name="run-detail"),
+    path("api/v1/admission-runs/<int:run_id>/publish/", apis.AdmissionRunPublishApi.as_view(), name="run-publish"),
+    path(
+        "api/v1/admission-decisions/<int:decision_id>/overrides/",
+        apis.DecisionOverrideCreateApi.as_view(),
+        name="decision-override",
+    ),
+    path("api/v1/quizzes/", apis.QuizListApi.as_view(), name="quiz-list"),
+    path("api/v1/quizzes/<int:quiz_id>/attempts/", apis.AttemptCreateApi.as_view(), name="attempt-create"),
+    path("api/v1/attempts/<int:attempt_id>/", apis.AttemptDetailApi.as_view(), name="attempt-detail"),
+    path(
+        "api/v1/attempts/<int:attempt_id>/answers/<int:question_id>/",
+        apis.AnswerSaveApi.as_view(),
+        name="answer-save",
+    ),
+    path("api/v1/attempts/<int:attempt_id>/submit/", apis.AttemptSubmitApi.as_view(), name="attempt-submit"),
+]

@@ -1,0 +1,90 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from assessments.models import (
+    AdmissionDecision,
+    AdmissionPolicy,
+    AdmissionRun,
+    DecisionOverride,
+    ExpertAssignment,
+    Question,
+    QuestionBank,
+    Quiz,
+)
+from assessments.services.admission import admission_policy_save, admission_policy_validate
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+
+
+@admin.register(QuestionBank)
+class QuestionBankAdmin(admin.ModelAdmin):
+    inlines = [QuestionInline]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ["title", "season", "track", "required", "diagnostic_phase", "closes_at"]
+    list_filter = ["season", "track", "required", "diagnostic_phase"]
+    filter_horizontal = ["banks"]
+
+
+class AdmissionPolicyForm(forms.ModelForm):
+    class Meta:
+        model = AdmissionPolicy
+        fields = ["season", "track", "rules", "borderline_band", "weights", "capacity", "capacity_scope"]
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = AdmissionPolicy(pk=self.instance.pk, **cleaned)
+        try:
+            admission_policy_validate(policy=candidate)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return cleaned
+
+
+@admin.register(AdmissionPolicy)
+class AdmissionPolicyAdmin(admin.ModelAdmin):
+    form = AdmissionPolicyForm
+    list_display = ["season", "track", "version", "updated_at", "updated_by"]
+    readonly_fields = ["version", "updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so every edit bumps the version.
+        admission_policy_save(policy=obj, user=request.user)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdmissionRun)
+class AdmissionRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "season", "track", "status", "policy_version", "participant_count", "published_at"]
+
+
+@admin.register(AdmissionDecision)
+class AdmissionDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["run", "participant", "decision", "rank", "score"]
+    list_filter = ["run", "decision"]
+
+
+@admin.register(DecisionOverride)
+class DecisionOverrideAdmin(ReadOnlyAdmin):
+    list_display = ["decision", "value", "created_by", "created_at"]
+
+
+@admin.register(ExpertAssignment)
+class ExpertAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["expert", "participant"]

@@ -1,0 +1,61 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from assessments.selectors.admission import decision_published_for
+from assessments.selectors.completeness import participant_completeness
+from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
+from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
+
+
+def _completeness_context(request, participant) -> dict:
+    return {"items": participant_completeness(participant=participant)}
+
+
+def _admission_context(request, participant) -> dict:
+    return {"decision": decision_published_for(participant=participant)}
+
+
+def _quizzes_context(request, participant) -> dict:
+    return {"quizzes": quiz_list_for_participant(participant=participant)}
+
+
+def _diagnostics_context(request, participant) -> dict:
+    return {"growth": diagnostics_growth(participant=participant)}
+
+
+def register_cabinet() -> None:
+    cabinet_panel_register(
+        CabinetPanel(
+            "admission",
+            _("Admission to the interviews"),
+            "assessments/panel_admission.html",
+            _admission_context,
+            order=5,
+        )
+    )
+    cabinet_panel_register(
+        CabinetPanel(
+            "completeness",
+            _("What you have done and what is missing"),
+            "assessments/panel_completeness.html",
+            _completeness_context,
+            order=20,
+        )
+    )
+    cabinet_panel_register(
+        CabinetPanel("quizzes", _("Tests"), "assessments/panel_quizzes.html", _quizzes_context, order=30)
+    )
+    cabinet_panel_register(
+        CabinetPanel(
+            "diagnostics", _("Skills diagnostics"), "assessments/panel_diagnostics.html", _diagnostics_context, order=40
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "admission",
+            _("Admission to the interviews"),
+            lambda: reverse("assessments:admission"),
+            _("Run the admission, review, override and publish"),
+            order=30,
+        )
+    )

@@ -1,0 +1,64 @@
+"""Score modules: each turns a season's data into one figure per participant (0..1) and the
+evidence behind it. Modules are found at call time in two places, so another app or project adds
+one without touching this app:
+
+* an AppConfig attribute `score_modules = ["dotted.path.ModuleClass", ...]`;
+* the setting `ASSESSMENTS_SCORE_MODULES = ["dotted.path.ModuleClass", ...]` (later wins by name).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils.module_loading import import_string
+
+from assessments.conf import extra_score_module_paths
+from lms.models import Participant, Season
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    summary: str
+    done: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"summary": self.summary, "done": self.done, "missing": self.missing}
+
+
+class ModuleUnavailable(Exception):
+    """The data a module reads is not installed (its app's contract is missing)."""
+
+
+class ScoreModule:
+    """Subclass and set `name` and `label`; `figures` must be set-based: a fixed number of queries
+    whatever the number of participants, and a figure for every participant passed in."""
+
+    name: str = ""
+    label: str = ""
+
+    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+        raise NotImplementedError
+
+
+def score_module_paths() -> list[str]:
+    paths: list[str] = []
+    for config in apps.get_app_configs():
+        paths.extend(getattr(config, "score_modules", ()))
+    paths.extend(extra_score_module_paths())
+    return paths
+
+
+def score_modules() -> dict[str, ScoreModule]:
+    modules: dict[str, ScoreModule] = {}
+    for path in score_module_paths():
+        module = import_string(path)()
+        if not module.name:
+            raise ValueError(f"{path} has no name")
+        modules[module.name] = module
+    return modules
+
+
+def clamp(value: float) -> float:
+    return round(min(1.0, max(0.0, value)), 4)

@@ -1,0 +1,68 @@
+from collections.abc import Sequence
+
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments.scores import Figure, ModuleUnavailable, ScoreModule, clamp
+from lms.models import Participant, Season
+
+ATTENDED = {"present", "late"}
+
+
+def _contract():
+    try:
+        from live.selectors import required_sessions_attendance
+    except ImportError as error:
+        raise ModuleUnavailable("live.selectors.required_sessions_attendance is missing") from error
+    return required_sessions_attendance
+
+
+def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominator: bool) -> tuple[float, int, list]:
+    """Share of the scheduled minutes a participant was present for, the sessions attended, and
+    the sessions missed. An excused session leaves the denominator when the season says so;
+    otherwise it counts as time not attended."""
+    scheduled = covered = attended = 0
+    missed = []
+    for session in sessions:
+        seconds = max(0, int((session["ends_at"] - session["starts_at"]).total_seconds()))
+        row = attendance.get(session["id"]) or {"covered_seconds": 0, "status": "absent"}
+        if row["status"] == "excused" and excused_leave_denominator:
+            continue
+        scheduled += seconds
+        covered += min(seconds, int(row.get("covered_seconds") or 0))
+        if row["status"] in ATTENDED:
+            attended += 1
+        else:
+            missed.append(session)
+    return (covered / scheduled if scheduled else 1.0), attended, missed
+
+
+class LiveModule(ScoreModule):
+    name = "live"
+    label = gettext_lazy("Live sessions")
+
+    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+        required_sessions_attendance = _contract()
+        user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
+        data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
+        sessions, attendance = data["sessions"], data.get("attendance", {})
+        result = {}
+        for participant in participants:
+            share, attended, missed = presence(
+                sessions=sessions,
+                attendance=attendance.get(participant.user_id, {}),
+                excused_leave_denominator=season.excused_sessions_leave_denominator,
+            )
+            result[participant.id] = Figure(
+                value=clamp(share),
+                summary=_("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended")
+                % {"percent": round(share * 100), "attended": attended, "total": len(sessions)},
+                missing=[
+                    _("Missed: %(title)s on %(date)s")
+                    % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
+                    for session in missed
+                ],
+            )
+        return result

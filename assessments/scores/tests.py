@@ -1,0 +1,81 @@
+from collections.abc import Sequence
+
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments.models import Attempt, Quiz
+from assessments.models.quizzes import ScorePolicy
+from assessments.scores import Figure, ScoreModule, clamp
+from lms.models import Participant, Season
+
+
+def required_quizzes(*, season_id: int, track: str) -> list[Quiz]:
+    """A test without a track is shared: passing it counts whatever track the participant is on."""
+    return list(
+        Quiz.objects.filter(season_id=season_id, required=True, diagnostic_phase="")
+        .filter(track__in=[track, ""])
+        .order_by("closes_at", "id")
+    )
+
+
+def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[tuple[int, int], float]:
+    """(quiz id, user id) → the score that counts: best or last closed attempt. Two queries."""
+    scores: dict[tuple[int, int], float] = {}
+    for policy, order in ((ScorePolicy.BEST, "-score"), (ScorePolicy.LAST, "-number")):
+        ids = [quiz.id for quiz in quizzes if quiz.score_policy == policy]
+        if not ids:
+            continue
+        rows = (
+            Attempt.objects.filter(quiz_id__in=ids, closed_at__isnull=False, score__isnull=False)
+            .order_by("quiz_id", "user_id", order)
+            .distinct("quiz_id", "user_id")
+            .values_list("quiz_id", "user_id", "score")
+        )
+        if user_ids is not None:
+            rows = rows.filter(user_id__in=user_ids)
+        for quiz_id, user_id, score in rows:
+            scores[(quiz_id, user_id)] = score
+    return scores
+
+
+class TestsModule(ScoreModule):
+    name = "tests"
+    label = gettext_lazy("Tests")
+
+    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+        quizzes = required_quizzes(season_id=season.id, track=track)
+        user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
+        scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
+        result = {}
+        for participant in participants:
+            done, missing = [], []
+            for quiz in quizzes:
+                score = scores.get((quiz.id, participant.user_id))
+                if score is not None and score >= float(quiz.pass_mark):
+                    done.append(_("%(title)s: %(score)s%%") % {"title": quiz.title, "score": round(score * 100)})
+                elif score is None:
+                    missing.append(
+                        _("Not taken: %(title)s, closes on %(date)s")
+                        % {"title": quiz.title, "date": _date(quiz.closes_at)}
+                        if quiz.closes_at
+                        else _("Not taken: %(title)s") % {"title": quiz.title}
+                    )
+                else:
+                    missing.append(
+                        _("Not passed: %(title)s, %(score)s%% of %(mark)s%% needed")
+                        % {"title": quiz.title, "score": round(score * 100), "mark": round(float(quiz.pass_mark) * 100)}
+                    )
+            total = len(quizzes)
+            result[participant.id] = Figure(
+                value=clamp(len(done) / total) if total else 1.0,
+                summary=_("%(done)s of %(total)s required tests passed") % {"done": len(done), "total": total},
+                done=done,
+                missing=missing,
+            )
+        return result
+
+
+def _date(value) -> str:
+    return date_format(localtime(value), "j E")

@@ -1,0 +1,177 @@
+import random
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.errors import ConflictError
+from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz
+from lms.selectors import participant_current
+
+
+def questions_draw(*, quiz: Quiz, seed: int) -> list[int]:
+    """The same seed always draws the same questions in the same order."""
+    pool = sorted(Question.objects.filter(bank__in=quiz.banks.all()).values_list("id", flat=True).distinct())
+    return random.Random(seed).sample(pool, min(quiz.question_count, len(pool)))
+
+
+def _quiz_access_check(*, quiz: Quiz, user: AbstractBaseUser) -> None:
+    participant = participant_current(user=user)
+    if participant is None or participant.season_id != quiz.season_id or quiz.track not in ("", participant.track):
+        raise PermissionDenied(_("This test is not part of your programme."))
+
+
+def attempt_grade(*, attempt: Attempt, now: datetime, timed_out: bool = False) -> Attempt:
+    """Grade what is saved; an attempt closed by the clock is graded as it stands."""
+    questions = Question.objects.in_bulk(attempt.question_ids)
+    answers = {answer.question_id: answer for answer in attempt.answers.all()}
+    right = 0
+    for question_id in attempt.question_ids:
+        answer = answers.get(question_id)
+        if answer is None:
+            continue
+        answer.correct = answer_is_correct(question=questions[question_id], value=answer.value)
+        right += answer.correct
+    Answer.objects.bulk_update(list(answers.values()), ["correct"])
+    attempt.score = round(right / len(attempt.question_ids), 4) if attempt.question_ids else 0.0
+    attempt.passed = attempt.score + 1e-9 >= float(attempt.quiz.pass_mark)
+    attempt.closed_at, attempt.timed_out = now, timed_out
+    attempt.save(update_fields=["score", "passed", "closed_at", "timed_out"])
+    return attempt
+
+
+def answer_is_correct(*, question: Question, value) -> bool:
+    if question.kind == QuestionKind.SINGLE:
+        return value == question.correct_options[0]
+    if question.kind == QuestionKind.MULTIPLE:
+        return sorted(value) == sorted(question.correct_options)
+    if question.kind == QuestionKind.NUMBER:
+        return abs(Decimal(str(value)) - question.number_answer) <= question.number_tolerance
+    normalised = " ".join(str(value).lower().replace("ё", "е").split())
+    return normalised in {" ".join(a.lower().replace("ё", "е").split()) for a in question.accepted_answers}
+
+
+def answer_validate(*, question: Question, value) -> object:
+    """Return the value in its stored form or raise ValidationError; nothing is stored on error."""
+    options = len(question.options)
+    if question.kind == QuestionKind.SINGLE:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < options:
+            raise ValidationError(
+                {"value": _("Choose one option by its number (0 to %(max)s).") % {"max": options - 1}}
+            )
+        return value
+    if question.kind == QuestionKind.MULTIPLE:
+        if (
+            not isinstance(value, list)
+            or any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < options for i in value)
+            or len(set(value)) != len(value)
+        ):
+            raise ValidationError({"value": _("Give a list of distinct option numbers.")})
+        return sorted(value)
+    if question.kind == QuestionKind.NUMBER:
+        try:
+            number = Decimal(str(value).replace(",", "."))
+        except InvalidOperation as error:
+            raise ValidationError({"value": _("Enter a number.")}) from error
+        if isinstance(value, bool) or not number.is_finite():
+            raise ValidationError({"value": _("Enter a number.")})
+        return str(number)
+    if not isinstance(value, str) or not value.strip() or len(value) > 500:
+        raise ValidationError({"value": _("Enter a short text answer (up to 500 characters).")})
+    return value.strip()
+
+
+def attempt_close_if_expired(*, attempt: Attempt, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if attempt.closed_at is None and attempt.ends_at is not None and now >= attempt.ends_at:
+        attempt_grade(attempt=attempt, now=attempt.ends_at, timed_out=True)
+        return True
+    return False
+
+
+@transaction.atomic
+def attempt_start(*, quiz: Quiz, user: AbstractBaseUser, now: datetime | None = None) -> Attempt:
+    now = now or timezone.now()
+    _quiz_access_check(quiz=quiz, user=user)
+    if quiz.opens_at and now < quiz.opens_at:
+        raise ValidationError({"quiz": _("This test opens on %(date)s.") % {"date": timezone.localtime(quiz.opens_at)}})
+    if quiz.closes_at and now >= quiz.closes_at:
+        raise ValidationError({"quiz": _("The deadline of this test has passed.")})
+    attempts = list(Attempt.objects.select_for_update().filter(quiz=quiz, user=user).order_by("number"))
+    for attempt in attempts:
+        attempt_close_if_expired(attempt=attempt, now=now)
+    if any(attempt.closed_at is None for attempt in attempts):
+        raise ConflictError(_("You already have an attempt in progress; finish it first."))
+    if len(attempts) >= quiz.attempts_allowed:
+        raise ValidationError({"quiz": _("You have used all %(n)s attempts.") % {"n": quiz.attempts_allowed}})
+    seed = secrets.randbits(62)
+    question_ids = questions_draw(quiz=quiz, seed=seed)
+    if not question_ids:
+        raise ValidationError({"quiz": _("This test has no questions yet.")})
+    ends_at = None
+    if quiz.time_limit_minutes:
+        ends_at = now + timedelta(minutes=quiz.time_limit_minutes)
+        if quiz.closes_at:
+            ends_at = min(ends_at, quiz.closes_at)
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                quiz=quiz,
+                user=user,
+                number=len(attempts) + 1,
+                seed=seed,
+                question_ids=question_ids,
+                started_at=now,
+                ends_at=ends_at,
+            )
+    except IntegrityError as error:
+        raise ConflictError(_("Another attempt was started at the same moment.")) from error
+
+
+def _open_attempt_lock(*, attempt: Attempt, user: AbstractBaseUser, now: datetime) -> Attempt:
+    """Lock the caller's open attempt. Closing an attempt whose time ran out is committed in its
+    own transaction, so the refusal that follows does not roll the grading back."""
+    if attempt.user_id != user.pk:
+        raise PermissionDenied(_("This is not your attempt."))
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        expired = attempt_close_if_expired(attempt=locked, now=now)
+    if expired:
+        raise ValidationError({"attempt": _("The time limit has passed; the attempt was closed and graded.")})
+    if locked.closed_at is not None:
+        raise ValidationError({"attempt": _("This attempt is already closed.")})
+    return locked
+
+
+def answer_save(
+    *, attempt: Attempt, question_id: int, value, user: AbstractBaseUser, now: datetime | None = None
+) -> Answer:
+    now = now or timezone.now()
+    _open_attempt_lock(attempt=attempt, user=user, now=now)
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.closed_at is not None:
+            raise ValidationError({"attempt": _("This attempt is already closed.")})
+        if question_id not in attempt.question_ids:
+            raise ValidationError({"question": _("This question is not part of your attempt.")})
+        question = Question.objects.get(pk=question_id)
+        stored = answer_validate(question=question, value=value)
+        answer, _created = Answer.objects.update_or_create(
+            attempt=attempt, question=question, defaults={"value": stored}
+        )
+    return answer
+
+
+def attempt_submit(*, attempt: Attempt, user: AbstractBaseUser, now: datetime | None = None) -> Attempt:
+    now = now or timezone.now()
+    _open_attempt_lock(attempt=attempt, user=user, now=now)
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if attempt.closed_at is not None:
+            raise ValidationError({"attempt": _("This attempt is already closed.")})
+        return attempt_grade(attempt=attempt, now=now)

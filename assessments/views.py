@@ -1,0 +1,134 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from assessments.errors import ConflictError
+from assessments.models import AdmissionDecision, AdmissionRun, Attempt, Decision, Quiz
+from assessments.permissions import staff_check
+from assessments.selectors.admission import admission_run_list, decisions_effective
+from assessments.selectors.quizzes import attempt_detail, attempt_list
+from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
+from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
+from lms.models import Track
+from lms.selectors import season_list
+
+
+def _messages_from(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def quiz_page(request, quiz_id: int):
+    quiz = get_object_or_404(Quiz, pk=quiz_id)
+    if request.method == "POST":
+        try:
+            attempt = attempt_start(quiz=quiz, user=request.user)
+        except ValidationError as error:
+            _messages_from(request, error)
+        except ConflictError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("assessments:attempt", attempt.id)
+        return redirect("assessments:quiz", quiz.id)
+    attempts = list(attempt_list(quiz=quiz, user=request.user))
+    for attempt in attempts:
+        attempt_close_if_expired(attempt=attempt)
+    return render(request, "assessments/quiz.html", {"quiz": quiz, "attempts": attempts})
+
+
+def _form_value(question: dict, request):
+    name = f"q{question['id']}"
+    if question["kind"] == "multiple":
+        values = request.POST.getlist(name)
+        return [int(v) for v in values if v.isdigit()] if values else None
+    raw = request.POST.get(name, "").strip()
+    if not raw:
+        return None
+    if question["kind"] == "single":
+        return int(raw) if raw.isdigit() else raw
+    return raw
+
+
+@login_required
+def attempt_page(request, attempt_id: int):
+    attempt = get_object_or_404(Attempt.objects.select_related("quiz"), pk=attempt_id)
+    if attempt.user_id != request.user.pk:
+        raise PermissionDenied(_("This is not your attempt."))
+    attempt_close_if_expired(attempt=attempt)
+    if request.method == "POST" and attempt.closed_at is None:
+        detail = attempt_detail(attempt=attempt)
+        try:
+            for question in detail["questions"]:
+                value = _form_value(question, request)
+                if value is not None:
+                    answer_save(attempt=attempt, question_id=question["id"], value=value, user=request.user)
+            if "submit" in request.POST:
+                attempt_submit(attempt=attempt, user=request.user)
+            else:
+                messages.success(request, _("Your answers are saved."))
+        except ValidationError as error:
+            _messages_from(request, error)
+        return redirect("assessments:attempt", attempt.id)
+    attempt.refresh_from_db()
+    detail = attempt_detail(attempt=attempt)
+    for question in detail["questions"]:
+        question["answer_json"] = json.dumps(question["answer"])
+        question["chosen"] = question["answer"] if isinstance(question["answer"], list) else [question["answer"]]
+    return render(request, "assessments/attempt.html", {"attempt": detail})
+
+
+@login_required
+def admission_home(request):
+    staff_check(user=request.user)
+    if request.method == "POST":
+        season = get_object_or_404(season_list(), pk=request.POST.get("season"))
+        try:
+            run = admission_run_start(season=season, track=request.POST.get("track", ""), user=request.user)
+        except ValidationError as error:
+            _messages_from(request, error)
+            return redirect("assessments:admission")
+        return redirect("assessments:admission-run", run.id)
+    seasons = list(season_list())
+    runs = AdmissionRun.objects.select_related("season").order_by("-created_at")[:20]
+    return render(
+        request, "assessments/admission_home.html", {"seasons": seasons, "tracks": Track.choices, "runs": runs}
+    )
+
+
+@login_required
+def admission_run_page(request, run_id: int):
+    staff_check(user=request.user)
+    run = get_object_or_404(AdmissionRun.objects.select_related("season"), pk=run_id)
+    if request.method == "POST":
+        try:
+            if "publish" in request.POST:
+                admission_run_publish(run=run, user=request.user)
+                messages.success(request, _("The decisions are published; participants are being e-mailed."))
+            else:
+                decision = get_object_or_404(AdmissionDecision, pk=request.POST.get("decision_id"), run=run)
+                decision_override_add(
+                    decision=decision,
+                    value=request.POST.get("value", ""),
+                    justification=request.POST.get("justification", ""),
+                    user=request.user,
+                )
+                messages.success(request, _("The override is recorded."))
+        except ValidationError as error:
+            _messages_from(request, error)
+        return redirect("assessments:admission-run", run.id)
+    rows = decisions_effective(run=run, user=request.user) if run.status == "done" else []
+    return render(
+        request,
+        "assessments/admission_run.html",
+        {
+            "run": run,
+            "rows": rows,
+            "decisions": Decision.choices,
+            "other_runs": admission_run_list(season_id=run.season_id),
+        },
+    )
