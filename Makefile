@@ -49,7 +49,7 @@ demo: install system-deps frontend
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps frontend
-	@$(PY) -m lms.testenv > var/test.env || exit 1; \
+	@mkdir -p var; $(PY) -m lms.testenv > var/test.env || exit 1; \
 	set -a; source var/test.env; set +a; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -59,7 +59,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install system-deps frontend
-	@set -a; source <($(PY) -m lms.testenv --require); set +a; \
+	@mkdir -p var; $(PY) -m lms.testenv --require > var/bench.env || exit 1; \
+	set -a; source var/bench.env; set +a; \
 	$(PY) -m bench
 
 messages: install
