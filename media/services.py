@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,10 +64,9 @@ def video_asset_create(*, title: str, source, created_by=None) -> VideoAsset:
 
 
 def file_too_large_message(size: int) -> str:
-    limit = conf.max_upload_size()
-    return _("The file is %(size)s MB; the largest upload allowed is %(limit)s MB.") % {
-        "size": f"{size / 1024**2:.1f}",
-        "limit": f"{limit / 1024**2:.0f}",
+    return _("The file is %(size)s; the largest upload allowed is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(conf.max_upload_size()),
     }
 
 
