@@ -1,0 +1,123 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from live.models import Attendance, AttendanceEvent
+from live.selectors import required_sessions_attendance
+from live.services import attendance_mark_set, session_attendance_derive
+from live.tests.factories import LiveSessionFactory, SpeakerFactory
+from tests.factories import ParticipantFactory, SeasonFactory
+
+pytestmark = pytest.mark.django_db
+
+PAST = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def _participants_with_figures(season, session, count):
+    people = [ParticipantFactory(season=season) for _ in range(count)]
+    AttendanceEvent.objects.bulk_create(
+        AttendanceEvent(
+            session=session,
+            user=p.user,
+            source="bbb",
+            kind="join",
+            connection=f"w_{p.pk}",
+            occurred_at=session.starts_at + timedelta(minutes=index),
+            dedupe_key=f"j{p.pk}",
+        )
+        for index, p in enumerate(people)
+    )
+    return people
+
+
+def test_required_sessions_attendance_shape_and_rules():
+    season = SeasonFactory()
+    past = LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(minutes=100))
+    LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(hours=1), required=False)
+    future = LiveSessionFactory(
+        season=season, starts_at=timezone.now() + timedelta(days=1), ends_at=timezone.now() + timedelta(days=1, hours=1)
+    )
+    on_time, late, nobody = _participants_with_figures(season, past, 1)[0], None, ParticipantFactory(season=season)
+    late = ParticipantFactory(season=season)
+    AttendanceEvent.objects.create(
+        session=past,
+        user=late.user,
+        source="page",
+        kind="join",
+        connection="x",
+        occurred_at=PAST + timedelta(minutes=15),
+        dedupe_key="late",
+    )
+    session_attendance_derive(session=past)
+    speaker = SpeakerFactory()
+    past.speakers.set([speaker])
+    attendance_mark_set(session=past, user_id=nobody.user_id, status="excused", comment="", by=speaker.user)
+
+    result = required_sessions_attendance(season_id=season.pk, track="introductory")
+    assert [s["id"] for s in result["sessions"]] == [past.pk, future.pk]
+    assert result["sessions"][0]["window_seconds"] == 6000
+    assert result["sessions"][1]["finished"] is False
+    assert result["attendance"][on_time.user_id][past.pk] == {
+        "covered_seconds": 6000,
+        "percent": 100.0,
+        "status": "present",
+    }
+    assert result["attendance"][late.user_id][past.pk] == {"covered_seconds": 5100, "percent": 85.0, "status": "late"}
+    assert result["attendance"][nobody.user_id][past.pk]["status"] == "excused"
+    assert future.pk not in result["attendance"][on_time.user_id]
+    only = required_sessions_attendance(season_id=season.pk, track="introductory", user_ids=[late.user_id])
+    assert list(only["attendance"]) == [late.user_id]
+    assert required_sessions_attendance(season_id=season.pk, track="advanced")["sessions"] == []
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_required_sessions_attendance_query_count(django_assert_num_queries, count):
+    season = SeasonFactory()
+    sessions = [
+        LiveSessionFactory(season=season, starts_at=PAST + timedelta(days=d), ends_at=PAST + timedelta(days=d, hours=1))
+        for d in range(count)
+    ]
+    for session in sessions:
+        _participants_with_figures(season, session, 1)
+        session_attendance_derive(session=session)
+    # sessions; participants of the track; attendance rows; manual marks
+    with django_assert_num_queries(4):
+        result = required_sessions_attendance(season_id=season.pk, track="introductory")
+    assert len(result["attendance"]) == count
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_derivation_query_count_does_not_grow(django_assert_num_queries, count):
+    season = SeasonFactory()
+    session = LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(hours=1))
+    _participants_with_figures(season, session, count)
+    # coverage SQL; manual marks; participants; the upsert
+    with django_assert_num_queries(4):
+        session_attendance_derive(session=session)
+    assert Attendance.objects.filter(session=session).count() == count
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_live_session_list_api(api_client, django_assert_num_queries, count):
+    season = SeasonFactory()
+    me = ParticipantFactory(season=season)
+    sessions = [
+        LiveSessionFactory(season=season, starts_at=PAST + timedelta(days=d), ends_at=PAST + timedelta(days=d, hours=1))
+        for d in range(count)
+    ]
+    LiveSessionFactory(track="advanced")  # another track and season: not mine
+    AttendanceEvent.objects.create(
+        session=sessions[0], user=me.user, source="bbb", kind="join", connection="w", occurred_at=PAST, dedupe_key="me"
+    )
+    session_attendance_derive(session=sessions[0])
+    api_client.force_authenticate(me.user)
+    # participant (with season and application); sessions; my attendance rows
+    with django_assert_num_queries(3):
+        response = api_client.get("/api/v1/live-sessions/")
+    assert response.status_code == 200
+    data = response.json()
+    assert [item["id"] for item in data] == [s.pk for s in sessions]
+    assert data[0]["presence"] == {"covered_seconds": 3600, "percent": 100.0, "status": "present"}
+    assert data[0]["state"] == "ended"
+    assert data[1]["presence"] is None
