@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import APIException
@@ -8,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.errors import ConflictError
-from assessments.models import AdmissionDecision, AdmissionRun, Attempt, Quiz
+from assessments.models import AdmissionDecision, AdmissionRun, Attempt, Interview, InterviewSlot, OfflineMeeting, Quiz
 from assessments.permissions import is_staff, participant_read_check, staff_check
 from assessments.selectors.admission import (
     admission_run_csv,
@@ -17,9 +18,17 @@ from assessments.selectors.admission import (
     decisions_effective,
 )
 from assessments.selectors.completeness import participant_completeness
+from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_csv, candidates_list, slot_list_free
 from assessments.selectors.quizzes import attempt_detail, quiz_list_for_participant
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
-from assessments.services.quizzes import answer_save, attempt_start, attempt_submit
+from assessments.services.interviews import (
+    interview_book,
+    interview_cancel,
+    interview_sheet_submit,
+    presentation_start,
+    presentation_stop,
+)
+from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
 from lms import roles
 from lms.models import Participant, Season
 from lms.selectors import participant_current, user_has_role
@@ -249,8 +258,6 @@ def _own_attempt(request, attempt_id: int) -> Attempt:
 
 class AttemptDetailApi(APIView):
     def get(self, request, attempt_id: int):
-        from assessments.services.quizzes import attempt_close_if_expired
-
         attempt = _own_attempt(request, attempt_id)
         attempt_close_if_expired(attempt=attempt)
         return Response(AttemptOutputSerializer(attempt_detail(attempt=attempt)).data)
@@ -275,3 +282,125 @@ class AttemptSubmitApi(APIView):
         attempt = _own_attempt(request, attempt_id)
         attempt = attempt_submit(attempt=attempt, user=request.user)
         return Response(AttemptOutputSerializer(attempt_detail(attempt=attempt)).data)
+
+
+class SlotListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+        expert = serializers.CharField(source="expert.get_full_name")
+
+    def get(self, request):
+        participant = _participant_or_404(request)
+        slots = slot_list_free(season_id=participant.season_id, now=timezone.now())
+        return Response(self.OutputSerializer(slots, many=True).data)
+
+
+class InterviewOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    participant_id = serializers.IntegerField()
+    slot_id = serializers.IntegerField(allow_null=True)
+    meeting_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SlotBookApi(APIView):
+    def post(self, request, slot_id: int):
+        participant = _participant_or_404(request)
+        slot = get_object_or_404(InterviewSlot, pk=slot_id)
+        try:
+            interview = interview_book(participant=participant, user=request.user, slot=slot)
+        except ConflictError as error:
+            raise Conflict(str(error)) from error
+        return Response(InterviewOutputSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingRegisterApi(APIView):
+    def post(self, request, meeting_id: int):
+        participant = _participant_or_404(request)
+        meeting = get_object_or_404(OfflineMeeting, pk=meeting_id)
+        try:
+            interview = interview_book(participant=participant, user=request.user, meeting=meeting)
+        except ConflictError as error:
+            raise Conflict(str(error)) from error
+        return Response(InterviewOutputSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+class InterviewCancelApi(APIView):
+    def post(self, request, interview_id: int):
+        interview = get_object_or_404(Interview, pk=interview_id)
+        return Response(InterviewOutputSerializer(interview_cancel(interview=interview, user=request.user)).data)
+
+
+class SheetOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    interview_id = serializers.IntegerField()
+    presentation_started_at = serializers.DateTimeField(allow_null=True)
+    presentation_seconds = serializers.IntegerField(allow_null=True)
+    overrun_seconds = serializers.IntegerField()
+    topics = serializers.JSONField()
+    rubric = serializers.JSONField()
+    comment = serializers.CharField()
+    recommended_level = serializers.CharField()
+    total = serializers.FloatField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+def _interview(interview_id: int) -> Interview:
+    return get_object_or_404(Interview.objects.select_related("slot"), pk=interview_id)
+
+
+class PresentationStartApi(APIView):
+    def post(self, request, interview_id: int):
+        sheet = presentation_start(interview=_interview(interview_id), expert=request.user)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class PresentationStopApi(APIView):
+    def post(self, request, interview_id: int):
+        sheet = presentation_stop(interview=_interview(interview_id), expert=request.user)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class SheetSubmitApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        topics = serializers.JSONField()
+        rubric = serializers.JSONField()
+        comment = serializers.CharField(allow_blank=True, required=False, default="")
+        recommended_level = serializers.CharField(allow_blank=True, required=False, default="")
+
+    def put(self, request, interview_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sheet = interview_sheet_submit(interview=_interview(interview_id), expert=request.user, **data.validated_data)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class CandidatesListApi(APIView):
+    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged; `?format=csv`."""
+
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CsvRenderer]
+
+    class OutputSerializer(serializers.Serializer):
+        participant_id = serializers.IntegerField()
+        name = serializers.CharField()
+        level = serializers.CharField()
+        federal_district = serializers.CharField()
+        experts = serializers.IntegerField()
+        average = serializers.FloatField()
+        overrun_seconds = serializers.IntegerField()
+        recommended_levels = serializers.ListField(child=serializers.CharField())
+
+    def get(self, request, season_id: int):
+        staff_check(user=request.user)
+        direction = request.query_params.get("direction", "")
+        if direction not in DIRECTION_LEVELS:
+            return Response({"direction": [_("Choose roiv or foiv.")]}, status=status.HTTP_400_BAD_REQUEST)
+        rows = candidates_list(season_id=get_object_or_404(Season, pk=season_id).id, direction=direction)
+        if request.accepted_renderer.format == "csv":
+            response = HttpResponse(candidates_csv(rows=rows), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="candidates-{direction}.csv"'
+            return response
+        return Response(self.OutputSerializer(rows, many=True).data)

@@ -33,4 +33,24 @@ urlpatterns = [
         name="answer-save",
     ),
     path("api/v1/attempts/<int:attempt_id>/submit/", apis.AttemptSubmitApi.as_view(), name="attempt-submit"),
+    path("api/v1/interview-slots/", apis.SlotListApi.as_view(), name="slot-list"),
+    path("api/v1/interview-slots/<int:slot_id>/bookings/", apis.SlotBookApi.as_view(), name="slot-book"),
+    path(
+        "api/v1/offline-meetings/<int:meeting_id>/registrations/",
+        apis.MeetingRegisterApi.as_view(),
+        name="meeting-register",
+    ),
+    path("api/v1/interviews/<int:interview_id>/cancel/", apis.InterviewCancelApi.as_view(), name="interview-cancel"),
+    path(
+        "api/v1/interviews/<int:interview_id>/presentation/start/",
+        apis.PresentationStartApi.as_view(),
+        name="presentation-start",
+    ),
+    path(
+        "api/v1/interviews/<int:interview_id>/presentation/stop/",
+        apis.PresentationStopApi.as_view(),
+        name="presentation-stop",
+    ),
+    path("api/v1/interviews/<int:interview_id>/sheet/", apis.SheetSubmitApi.as_view(), name="sheet-submit"),
+    path("api/v1/seasons/<int:season_id>/candidates/", apis.CandidatesListApi.as_view(), name="candidates"),
 ]

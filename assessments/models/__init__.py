@@ -7,6 +7,14 @@ from assessments.models.admission import (
     ExpertAssignment,
     RunStatus,
 )
+from assessments.models.interviews import (
+    Interview,
+    InterviewPlan,
+    InterviewSheet,
+    InterviewSlot,
+    InterviewStatus,
+    OfflineMeeting,
+)
 from assessments.models.quizzes import Answer, Attempt, Question, QuestionBank, QuestionKind, Quiz
 
 __all__ = [
@@ -18,6 +26,12 @@ __all__ = [
     "Decision",
     "DecisionOverride",
     "ExpertAssignment",
+    "Interview",
+    "InterviewPlan",
+    "InterviewSheet",
+    "InterviewSlot",
+    "InterviewStatus",
+    "OfflineMeeting",
     "Question",
     "QuestionBank",
     "QuestionKind",

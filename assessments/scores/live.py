@@ -26,6 +26,9 @@ def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominato
     scheduled = covered = attended = 0
     missed = []
     for session in sessions:
+        if not session.get("finished", True):
+            # A session still ahead (or running) counts neither for nor against anyone yet.
+            continue
         seconds = max(0, int((session["ends_at"] - session["starts_at"]).total_seconds()))
         row = attendance.get(session["id"]) or {"covered_seconds": 0, "status": "absent"}
         if row["status"] == "excused" and excused_leave_denominator:
@@ -48,6 +51,7 @@ class LiveModule(ScoreModule):
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
         sessions, attendance = data["sessions"], data.get("attendance", {})
+        held = sum(1 for session in sessions if session.get("finished", True))
         result = {}
         for participant in participants:
             share, attended, missed = presence(
@@ -58,7 +62,7 @@ class LiveModule(ScoreModule):
             result[participant.id] = Figure(
                 value=clamp(share),
                 summary=_("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended")
-                % {"percent": round(share * 100), "attended": attended, "total": len(sessions)},
+                % {"percent": round(share * 100), "attended": attended, "total": held},
                 missing=[
                     _("Missed: %(title)s on %(date)s")
                     % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}

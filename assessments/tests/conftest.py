@@ -59,5 +59,6 @@ def session(session_id: int, *, starts, minutes: int = 60, title: str = "") -> d
         "title": title or f"Эфир {session_id}",
         "starts_at": starts,
         "ends_at": starts + timedelta(minutes=minutes),
-        "window_seconds": 600,
+        "window_seconds": minutes * 60,
+        "finished": True,
     }

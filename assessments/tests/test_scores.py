@@ -131,7 +131,8 @@ def test_live_module_excused_session_per_season_setting(fake_live, now, leave, e
 def test_live_module_weighs_by_scheduled_minutes(fake_live, now):
     season = SeasonFactory()
     participant = ParticipantFactory(season=season)
-    fake_live.sessions = [session(1, starts=now, minutes=90), session(2, starts=now, minutes=30)]
+    ahead = {**session(3, starts=now, minutes=60), "finished": False}
+    fake_live.sessions = [session(1, starts=now, minutes=90), session(2, starts=now, minutes=30), ahead]
     fake_live.attendance = {
         participant.user_id: {
             1: {"covered_seconds": 90 * 60, "percent": 100.0, "status": "present"},

@@ -1,0 +1,166 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from lms.models import Level
+from lms.regions import FederalDistrict
+
+PRESENTATION_LIMIT_SECONDS = 5 * 60
+
+# The five topics every self-presentation should cover (the expert ticks them off).
+TOPICS = {
+    "study": _("Study"),
+    "experience": _("Work and public or youth-organisation experience"),
+    "expectations": _("Expectations from the programme"),
+    "internship": _("Internship choice (ROIV or FOIV) and why"),
+    "proposals": _("Proposals and initiatives"),
+}
+RUBRIC = {
+    "motivation": _("Motivation"),
+    "communication": _("Communication"),
+    "knowledge": _("Knowledge of public administration"),
+    "initiative": _("Initiative"),
+}
+RUBRIC_MAX = 5
+
+
+class InterviewPlan(models.Model):
+    """What a season offers: online slots with experts, offline district meetings, or both."""
+
+    season = models.OneToOneField("lms.Season", on_delete=models.CASCADE, related_name="+", verbose_name=_("season"))
+    offers_online = models.BooleanField(_("online interviews"), default=True)
+    offers_offline = models.BooleanField(_("offline district meetings"), default=False)
+    cancel_cutoff_hours = models.PositiveSmallIntegerField(_("cancel or rebook until, hours before"), default=24)
+
+    class Meta:
+        verbose_name = _("interview plan")
+        verbose_name_plural = _("interview plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offers_online=True) | Q(offers_offline=True), name="interview_plan_offers_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.season)
+
+
+class InterviewSlot(models.Model):
+    season = models.ForeignKey("lms.Season", on_delete=models.CASCADE, related_name="+", verbose_name=_("season"))
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("expert")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("interview slot")
+        verbose_name_plural = _("interview slots")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="interview_slot_ordered"),
+            models.UniqueConstraint(fields=["expert", "starts_at"], name="interview_slot_expert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class OfflineMeeting(models.Model):
+    season = models.ForeignKey("lms.Season", on_delete=models.CASCADE, related_name="+", verbose_name=_("season"))
+    federal_district = models.CharField(_("federal district"), max_length=20, choices=FederalDistrict.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place"), max_length=300)
+    capacity = models.PositiveIntegerField(_("capacity"), default=100)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("selection meeting")
+        verbose_name_plural = _("selection meetings")
+
+    def __str__(self) -> str:
+        return f"{self.get_federal_district_display()} {self.starts_at:%Y-%m-%d}"
+
+
+class InterviewStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Interview(models.Model):
+    participant = models.ForeignKey(
+        "lms.Participant", on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    slot = models.ForeignKey(
+        InterviewSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interviews",
+        verbose_name=_("slot"),
+    )
+    meeting = models.ForeignKey(
+        OfflineMeeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interviews",
+        verbose_name=_("meeting"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=InterviewStatus.choices, default="booked")
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        constraints = [
+            # The database keeps a slot to one booking, whatever requests race for it.
+            models.UniqueConstraint(
+                fields=["slot"], condition=Q(status="booked", slot__isnull=False), name="interview_slot_booked_once"
+            ),
+            models.UniqueConstraint(
+                fields=["participant"], condition=Q(status="booked"), name="interview_one_booking_per_participant"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot__isnull=False, meeting__isnull=True) | Q(slot__isnull=True, meeting__isnull=False),
+                name="interview_online_or_offline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.slot or self.meeting}"
+
+
+class InterviewSheet(models.Model):
+    """One expert's scoring of one interview; several experts' sheets are averaged."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="sheets")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    presentation_started_at = models.DateTimeField(_("self-presentation started"), null=True, blank=True)
+    presentation_seconds = models.PositiveIntegerField(_("self-presentation, seconds"), null=True, blank=True)
+    overrun_seconds = models.PositiveIntegerField(_("overrun, seconds"), default=0)
+    topics = models.JSONField(_("topics covered"), default=dict)
+    rubric = models.JSONField(_("rubric scores"), default=dict)
+    comment = models.TextField(_("comment"), blank=True)
+    recommended_level = models.CharField(_("recommended level"), max_length=10, choices=Level.choices, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interview sheet")
+        verbose_name_plural = _("interview sheets")
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "expert"], name="interview_sheet_one_per_expert"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} / {self.expert_id}"
+
+    @property
+    def total(self) -> float | None:
+        if not self.rubric:
+            return None
+        return sum(self.rubric.values()) / (len(RUBRIC) * RUBRIC_MAX)

@@ -1,0 +1,196 @@
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.errors import ConflictError
+from assessments.models import (
+    Decision,
+    ExpertAssignment,
+    Interview,
+    InterviewPlan,
+    InterviewSheet,
+    InterviewSlot,
+    InterviewStatus,
+    OfflineMeeting,
+)
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
+from assessments.permissions import is_staff
+from assessments.selectors.admission import decision_published_for
+from lms.models import Level, Participant
+
+
+def _plan(season_id: int) -> InterviewPlan:
+    return InterviewPlan.objects.filter(season_id=season_id).first() or InterviewPlan(season_id=season_id)
+
+
+def _cutoff_check(*, interview: Interview, plan: InterviewPlan, now: datetime) -> None:
+    starts = interview.slot.starts_at if interview.slot_id else interview.meeting.starts_at
+    if now > starts - timedelta(hours=plan.cancel_cutoff_hours):
+        raise ValidationError(
+            {
+                "interview": _("Bookings can be changed until %(hours)s hours before the interview.")
+                % {"hours": plan.cancel_cutoff_hours}
+            }
+        )
+
+
+def _admitted_check(*, participant: Participant) -> None:
+    decision = decision_published_for(participant=participant)
+    if decision is None or decision["decision"] != Decision.ADMITTED:
+        raise PermissionDenied(_("Only participants admitted to the interviews may book one."))
+
+
+@transaction.atomic
+def interview_book(
+    *,
+    participant: Participant,
+    user: AbstractBaseUser,
+    slot: InterviewSlot | None = None,
+    meeting: OfflineMeeting | None = None,
+    now: datetime | None = None,
+) -> Interview:
+    """Book an online slot or register for the district meeting; an existing booking is moved
+    (allowed until the cut-off). Two requests racing for one slot: the row lock lets one in, the
+    other finds the slot taken (and the partial unique index backs this up) → ConflictError."""
+    now = now or timezone.now()
+    if participant.user_id != user.pk:
+        raise PermissionDenied(_("You may book only your own interview."))
+    _admitted_check(participant=participant)
+    plan = _plan(participant.season_id)
+    if slot is not None:
+        if not plan.offers_online:
+            raise ValidationError({"slot": _("This season offers no online interviews.")})
+        slot = InterviewSlot.objects.select_for_update().get(pk=slot.pk)
+        if not slot.published or slot.season_id != participant.season_id or slot.starts_at <= now:
+            raise ValidationError({"slot": _("This slot cannot be booked.")})
+        if Interview.objects.filter(slot=slot, status=InterviewStatus.BOOKED).exists():
+            raise ConflictError(_("This slot has just been booked by someone else; choose another one."))
+    else:
+        if not plan.offers_offline:
+            raise ValidationError({"meeting": _("This season offers no offline meetings.")})
+        meeting = OfflineMeeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.season_id != participant.season_id or meeting.federal_district != participant.federal_district:
+            raise ValidationError({"meeting": _("Register for the meeting of your own federal district.")})
+        if meeting.interviews.filter(status=InterviewStatus.BOOKED).count() >= meeting.capacity:
+            raise ConflictError(_("This meeting is full."))
+    current = (
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("slot", "meeting")
+        .filter(participant=participant, status=InterviewStatus.BOOKED)
+        .first()
+    )
+    if current is not None:
+        _cutoff_check(interview=current, plan=plan, now=now)
+        current.status, current.cancelled_at = InterviewStatus.CANCELLED, now
+        current.save(update_fields=["status", "cancelled_at"])
+    try:
+        with transaction.atomic():
+            return Interview.objects.create(participant=participant, slot=slot, meeting=meeting)
+    except IntegrityError as error:
+        raise ConflictError(_("This slot has just been booked by someone else; choose another one.")) from error
+
+
+@transaction.atomic
+def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datetime | None = None) -> Interview:
+    now = now or timezone.now()
+    interview = (
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("participant", "slot", "meeting")
+        .get(pk=interview.pk)
+    )
+    if interview.participant.user_id != user.pk:
+        raise PermissionDenied(_("You may cancel only your own interview."))
+    if interview.status != InterviewStatus.BOOKED:
+        raise ValidationError({"interview": _("This interview is already cancelled.")})
+    _cutoff_check(interview=interview, plan=_plan(interview.participant.season_id), now=now)
+    interview.status, interview.cancelled_at = InterviewStatus.CANCELLED, now
+    interview.save(update_fields=["status", "cancelled_at"])
+    return interview
+
+
+def interview_expert_check(*, interview: Interview, user: AbstractBaseUser) -> None:
+    """The slot's expert and the experts assigned to the participant score the interview."""
+    if is_staff(user):
+        return
+    if interview.slot_id and interview.slot.expert_id == user.pk:
+        return
+    if ExpertAssignment.objects.filter(expert=user, participant_id=interview.participant_id).exists():
+        return
+    raise PermissionDenied(_("You are not an expert of this interview."))
+
+
+def _sheet(*, interview: Interview, expert: AbstractBaseUser) -> InterviewSheet:
+    interview_expert_check(interview=interview, user=expert)
+    if interview.status != InterviewStatus.BOOKED:
+        raise ValidationError({"interview": _("This interview was cancelled.")})
+    sheet, _created = InterviewSheet.objects.select_for_update().get_or_create(interview=interview, expert=expert)
+    if sheet.submitted_at is not None:
+        raise ValidationError({"sheet": _("This sheet is already submitted.")})
+    return sheet
+
+
+@transaction.atomic
+def presentation_start(
+    *, interview: Interview, expert: AbstractBaseUser, now: datetime | None = None
+) -> InterviewSheet:
+    sheet = _sheet(interview=interview, expert=expert)
+    if sheet.presentation_started_at is not None:
+        raise ValidationError({"presentation": _("The self-presentation timer is already running or done.")})
+    sheet.presentation_started_at = now or timezone.now()
+    sheet.save(update_fields=["presentation_started_at"])
+    return sheet
+
+
+@transaction.atomic
+def presentation_stop(*, interview: Interview, expert: AbstractBaseUser, now: datetime | None = None) -> InterviewSheet:
+    """The server measures the self-presentation; anything past five minutes is kept as overrun."""
+    sheet = _sheet(interview=interview, expert=expert)
+    if sheet.presentation_started_at is None or sheet.presentation_seconds is not None:
+        raise ValidationError({"presentation": _("Start the self-presentation timer first.")})
+    seconds = int(((now or timezone.now()) - sheet.presentation_started_at).total_seconds())
+    sheet.presentation_seconds = max(0, seconds)
+    sheet.overrun_seconds = max(0, seconds - PRESENTATION_LIMIT_SECONDS)
+    sheet.save(update_fields=["presentation_seconds", "overrun_seconds"])
+    return sheet
+
+
+@transaction.atomic
+def interview_sheet_submit(
+    *,
+    interview: Interview,
+    expert: AbstractBaseUser,
+    topics: dict,
+    rubric: dict,
+    comment: str,
+    recommended_level: str,
+    now: datetime | None = None,
+) -> InterviewSheet:
+    sheet = _sheet(interview=interview, expert=expert)
+    errors = {}
+    if (
+        not isinstance(topics, dict)
+        or set(topics) - set(TOPICS)
+        or any(not isinstance(v, bool) for v in topics.values())
+    ):
+        errors["topics"] = [_("Tick topics by name: %(names)s.") % {"names": ", ".join(TOPICS)}]
+    if (
+        not isinstance(rubric, dict)
+        or set(rubric) != set(RUBRIC)
+        or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= RUBRIC_MAX for v in rubric.values())
+    ):
+        errors["rubric"] = [
+            _("Score every criterion (%(names)s) from 0 to %(max)s.") % {"names": ", ".join(RUBRIC), "max": RUBRIC_MAX}
+        ]
+    if recommended_level and recommended_level not in Level.values:
+        errors["recommended_level"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Level.values)}]
+    if errors:
+        raise ValidationError(errors)
+    sheet.topics = {name: bool(topics.get(name)) for name in TOPICS}
+    sheet.rubric, sheet.comment, sheet.recommended_level = rubric, comment.strip(), recommended_level
+    sheet.submitted_at = now or timezone.now()
+    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "submitted_at"])
+    return sheet
