@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from lms.models import EducationLevel, InternshipPreference, Season
 from lms.regions import region_get
 from lms.selectors import participant_current, season_open_for_applications
-from lms.services import ApplicationData, application_submit
+from lms.services import ApplicationData, application_submit, participant_timezone_update
 
 
 class AuthTokenCreateApi(ObtainAuthToken):
@@ -68,6 +68,11 @@ class ApplicationCreateApi(APIView):
 
 
 class MeDetailApi(APIView):
+    """GET: the participant's profile. PATCH: change their own time zone."""
+
+    class InputSerializer(serializers.Serializer):
+        timezone = serializers.CharField(max_length=40)
+
     class OutputSerializer(serializers.Serializer):
         class SeasonSerializer(serializers.Serializer):
             id = serializers.IntegerField()
@@ -93,4 +98,16 @@ class MeDetailApi(APIView):
         participant = participant_current(user=request.user)
         if participant is None:
             return Response({"detail": _("You are not a participant of any season.")}, status=status.HTTP_404_NOT_FOUND)
+        return Response(self.OutputSerializer(participant).data)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        participant = participant_current(user=request.user)
+        if participant is None:
+            return Response({"detail": _("You are not a participant of any season.")}, status=status.HTTP_404_NOT_FOUND)
+        participant = participant_timezone_update(
+            participant=participant, tz=serializer.validated_data["timezone"], session=request.session
+        )
         return Response(self.OutputSerializer(participant).data)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from lms import roles
 from lms.ages import age_on
+from lms.middleware import SESSION_TIMEZONE_KEY
 from lms.models import LEVEL_TRACK, Application, Level, LevelChange, Participant, Season
 from lms.placement import placement_rule_for
 from lms.regions import RUSSIAN_TIMEZONES, region_get
@@ -209,11 +210,15 @@ def participant_level_override(
     return participant
 
 
-def participant_timezone_update(*, participant: Participant, tz: str) -> Participant:
+def participant_timezone_update(*, participant: Participant, tz: str, session=None) -> Participant:
+    """The participant's own zone for showing times; the session copy is what pages read."""
     if tz not in RUSSIAN_TIMEZONES:
         raise ValidationError({"timezone": [_("“%(tz)s” is not a Russian time zone.") % {"tz": tz}]})
     participant.timezone = tz
+    participant.full_clean(exclude=["application"])
     participant.save(update_fields=["timezone"])
+    if session is not None:
+        session[SESSION_TIMEZONE_KEY] = tz
     return participant
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("apply/", views.application_create, name="apply"),
     path("cabinet/", views.cabinet, name="cabinet"),
+    path("cabinet/timezone/", views.participant_timezone_change, name="cabinet-timezone"),
     path("api/v1/", include((api_urlpatterns, "lms"), namespace="lms-api")),
     # Each app's urls.py carries its own pages and its /api/v1/ routes, so an app stays whole.
     path("", include("media.urls")),

@@ -6,14 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from lms import roles
 from lms.cabinet import cabinet_panels, staff_tools
 from lms.forms import ApplicationForm
 from lms.models import Stage
-from lms.regions import region_get
+from lms.regions import region_get, timezone_choices
 from lms.selectors import participant_current, programme_today, season_open_for_applications, user_has_role
-from lms.services import ApplicationData, application_submit
+from lms.services import ApplicationData, application_submit, participant_timezone_update
 
 
 def application_create(request):
@@ -40,6 +41,24 @@ def application_create(request):
             return redirect("cabinet")
     status = 400 if request.method == "POST" else 200
     return render(request, "lms/apply.html", {"form": form, "season": season}, status=status)
+
+
+@login_required
+@require_POST
+def participant_timezone_change(request):
+    participant = participant_current(user=request.user)
+    if participant is None:
+        return redirect("cabinet")
+    try:
+        participant_timezone_update(
+            participant=participant, tz=request.POST.get("timezone", ""), session=request.session
+        )
+    except ValidationError as error:
+        for message in error.message_dict["timezone"]:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Times are now shown in %(tz)s.") % {"tz": participant.timezone})
+    return redirect("cabinet")
 
 
 @login_required
@@ -71,5 +90,6 @@ def cabinet(request):
             "region": region_get(participant.region_code),
             "panels": panels,
             "tools": tools,
+            "timezone_choices": timezone_choices(),
         },
     )

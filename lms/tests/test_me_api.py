@@ -57,3 +57,21 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_participant_changes_their_time_zone(api_client):
+    participant = ParticipantFactory()
+    api_client.force_authenticate(participant.user)
+    response = api_client.patch("/api/v1/me/", {"timezone": "Asia/Kamchatka"}, format="json")
+    assert response.status_code == 200 and response.json()["timezone"] == "Asia/Kamchatka"
+    participant.refresh_from_db()
+    assert participant.timezone == "Asia/Kamchatka"
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(api_client):
+    participant = ParticipantFactory()
+    api_client.force_authenticate(participant.user)
+    response = api_client.patch("/api/v1/me/", {"timezone": "Mars/Olympus"}, format="json")
+    assert response.status_code == 400 and "Mars/Olympus" in response.json()["timezone"][0]
+    participant.refresh_from_db()
+    assert participant.timezone == "Europe/Moscow"

@@ -112,3 +112,15 @@ def test_times_follow_the_participant_zone_after_login(client):
     participant = ParticipantFactory(application__region_code="41")
     client.post("/accounts/login/", {"username": participant.user.username, "password": TEST_PASSWORD})
     assert "Asia/Kamchatka" in client.get("/cabinet/").content.decode().split("site-footer")[1]
+
+
+def test_participant_changes_zone_in_the_cabinet_and_pages_follow(client):
+    participant = ParticipantFactory()
+    client.force_login(participant.user)
+    response = client.post("/cabinet/timezone/", {"timezone": "Europe/Kaliningrad"}, follow=True)
+    page = response.content.decode()
+    assert "Europe/Kaliningrad" in page.split("site-footer")[1]
+    participant.refresh_from_db()
+    assert participant.timezone == "Europe/Kaliningrad"
+    bad = client.post("/cabinet/timezone/", {"timezone": "UTC"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "is not a Russian time zone" in bad.content.decode()
