@@ -4,10 +4,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -30,11 +30,11 @@ class VideoAssetCreateForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
-        self.fields["title"].help_text = gettext_lazy("Leave empty to use the file name.")
-        self.fields["source"].help_text = gettext_lazy(
-            "A video file (MP4, MOV, MKV, WebM…) of at most %(limit)s MB. It is transcoded for "
-            "streaming after saving; this page shows the progress."
-        ) % {"limit": f"{conf.max_upload_size() / 1024**2:.0f}"}
+        self.fields["title"].help_text = _("Leave empty to use the file name.")
+        self.fields["source"].help_text = _(
+            "A video file (MP4, MOV, MKV, WebM…) of at most %(limit)s. It is transcoded for "
+            "streaming after saving; the list of videos shows the progress."
+        ) % {"limit": filesizeformat(conf.max_upload_size())}
 
     def clean_source(self):
         source = self.cleaned_data.get("source")
