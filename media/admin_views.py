@@ -9,9 +9,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
-from wagtail.admin.widgets import Button, ListingButton
+from wagtail.admin.widgets import Button
 
 from media import conf
 from media.models import VideoAsset
@@ -67,9 +68,9 @@ class DurationColumn(Column):
 class VideoAssetIndexView(generic.IndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if self.user_has_permission("change"):
+        if self.user_has_permission("change") and instance.state != VideoAsset.State.PROCESSING:
             buttons.append(
-                ListingButton(
+                MenuItem(
                     _("Transcode again"),
                     url=reverse("media_videos:retranscode", args=[instance.pk]),
                     icon_name="repeat",

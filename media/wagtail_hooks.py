@@ -3,7 +3,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.ui.tables import UpdatedAtColumn
+from wagtail.admin.ui.tables import DateColumn
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -28,7 +28,7 @@ class VideoAssetViewSet(ModelViewSet):
         "title",
         admin_views.VideoStatusColumn("state", label=_("State")),
         admin_views.DurationColumn("duration", label=_("Duration")),
-        UpdatedAtColumn(),
+        DateColumn("updated_at", label=_("Updated")),
     ]
     list_filter = ["state"]
     search_fields = ["title"]
