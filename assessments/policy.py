@@ -42,6 +42,11 @@ def outcomes_decide(
     capacity, best ranking score first, ties by participant id so reruns agree); a rule missed by
     no more than the borderline band → review; otherwise not admitted."""
     band = float(policy.get("borderline_band") or 0)
+    meets, within_band, below = (
+        _("%(label)s: %(summary)s — meets the minimum of %(min)s."),
+        _("%(label)s: %(summary)s — %(value)s is below the minimum of %(min)s but within the review band."),
+        _("%(label)s: %(summary)s — %(value)s is below the minimum of %(min)s."),
+    )
     decided: dict[int, tuple[str, list[str], float]] = {}
     for participant_id, own in figures.items():
         reasons, verdict = [], Decision.ADMITTED
@@ -55,16 +60,13 @@ def outcomes_decide(
                 "min": _percent(minimum),
             }
             if value + 1e-9 >= minimum:
-                reasons.append(_("%(label)s: %(summary)s — meets the minimum of %(min)s.") % text)
+                reasons.append(meets % text)
             elif band and value + band + 1e-9 >= minimum:
-                reasons.append(
-                    _("%(label)s: %(summary)s — %(value)s is below the minimum of %(min)s but within the review band.")
-                    % text
-                )
+                reasons.append(within_band % text)
                 if verdict == Decision.ADMITTED:
                     verdict = Decision.REVIEW
             else:
-                reasons.append(_("%(label)s: %(summary)s — %(value)s is below the minimum of %(min)s.") % text)
+                reasons.append(below % text)
                 verdict = Decision.NOT_ADMITTED
         decided[participant_id] = (verdict, reasons, ranking_score(figures=own, policy=policy))
 

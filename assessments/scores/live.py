@@ -52,6 +52,15 @@ class LiveModule(ScoreModule):
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
         sessions, attendance = data["sessions"], data.get("attendance", {})
         held = sum(1 for session in sessions if session.get("finished", True))
+        summary_template, missed_template = (
+            _("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended"),
+            _("Missed: %(title)s on %(date)s"),
+        )
+        missed_text = {
+            session["id"]: missed_template
+            % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
+            for session in sessions
+        }
         result = {}
         for participant in participants:
             share, attended, missed = presence(
@@ -61,12 +70,7 @@ class LiveModule(ScoreModule):
             )
             result[participant.id] = Figure(
                 value=clamp(share),
-                summary=_("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended")
-                % {"percent": round(share * 100), "attended": attended, "total": held},
-                missing=[
-                    _("Missed: %(title)s on %(date)s")
-                    % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
-                    for session in missed
-                ],
+                summary=summary_template % {"percent": round(share * 100), "attended": attended, "total": held},
+                missing=[missed_text[session["id"]] for session in missed],
             )
         return result

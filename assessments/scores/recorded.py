@@ -33,6 +33,19 @@ class RecordedModule(ScoreModule):
         data = required_lectures_completion(season_id=season.id, track=track, user_ids=user_ids)
         lectures = data["lectures"]
         deadlines, completed = data.get("deadlines", {}), data.get("completed", {})
+        # Texts are rendered once per lecture, not once per participant (100,000 of them).
+        missing_template, summary_template = (
+            _("Not watched: %(title)s, closed on %(date)s"),
+            _("%(done)s of %(total)s required webinars watched in time"),
+        )
+
+        def missing_text(lecture: dict, deadline) -> str:
+            if deadline is None:
+                return _("Not watched: %(title)s") % {"title": lecture["title"]}
+            return missing_template % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+
+        usual = {lecture["id"]: missing_text(lecture, lecture.get("deadline")) for lecture in lectures}
+        total = len(lectures)
         result = {}
         for participant in participants:
             own_deadlines = deadlines.get(participant.user_id, {})
@@ -41,19 +54,13 @@ class RecordedModule(ScoreModule):
             for lecture in lectures:
                 if lecture["id"] in own_completed:
                     done.append(lecture["title"])
-                    continue
-                deadline = own_deadlines.get(lecture["id"]) or lecture.get("deadline")
-                missing.append(
-                    _("Not watched: %(title)s, closed on %(date)s")
-                    % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
-                    if deadline
-                    else _("Not watched: %(title)s") % {"title": lecture["title"]}
-                )
-            total = len(lectures)
+                elif lecture["id"] in own_deadlines:
+                    missing.append(missing_text(lecture, own_deadlines[lecture["id"]]))
+                else:
+                    missing.append(usual[lecture["id"]])
             result[participant.id] = Figure(
                 value=clamp(len(done) / total) if total else 1.0,
-                summary=_("%(done)s of %(total)s required webinars watched in time")
-                % {"done": len(done), "total": total},
+                summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )

@@ -48,29 +48,36 @@ class TestsModule(ScoreModule):
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
         scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
+        done_template, failed_template, summary_template = (
+            _("%(title)s: %(score)s%%"),
+            _("Not passed: %(title)s, %(score)s%% of %(mark)s%% needed"),
+            _("%(done)s of %(total)s required tests passed"),
+        )
+        not_taken = {
+            quiz.id: _("Not taken: %(title)s, closes on %(date)s")
+            % {"title": quiz.title, "date": _date(quiz.closes_at)}
+            if quiz.closes_at
+            else _("Not taken: %(title)s") % {"title": quiz.title}
+            for quiz in quizzes
+        }
+        total = len(quizzes)
         result = {}
         for participant in participants:
             done, missing = [], []
             for quiz in quizzes:
                 score = scores.get((quiz.id, participant.user_id))
-                if score is not None and score >= float(quiz.pass_mark):
-                    done.append(_("%(title)s: %(score)s%%") % {"title": quiz.title, "score": round(score * 100)})
-                elif score is None:
-                    missing.append(
-                        _("Not taken: %(title)s, closes on %(date)s")
-                        % {"title": quiz.title, "date": _date(quiz.closes_at)}
-                        if quiz.closes_at
-                        else _("Not taken: %(title)s") % {"title": quiz.title}
-                    )
+                if score is None:
+                    missing.append(not_taken[quiz.id])
+                elif score >= float(quiz.pass_mark):
+                    done.append(done_template % {"title": quiz.title, "score": round(score * 100)})
                 else:
                     missing.append(
-                        _("Not passed: %(title)s, %(score)s%% of %(mark)s%% needed")
+                        failed_template
                         % {"title": quiz.title, "score": round(score * 100), "mark": round(float(quiz.pass_mark) * 100)}
                     )
-            total = len(quizzes)
             result[participant.id] = Figure(
                 value=clamp(len(done) / total) if total else 1.0,
-                summary=_("%(done)s of %(total)s required tests passed") % {"done": len(done), "total": total},
+                summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection, send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -153,6 +153,37 @@ def admission_outcomes_compute(*, season: Season, track: str, policy_content: di
     ]
 
 
+DECISION_COLUMNS = [
+    "participant_id",
+    "user_id",
+    "federal_district",
+    "level",
+    "figures",
+    "evidence",
+    "score",
+    "rank",
+    "decision",
+    "reasons",
+]
+
+
+def _decisions_copy(*, run_id: int, rows: list[dict]) -> None:
+    """Write the snapshot with one COPY: at 100,000 lines an INSERT spends most of its time quoting
+    parameters on the client. (Django's query counter does not see COPY: it is one statement.)"""
+    table = AdmissionDecision._meta.db_table
+    json_columns = {"figures", "evidence", "reasons"}
+    statement = f"COPY {table} (run_id, {', '.join(DECISION_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [run_id]
+                + [
+                    json.dumps(row[column], ensure_ascii=False) if column in json_columns else row[column]
+                    for column in DECISION_COLUMNS
+                ]
+            )
+
+
 def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
     """Claim a waiting run (a redelivered task finds it claimed and does nothing), compute, store."""
     claimed = AdmissionRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
@@ -169,7 +200,7 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
         )
         _progress(run.id, 80)
         with transaction.atomic():
-            AdmissionDecision.objects.bulk_create([AdmissionDecision(run_id=run.id, **row) for row in rows])
+            _decisions_copy(run_id=run.id, rows=rows)
             run.status, run.progress, run.finished_at = RunStatus.DONE, 100, timezone.now()
             run.participant_count = len(rows)
             run.content_hash = snapshot_hash(policy_content=run.policy_content, rows=rows)
