@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -8,8 +9,14 @@ from rest_framework.views import APIView
 
 from live import bbb, conf
 from live.models import LiveSession
-from live.selectors import session_list_for_participant, session_manageable_by, session_roster_now
-from live.services import bbb_analytics_receive, bbb_webhook_receive, presence_beat_record
+from live.selectors import (
+    session_by_external_meeting_id,
+    session_list_for_participant,
+    session_manageable_by,
+    session_roster_now,
+)
+from live.services import bbb_analytics_receive, bbb_webhook_receive, presence_beat_record, presence_beats_flush
+from live.tasks import bbb_recording_fetch_task
 
 
 def _now():
@@ -75,10 +82,6 @@ class SessionRosterApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request, session_id: int):
-        from django.core.exceptions import PermissionDenied
-
-        from live.services import presence_beats_flush
-
         session = LiveSession.objects.select_related("season").filter(pk=session_id).first()
         if session is None:
             raise Http404
@@ -126,3 +129,24 @@ class BbbAnalyticsCallbackApi(APIView):
             return Response({"payload": ["A JSON object is expected."]}, status=status.HTTP_400_BAD_REQUEST)
         stored = bbb_analytics_receive(payload=request.data)
         return Response({"stored": stored})
+
+
+class BbbRecordingReadyApi(APIView):
+    """BBB's recording-ready callback: `signed_parameters` is an HS256 JWT of meeting and record id.
+    BBB reads 401 as a wrong secret and 410 as a deleted meeting; anything else it retries."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        params = bbb.recording_ready_params(
+            signed_parameters=request.POST.get("signed_parameters", ""), secret=conf.bbb_secret()
+        )
+        if params is None or not conf.bbb_secret():
+            return Response({"detail": "bad signature"}, status=status.HTTP_401_UNAUTHORIZED)
+        session = session_by_external_meeting_id(meeting_id=str(params.get("meeting_id", "")))
+        if session is None:
+            return Response({"detail": "unknown meeting"}, status=status.HTTP_410_GONE)
+        bbb_recording_fetch_task.delay_on_commit(session.pk, str(params.get("record_id", "")))
+        return Response(status=status.HTTP_202_ACCEPTED)

@@ -75,3 +75,11 @@ def recording_ready_params(*, signed_parameters: str, secret: str) -> dict | Non
 
 def ms_to_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def recording_video_url(root) -> str | None:
+    """getRecordings answer → the file of the `video` playback format (BBB 3.0 names it video-0.m4v)."""
+    for playback_format in root.iter("format"):
+        if playback_format.findtext("type") == "video" and playback_format.findtext("url"):
+            return playback_format.findtext("url").rstrip("/") + "/video-0.m4v"
+    return None

@@ -225,6 +225,8 @@ class Recording(models.Model):
     video_asset = models.ForeignKey("media.VideoAsset", on_delete=models.PROTECT, related_name="+")
     lecture = models.ForeignKey("wagtailcore.Page", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source_url = models.URLField(blank=True, max_length=1000)
+    # BBB's record id: a repeated recording-ready callback finds the recording already there.
+    bbb_record_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from live.attendance import BEAT_TIMEOUT, Figure, Signal, merged_intervals, presence_figure
-from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, percent_of
+from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source, percent_of
 from lms.models import Season
 from lms.selectors import participant_list, user_has_role
 
@@ -204,6 +204,7 @@ def attendance_table(*, session: LiveSession) -> list[dict]:
         mark = marks.get((session.pk, user_id))
         window_seconds = int((session.window_end - session.window_start).total_seconds())
         covered = row.covered_seconds if row else 0
+        status = mark.status if mark else (row.status if row else MarkStatus.ABSENT.value)
         table.append(
             {
                 "user_id": user_id,
@@ -212,7 +213,10 @@ def attendance_table(*, session: LiveSession) -> list[dict]:
                 "minutes": covered // 60,
                 "covered_seconds": covered,
                 "percent": percent_of(covered, window_seconds),
-                "status": mark.status if mark else (row.status if row else MarkStatus.ABSENT.value),
+                "status": status,
+                "status_label": MarkStatus(status).label,
+                "source_labels": [Source(code).label for code in (row.sources if row else [])]
+                + ([Source.MANUAL.label] if mark and not row else []),
                 "sources": row.sources if row else ([] if not mark else ["manual"]),
                 "manual_comment": mark.comment if mark else "",
             }

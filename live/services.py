@@ -1,10 +1,13 @@
 import hashlib
 import json
+import shutil
+import tempfile
 import urllib.request
 import uuid as uuid_module
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -13,13 +16,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.services import lecture_draft_create
 from live import bbb, conf
 from live.attendance import status_decide
 from live.buffer import beat_buffer_flush, beat_buffer_push, buffer_client
 from live.derive import session_coverage
-from live.models import Attendance, AttendanceEvent, EventKind, LiveSession, ManualMark, MarkStatus, Source
+from live.models import (
+    Attendance,
+    AttendanceEvent,
+    EventKind,
+    LiveSession,
+    ManualMark,
+    MarkStatus,
+    Recording,
+    Source,
+)
 from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
-from lms.selectors import participant_list
+from lms.selectors import participant_list, user_has_role
+from media.services import video_asset_create
 
 User = get_user_model()
 
@@ -340,3 +354,48 @@ def bbb_meeting_create(*, session: LiveSession, callback_base: str) -> str:
     if root.findtext("returncode") != "SUCCESS":
         raise ValidationError({"bbb": [root.findtext("message") or _("BigBlueButton refused to create the room.")]})
     return root.findtext("internalMeetingID") or ""
+
+
+# ---------------------------------------------------------------- recordings
+
+
+def recording_attach(
+    *, session: LiveSession, source, by=None, source_url: str = "", bbb_record_id: str | None = None
+) -> Recording:
+    """The recording goes through the transcoding pipeline and becomes a draft lecture of the
+    session's course, for an editor to publish with its own deadline."""
+    if by is not None and not (
+        session_manageable_by(session=session, user=by) or user_has_role(user=by, role="editor")
+    ):
+        raise PermissionDenied(_("Only the session's speakers, editors and staff may attach its recording."))
+    with transaction.atomic():
+        asset = video_asset_create(title=session.title, source=source, created_by=by)
+        lecture = lecture_draft_create(
+            course_id=session.course_id,
+            title=_("Recording: %(title)s") % {"title": session.title},
+            video_asset_id=asset.pk,
+            source_live_session_id=session.pk,
+        )
+        recording = Recording(
+            session=session, video_asset=asset, lecture=lecture, source_url=source_url, bbb_record_id=bbb_record_id
+        )
+        recording.full_clean(exclude=["video_asset", "lecture", "session"])
+        recording.save()
+    return recording
+
+
+def bbb_recording_fetch(*, session: LiveSession, record_id: str) -> Recording | None:
+    """Find the recording's video through getRecordings, download it and attach it. A record id
+    already attached is skipped, so a repeated callback or a task retry changes nothing."""
+    if Recording.objects.filter(bbb_record_id=record_id).exists():
+        return None
+    with urllib.request.urlopen(bbb.api_url(call="getRecordings", params=[("recordID", record_id)]), timeout=30) as r:
+        root = ElementTree.fromstring(r.read())
+    video_url = bbb.recording_video_url(root)
+    if video_url is None:
+        raise ValidationError({"recording": [_("BigBlueButton has no video format for this recording.")]})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{record_id}.m4v"
+        with urllib.request.urlopen(video_url, timeout=300) as response, open(path, "wb") as target:
+            shutil.copyfileobj(response, target)
+        return recording_attach(session=session, source=str(path), source_url=video_url, bbb_record_id=record_id)

@@ -27,3 +27,18 @@ def _register_periodic(sender, **kwargs) -> None:
     from live import conf
 
     sender.add_periodic_task(conf.beats_flush_every_seconds(), presence_beats_flush_task.s(), name="live beats flush")
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def bbb_recording_fetch_task(self, session_id: int, record_id: str) -> None:
+    # Idempotent: a record id already attached is skipped; network errors are retried with backoff.
+    from live.models import LiveSession
+    from live.services import bbb_recording_fetch
+
+    session = LiveSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return
+    try:
+        bbb_recording_fetch(session=session, record_id=record_id)
+    except OSError as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error

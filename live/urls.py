@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/live-sessions/<int:session_id>/roster/", apis.SessionRosterApi.as_view(), name="live-roster"),
     path("integrations/bbb/webhook/", apis.BbbWebhookApi.as_view(), name="live-bbb-webhook"),
     path("integrations/bbb/analytics/", apis.BbbAnalyticsCallbackApi.as_view(), name="live-bbb-analytics"),
+    path("integrations/bbb/recording-ready/", apis.BbbRecordingReadyApi.as_view(), name="live-bbb-recording-ready"),
     path("live/<int:session_id>/", views.session_detail, name="live-session"),
     path("live/<int:session_id>/join/", views.session_join, name="live-session-join"),
     path("live/console/", views.console_list, name="live-console"),

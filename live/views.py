@@ -25,7 +25,15 @@ from live.selectors import (
     session_minute_counts,
     session_roster_now,
 )
-from live.services import attendance_mark_set, bbb_join_url, presence_beats_flush, session_end, session_start
+from live.services import (
+    attendance_mark_set,
+    bbb_join_url,
+    presence_beats_flush,
+    recording_attach,
+    session_attendance_derive,
+    session_end,
+    session_start,
+)
 from lms.selectors import user_has_role
 
 JOIN_SALT = "live.join"
@@ -52,6 +60,7 @@ def session_detail(request, session_id: int):
         {
             "session": session,
             "state": session.state_at(now),
+            "state_label": LiveSession.State(session.state_at(now)).label,
             "join_open": join_opens_at(session) <= now <= session.window_end,
             "join_opens_at": join_opens_at(session),
             "join_url": join_link(session=session, user_id=request.user.pk),
@@ -104,7 +113,9 @@ def console_list(request):
         raise PermissionDenied
     now = timezone.now()
     sessions = list(session_list_for_console(user=request.user))
-    return render(request, "live/console_list.html", {"sessions": [(s, s.state_at(now)) for s in sessions]})
+    return render(
+        request, "live/console_list.html", {"sessions": [(s, LiveSession.State(s.state_at(now))) for s in sessions]}
+    )
 
 
 def _chart(counts: list[int]) -> dict:
@@ -152,6 +163,9 @@ def console_detail(request, session_id: int):
                     by=request.user,
                 )
                 messages.success(request, _("The mark is saved."))
+            elif action == "recording" and request.FILES.get("recording"):
+                recording_attach(session=session, source=request.FILES["recording"], by=request.user)
+                messages.success(request, _("The recording is being transcoded; a draft lecture was created."))
             elif action == "import" and request.FILES.get("report"):
                 report = attendance_report_import(
                     session=session,
@@ -166,8 +180,6 @@ def console_detail(request, session_id: int):
         if report is None:
             return redirect("live-console-detail", session_id=session.pk)
     presence_beats_flush()
-    from live.services import session_attendance_derive
-
     session_attendance_derive(session=session)
     now = timezone.now()
     return render(
@@ -176,6 +188,7 @@ def console_detail(request, session_id: int):
         {
             "session": session,
             "state": session.state_at(now),
+            "state_label": LiveSession.State(session.state_at(now)).label,
             "roster": session_roster_now(session=session, now=now),
             "chart": _chart(session_minute_counts(session=session, now=now)),
             "table": attendance_table(session=session),
@@ -184,6 +197,7 @@ def console_detail(request, session_id: int):
             "report": report,
             "report_timezone": conf.report_default_timezone(),
             "roster_url": reverse("live-roster", args=[session.pk]),
+            "recordings": session.recordings.select_related("video_asset"),
         },
     )
 
@@ -212,8 +226,6 @@ def _export_rows(table: list[dict]) -> list[list]:
 def console_export(request, session_id: int, fmt: str):
     session = _console_session(request, session_id)
     presence_beats_flush()
-    from live.services import session_attendance_derive
-
     session_attendance_derive(session=session)
     rows = _export_rows(attendance_table(session=session))
     filename = f"attendance-session-{session.pk}"

@@ -124,7 +124,9 @@ def test_console_start_end_and_exports(client, settings):
     session.refresh_from_db()
     assert session.actual_started_at and session.actual_ended_at
     # Pressed seconds apart in the test: give the window ten minutes, all of them covered by the join.
-    type(session).objects.filter(pk=session.pk).update(actual_started_at=session.actual_ended_at - timedelta(minutes=10))
+    type(session).objects.filter(pk=session.pk).update(
+        actual_started_at=session.actual_ended_at - timedelta(minutes=10)
+    )
     AttendanceEvent.objects.filter(dedupe_key="w").update(occurred_at=session.actual_ended_at - timedelta(minutes=11))
     response = client.get(f"/live/console/{session.pk}/export.csv")
     text = response.content.decode("utf-8-sig")
@@ -143,7 +145,10 @@ def test_console_import_lists_unmatched_rows(client):
     speaker = speaker_with_role()
     session = LiveSessionFactory(speakers=[speaker])
     client.force_login(speaker.user)
-    content = b"Name (original name),Email,Join time,Leave time\nX,nobody@example.org,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+    content = (
+        b"Name (original name),Email,Join time,Leave time\n"
+        b"X,nobody@example.org,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+    )
     upload = io.BytesIO(content)
     upload.name = "report.csv"
     html = client.post(f"/live/console/{session.pk}/", {"action": "import", "report": upload}).content.decode()

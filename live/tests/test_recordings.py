@@ -1,0 +1,135 @@
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from live.models import Recording
+from live.tests.factories import LiveSessionFactory, SpeakerFactory
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "attendance"
+SECRET = "ExampleSharedSecret-do-not-use-0123456789"
+RECORD_ID = "372a43121edd57696d4e6f7eb7a5f17a98efa709-1757505602317"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=1:size=64x48:rate=10",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
+    return path.read_bytes()
+
+
+@pytest.fixture
+def fake_bbb(tiny_clip, settings):
+    """A stand-in BBB server on loopback: the HTTP boundary is the only thing mocked."""
+    requests = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            if self.path.startswith("/bigbluebutton/api/getRecordings"):
+                base = f"http://127.0.0.1:{server.server_port}"
+                body = (
+                    "<response><returncode>SUCCESS</returncode><recordings><recording>"
+                    f"<recordID>{RECORD_ID}</recordID><playback>"
+                    f"<format><type>presentation</type><url>{base}/playback/presentation/2.3/{RECORD_ID}</url></format>"
+                    f"<format><type>video</type><url>{base}/playback/video/{RECORD_ID}/</url></format>"
+                    "</playback></recording></recordings></response>"
+                ).encode()
+                content_type = "text/xml"
+            elif self.path == f"/playback/video/{RECORD_ID}/video-0.m4v":
+                body, content_type = tiny_clip, "video/mp4"
+            else:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.LIVE_BBB_URL = f"http://127.0.0.1:{server.server_port}/bigbluebutton"
+    settings.LIVE_BBB_SECRET = SECRET
+    yield requests
+    server.shutdown()
+
+
+def test_recording_ready_callback_fetches_the_video_into_a_draft_lecture(
+    client, fake_bbb, django_capture_on_commit_callbacks
+):
+    session = LiveSessionFactory(external_meeting_id="prk-2025-live-07")
+    body = (FIXTURES / "bbb-recording-ready-callback.form-body.txt").read_text()
+    forged = body[:-4] + "AAAA"
+    assert (
+        client.post(
+            "/integrations/bbb/recording-ready/", data=forged, content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 401
+    )
+    for _ in range(2):  # a repeated callback attaches nothing twice
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/integrations/bbb/recording-ready/", data=body, content_type="application/x-www-form-urlencoded"
+            )
+        assert response.status_code == 202
+    recording = Recording.objects.get(session=session)
+    recording.video_asset.refresh_from_db()
+    assert recording.video_asset.state == "ready"  # went through the real transcoding pipeline
+    assert recording.bbb_record_id == RECORD_ID
+    assert recording.source_url.endswith("/video-0.m4v")
+    assert recording.lecture is not None and not recording.lecture.live
+    assert recording.lecture.specific.source_live_session_id == session.pk
+    assert any(path.startswith("/bigbluebutton/api/getRecordings?recordID=") for path in fake_bbb)
+
+
+def test_recording_ready_for_an_unknown_meeting_is_gone(client, fake_bbb):
+    body = (FIXTURES / "bbb-recording-ready-callback.form-body.txt").read_text()
+    response = client.post(
+        "/integrations/bbb/recording-ready/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 410
+
+
+def test_speaker_uploads_a_recording_in_the_console(client, tiny_clip):
+    speaker = SpeakerFactory()
+    speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    session = LiveSessionFactory(speakers=[speaker])
+    client.force_login(speaker.user)
+    upload = SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")
+    client.post(f"/live/console/{session.pk}/", {"action": "recording", "recording": upload})
+    recording = Recording.objects.get(session=session)
+    assert recording.video_asset.created_by == speaker.user
+    assert recording.lecture.get_parent().specific.pk == session.course_id
+    assert recording.lecture.live is False
+    other = SpeakerFactory()
+    other.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    client.force_login(other.user)
+    upload = SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")
+    assert client.post(f"/live/console/{session.pk}/", {"action": "recording", "recording": upload}).status_code == 403
+    assert Recording.objects.count() == 1
