@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ class VideoAssetStatusListApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanViewVideoAssets]
 
+    @extend_schema_serializer(component_name="VideoAssetStatusQuery")
     class InputSerializer(serializers.Serializer):
         ids = serializers.CharField(help_text=_("Comma-separated video ids"))
 
@@ -31,6 +33,7 @@ class VideoAssetStatusListApi(APIView):
                 raise serializers.ValidationError(_("Ask for at most %(count)d videos at once.") % {"count": MAX_IDS})
             return [int(part) for part in parts]
 
+    @extend_schema_serializer(component_name="VideoAssetStatus")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         state = serializers.CharField()
@@ -43,6 +46,7 @@ class VideoAssetStatusListApi(APIView):
         def get_published(self, asset) -> bool:
             return bool(asset.hls_path)
 
+    @extend_schema(parameters=[InputSerializer], responses={200: OutputSerializer(many=True)})
     def get(self, request):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -58,7 +58,7 @@ def probe(path: Path) -> Probe:
         raise ProbeError(_("The video track has no picture size; the file is probably damaged."))
     duration = _float(info.get("format", {}).get("duration")) or _float(video.get("duration"))
     if not duration or duration <= 0:
-        raise ProbeError(_("The video has zero length."))
+        raise ProbeError(_("The video has zero length (is it a still image?)."))
     return Probe(
         duration=duration,
         width=width,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from media import conf
 from media.selectors import video_asset_get
@@ -25,7 +25,7 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 URI_ATTRIBUTE_RE = re.compile(r'URI="([^"]+)"')
 
 
-@require_GET
+@require_safe
 def video_hls_file(request, asset_id: int, name: str):
     user_id = request.user.pk if request.user.is_authenticated else None
     try:

@@ -99,6 +99,47 @@ def test_an_audio_only_file_fails_with_no_video_track(asset_from, tmp_path):
     assert asset.error_message == gettext("The file has no video track (is it an audio recording or a document?).")
 
 
+def test_a_still_image_fails_with_zero_length(asset_from, tmp_path):
+    import subprocess
+
+    image = tmp_path / "slide.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2",
+            "-c:v",
+            "png",
+            str(image),
+        ],
+        check=True,
+    )
+    asset = video_asset_transcode(asset_id=asset_from(image).pk)
+
+    assert asset.state == VideoAsset.State.FAILED
+    assert asset.error_message == gettext("The video has zero length (is it a still image?).")
+
+
+def test_a_truncated_upload_fails_as_damaged(asset_from, clip_720, tmp_path):
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(clip_720.read_bytes()[: clip_720.stat().st_size // 2])
+
+    asset = video_asset_transcode(asset_id=asset_from(truncated).pk)
+
+    assert asset.state == VideoAsset.State.FAILED
+    assert asset.error_message == gettext(
+        "The file could not be read as a video: it is damaged or is not a video file."
+    )
+
+
 def test_a_second_call_finds_the_work_done(asset_from, clip_small_silent):
     asset = video_asset_transcode(asset_id=asset_from(clip_small_silent).pk)
     again = video_asset_transcode(asset_id=asset.pk)
