@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from courses.authentication import RememberedSessionAuthentication, RememberedTokenAuthentication
 from courses.selectors import (
     LectureRow,
     LectureState,
@@ -93,6 +94,8 @@ class LecturePlaybackCreateApi(APIView):
 
 class LectureProgressCreateApi(APIView):
     """A heartbeat of the player: media seconds [from, to] played since the previous beat."""
+
+    authentication_classes = [RememberedSessionAuthentication, RememberedTokenAuthentication]
 
     class InputSerializer(serializers.Serializer):
         playback_id = serializers.UUIDField()

@@ -259,11 +259,94 @@ def progress_apply(*, progress, spans, at: datetime, target: LectureTarget) -> N
         progress.completed_at = at
 
 
+# The rules of `beat_judge`, run inside Redis so that a beat costs one round trip and is atomic.
+# KEYS: playback hash, the participant's lease hash, participant × lecture spans hash, the stream.
+BEAT_SCRIPT = """
+local now, user, lecture, pid = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local seq, from, to, rate = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local visible, duration, threshold = ARGV[9] == '1', tonumber(ARGV[10]), tonumber(ARGV[11])
+local jitter, cap = tonumber(ARGV[12]), tonumber(ARGV[13])
+local lease_seconds, tolerance = tonumber(ARGV[14]), tonumber(ARGV[15])
+local spans_raw = redis.call('HGET', KEYS[3], 'spans')
+if not spans_raw then return {'seed'} end
+local done = redis.call('HGET', KEYS[3], 'done') or ''
+local pb = redis.call('HMGET', KEYS[1], 'u', 'l', 'seq', 'pos', 't', 'carry')
+local lease = redis.call('HMGET', KEYS[2], 'pid', 'exp')
+local lease_ok = (not lease[1]) or lease[1] == pid or tonumber(lease[2]) <= now
+local outcome, credit_from, credit_to
+local hold, release = false, false
+local carry = jitter
+if not pb[1] then
+  if seq ~= 0 then return {'unknown'} end
+  outcome = 'opened'
+  hold = lease_ok and visible
+else
+  if tonumber(pb[1]) ~= user or tonumber(pb[2]) ~= lecture then return {'foreign'} end
+  if seq <= tonumber(pb[3]) then return {'duplicate', spans_raw, done} end
+  local elapsed = math.max(0, now - tonumber(pb[5]))
+  if not visible then
+    outcome = 'hidden'
+    release = lease_ok
+  elseif not lease_ok then
+    outcome = 'other_playback'
+  elseif math.abs(from - tonumber(pb[4])) > tolerance then
+    outcome = 'seek'
+    hold = true
+  else
+    local allowed = math.min(rate, cap) * elapsed + tonumber(pb[6])
+    local advance = to - from
+    local credited = math.min(advance, allowed)
+    carry = math.min(jitter, allowed - credited)
+    if credited >= advance then outcome = 'credited' else outcome = 'capped' end
+    if credited > 0 then credit_from, credit_to = from, from + credited end
+    hold = true
+  end
+end
+redis.call('HSET', KEYS[1], 'u', user, 'l', lecture, 'seq', seq, 'pos', ARGV[7], 't', ARGV[1], 'carry', carry)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[16]))
+if hold then
+  redis.call('HSET', KEYS[2], 'pid', pid, 'exp', now + lease_seconds)
+  redis.call('EXPIRE', KEYS[2], math.floor(lease_seconds) + 60)
+elseif release then
+  redis.call('DEL', KEYS[2])
+end
+if credit_from then
+  local spans = cjson.decode(spans_raw)
+  table.insert(spans, {credit_from, credit_to})
+  table.sort(spans, function(a, b) return a[1] < b[1] end)
+  local merged, watched = {}, 0
+  for _, span in ipairs(spans) do
+    local last = merged[#merged]
+    if last and span[1] <= last[2] then
+      if span[2] > last[2] then last[2] = span[2] end
+    else
+      table.insert(merged, {span[1], span[2]})
+    end
+  end
+  for _, span in ipairs(merged) do
+    if span[1] < duration then watched = watched + math.min(span[2], duration) - span[1] end
+  end
+  spans_raw = cjson.encode(merged)
+  redis.call('HSET', KEYS[3], 'spans', spans_raw)
+  if done == '' and duration > 0 and watched / duration >= threshold then
+    done = ARGV[1]
+    redis.call('HSET', KEYS[3], 'done', done)
+  end
+  redis.call('XADD', KEYS[4], '*', 'u', user, 'l', lecture, 's', credit_from, 'e', credit_to,
+    'p', ARGV[7], 't', ARGV[1])
+end
+redis.call('HSET', KEYS[3], 'pos', ARGV[7])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[17]))
+return {outcome, spans_raw, done}
+"""
+
+
 class RedisProgressStore:
     def __init__(self, url: str):
         import redis
 
         self.redis = redis.Redis.from_url(url)
+        self._script = self.redis.register_script(BEAT_SCRIPT)
 
     @staticmethod
     def _keys(user_id: int, lecture_id: int, playback_id) -> tuple[str, str, str]:
@@ -286,90 +369,44 @@ class RedisProgressStore:
             pipe.execute()
 
     def beat(self, *, user_id: int, target: LectureTarget, beat: Beat, now: float) -> BeatResult:
-        import redis
-
+        """One round trip: the rules of `beat_judge` run inside Redis (BEAT_SCRIPT), atomically
+        per playback, lease and participant × lecture. The test suite runs every rule against
+        both this store and the database store, so the two stay the same."""
         pb_key, lease_key, sp_key = self._keys(user_id, target.lecture_id, beat.playback_id)
-        if not self.redis.hexists(sp_key, "spans"):
+        args = [
+            repr(now),
+            user_id,
+            target.lecture_id,
+            str(beat.playback_id),
+            beat.seq,
+            repr(beat.start),
+            repr(beat.end),
+            repr(beat.rate),
+            1 if beat.visible else 0,
+            repr(target.duration),
+            repr(target.threshold),
+            repr(conf.jitter_seconds()),
+            repr(conf.credited_rate_cap()),
+            repr(conf.lease_seconds()),
+            repr(CONTINUITY_TOLERANCE),
+            PLAYBACK_TTL,
+            SPANS_TTL,
+        ]
+        keys = [pb_key, lease_key, sp_key, STREAM]
+        answer = self._script(keys=keys, args=args)
+        if answer[0] == b"seed":
             self._spans_seed(sp_key, user_id, target.lecture_id)
-        with self.redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(pb_key, lease_key, sp_key)
-                    raw = pipe.hgetall(pb_key)
-                    lease = pipe.hmget(lease_key, "pid", "exp")
-                    spans_raw, done = pipe.hmget(sp_key, "spans", "done")
-                    state = None
-                    if raw:
-                        state = PlaybackState(
-                            int(raw[b"u"]),
-                            int(raw[b"l"]),
-                            int(raw[b"seq"]),
-                            float(raw[b"pos"]),
-                            float(raw[b"t"]),
-                            float(raw[b"carry"]),
-                        )
-                    holder = lease[0].decode() if lease[0] else None
-                    lease_ok = holder is None or holder == str(beat.playback_id) or float(lease[1]) <= now
-                    verdict = beat_judge(
-                        state=state,
-                        beat=beat,
-                        user_id=user_id,
-                        lecture_id=target.lecture_id,
-                        now=now,
-                        lease_ok=lease_ok,
-                    )
-                    spans = json.loads(spans_raw) if spans_raw else []
-                    completed_at = float(done) if done else None
-                    if verdict.state is None:
-                        pipe.unwatch()
-                        return _result(verdict.outcome, spans, target, completed_at)
-                    new = verdict.state
-                    pipe.multi()
-                    pipe.hset(
-                        pb_key,
-                        mapping={
-                            "u": user_id,
-                            "l": target.lecture_id,
-                            "seq": new.seq,
-                            "pos": new.position,
-                            "t": now,
-                            "carry": new.carry,
-                        },
-                    )
-                    pipe.expire(pb_key, PLAYBACK_TTL)
-                    if verdict.hold_lease:
-                        lease_ttl = conf.lease_seconds()
-                        pipe.hset(lease_key, mapping={"pid": str(beat.playback_id), "exp": now + lease_ttl})
-                        # Redis only collects the key; whether the lease holds is decided by `exp`
-                        # against the server time the service was given.
-                        pipe.expire(lease_key, int(lease_ttl) + 60)
-                    elif verdict.release_lease:
-                        pipe.delete(lease_key)
-                    mapping = {"pos": new.position}
-                    if verdict.credit is not None:
-                        spans = spans_merge(spans, [verdict.credit])
-                        mapping["spans"] = json.dumps(spans)
-                        watched = spans_length(spans_clip(spans, duration=target.duration))
-                        if completed_at is None and target.duration and watched / target.duration >= target.threshold:
-                            completed_at = now
-                            mapping["done"] = now
-                        pipe.xadd(
-                            STREAM,
-                            {
-                                "u": user_id,
-                                "l": target.lecture_id,
-                                "s": verdict.credit[0],
-                                "e": verdict.credit[1],
-                                "p": new.position,
-                                "t": now,
-                            },
-                        )
-                    pipe.hset(sp_key, mapping=mapping)
-                    pipe.expire(sp_key, SPANS_TTL)
-                    pipe.execute()
-                    return _result(verdict.outcome, spans, target, completed_at)
-                except redis.WatchError:
-                    continue
+            answer = self._script(keys=keys, args=args)
+        outcome = answer[0].decode()
+        if outcome == "unknown":
+            raise ValidationError(
+                {"playback_id": [_("This playback is unknown or expired: open a new one with seq 0.")]},
+                code="playback_unknown",
+            )
+        if outcome == "foreign":
+            raise ValidationError({"playback_id": [_("This playback belongs to another lecture.")]})
+        spans = json.loads(answer[1]) if answer[1] not in (b"", b"{}") else []
+        return _result(outcome, spans, target, float(answer[2]) if answer[2] else None)
 
     def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
         lecture_ids = list(lecture_ids)

@@ -46,3 +46,13 @@ def flush_interval_seconds() -> float:
 def redis_url() -> str:
     """Empty: no Redis, beats write through to the database (the embedded demo)."""
     return getattr(settings, "COURSES_REDIS_URL", getattr(settings, "REDIS_URL", ""))
+
+
+def beat_auth_cache_seconds() -> float:
+    return float(getattr(settings, "COURSES_BEAT_AUTH_CACHE_SECONDS", 60))
+
+
+def beat_context_memo_seconds() -> float:
+    """How long a process remembers a participant's access window for beats. Extensions (which only
+    move deadlines later) and date edits reach every process within this time."""
+    return float(getattr(settings, "COURSES_BEAT_CONTEXT_MEMO_SECONDS", 30))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from courses import conf
 from courses.beats import LectureTarget, ProgressSnapshot, progress_store
+from courses.memo import Memo
 from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress
 from lms.selectors import participant_current
 
@@ -239,6 +240,9 @@ class BeatContext:
     deadline: datetime | None
 
 
+_beat_contexts = Memo(seconds=conf.beat_context_memo_seconds)
+
+
 def _beat_context_key(user_id: int, lecture_id: int) -> str:
     return f"courses:beatctx:{user_id}:{lecture_id}"
 
@@ -248,7 +252,7 @@ def lecture_beat_context(*, user: AbstractBaseUser, lecture_id: int) -> BeatCont
     no database query. The deadline is cached, not the verdict: the service compares it with the
     receipt time of every beat. Granting an extension drops the cached entry."""
     key = _beat_context_key(user.pk, lecture_id)
-    context = cache.get(key)
+    context = _beat_contexts.get(key) or cache.get(key)
     if context is None:
         lecture = lecture_get_live(lecture_id=lecture_id)
         if lecture is None:
@@ -261,11 +265,15 @@ def lecture_beat_context(*, user: AbstractBaseUser, lecture_id: int) -> BeatCont
             access.deadline,
         )
         cache.set(key, context, conf.beat_context_cache_seconds())
+    _beat_contexts.set(key, context)
     return context
 
 
 def beat_context_forget(*, user_id: int, lecture_ids: Iterable[int]) -> None:
-    cache.delete_many([_beat_context_key(user_id, lecture_id) for lecture_id in lecture_ids])
+    keys = [_beat_context_key(user_id, lecture_id) for lecture_id in lecture_ids]
+    cache.delete_many(keys)
+    for key in keys:
+        _beat_contexts.forget(key)
 
 
 def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:

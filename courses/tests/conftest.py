@@ -4,6 +4,15 @@ from courses.tests.factories import course_make, lecture_make, participant_make
 from tests.factories import SeasonFactory
 
 
+@pytest.fixture(autouse=True)
+def _forget_remembered():
+    """Per-process memos outlive a test's database; start every test without them."""
+    from courses import authentication, selectors
+
+    for memo in (selectors._beat_contexts, authentication._tokens, authentication._sessions):
+        memo.clear()
+
+
 @pytest.fixture(params=["redis", "database"])
 def store(request, settings):
     """Every crediting rule holds for both stores: Redis (production) and write-through (no Redis)."""

@@ -1,0 +1,415 @@
+"""Progress beats benchmark: our endpoint against a no-op Django view (the ceiling) and a naive DRF
+view doing one INSERT per beat (the baseline), each behind the same gunicorn on 127.0.0.1, driven
+by the same load generator, in one run.
+
+Printed: beats/s and p99 latency of each, the ratios, and whether, after the flush, the watched
+seconds stored in PostgreSQL equal those the endpoint credited. Targets: ≥ 85 % of the ceiling,
+≥ 2.5 × the baseline, no errors.
+
+The two comparison views live here, in a bench-only URLconf that this module provides to the
+gunicorn it starts (`bench.bench_beats:wsgi_app`); the product never loads them."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+from bench.common import ROOT, django_setup
+
+VIEWERS = 300
+CONNECTIONS = 12
+REQUESTS_PER_RUN = 4000
+RUN_TIME_LIMIT = 20.0
+ROUNDS = 2
+WORKERS = 3
+THREADS = 2
+TARGET_OF_CEILING = 0.85
+TARGET_OVER_BASELINE = 2.5
+NAIVE_TABLE = "bench_naive_beat"
+
+# ----------------------------------------------------------------- the bench-only site (gunicorn side)
+
+_application = None
+
+
+def wsgi_app(environ, start_response):
+    """The site with the bench URLconf; Django is set up on the first request of each worker."""
+    global _application
+    if _application is None:
+        import django
+        from django.conf import settings
+
+        django.setup()
+        settings.ROOT_URLCONF = __name__
+        from django.core.wsgi import get_wsgi_application
+
+        _application = get_wsgi_application()
+    return _application(environ, start_response)
+
+
+def _urlpatterns() -> list:
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.urls import include, path
+    from django.utils import timezone
+    from django.views.decorators.csrf import csrf_exempt
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from courses.apis import LectureProgressCreateApi
+
+    @csrf_exempt
+    def noop(request, lecture_id: int):
+        return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+    class NaiveBeatApi(APIView):
+        """What one writes first: validate the beat, INSERT it."""
+
+        def post(self, request, lecture_id: int):
+            serializer = LectureProgressCreateApi.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {NAIVE_TABLE} (user_id, lecture_id, playback_id, seq, start_s, end_s, rate,"
+                    " visible, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        request.user.pk,
+                        lecture_id,
+                        str(data["playback_id"]),
+                        data["seq"],
+                        data["from"],
+                        data["to"],
+                        data["rate"],
+                        data["visible"],
+                        timezone.now(),
+                    ],
+                )
+            return Response({"ok": True})
+
+    return [
+        path("bench/noop/<int:lecture_id>/", noop),
+        path("bench/naive/<int:lecture_id>/", NaiveBeatApi.as_view()),
+        path("", include("lms.urls")),
+    ]
+
+
+def __getattr__(name: str):
+    # Django reads `urlpatterns` from this module only after it is set up (see wsgi_app).
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
+
+
+# ----------------------------------------------------------------- data
+
+
+def _seed() -> tuple[int, list[tuple[int, str]]]:
+    """A course with one hour-long lecture and VIEWERS participants with API tokens (idempotent)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from courses.demo import course_index_ensure
+    from courses.models import CoursePage, LecturePage
+    from lms.models import Application, LevelChange, Participant
+    from media.models import VideoAsset
+    from tests.factories import SeasonFactory
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {NAIVE_TABLE} (id bigserial PRIMARY KEY, user_id bigint, lecture_id bigint,"
+            " playback_id uuid, seq integer, start_s double precision, end_s double precision,"
+            " rate double precision, visible boolean, received_at timestamptz)"
+        )
+    User = get_user_model()
+    with transaction.atomic():
+        lecture = LecturePage.objects.filter(slug="bench-lecture").first()
+        if lecture is None:
+            season = SeasonFactory(slug="bench-season")
+            course = CoursePage(title="Bench course", slug="bench-course", season=season, track="introductory")
+            course_index_ensure().add_child(instance=course)
+            video = VideoAsset.objects.create(
+                title="bench", source="bench.mp4", state="ready", duration=3600.0, hls_path="video/hls/bench/"
+            )
+            now = timezone.now()
+            lecture = LecturePage(
+                title="Bench lecture",
+                slug="bench-lecture",
+                video=video,
+                available_from=now - timedelta(days=1),
+                deadline=now + timedelta(days=3650),
+            )
+            course.add_child(instance=lecture)
+        course = lecture.get_parent().specific
+        have = set(User.objects.filter(username__startswith="bench-viewer-").values_list("username", flat=True))
+        missing = [f"bench-viewer-{n}" for n in range(VIEWERS) if f"bench-viewer-{n}" not in have]
+        users = User.objects.bulk_create([User(username=name, email=f"{name}@bench.local") for name in missing])
+        applications = Application.objects.bulk_create(
+            [
+                Application(
+                    season_id=course.season_id,
+                    user=user,
+                    last_name="Bench",
+                    first_name=user.username,
+                    email=user.email,
+                    date_of_birth="2000-01-01",
+                    region_code="77",
+                    federal_district="central",
+                    timezone="Europe/Moscow",
+                    education_level="bachelor",
+                    institution="Bench",
+                    internship_preference="roiv",
+                    internship_reason="Bench",
+                    personal_data_consent=True,
+                )
+                for user in users
+            ]
+        )
+        participants = Participant.objects.bulk_create(
+            [
+                Participant(
+                    season_id=course.season_id,
+                    user=application.user,
+                    application=application,
+                    level="beginner",
+                    track="introductory",
+                    placement_rule="bench",
+                    region_code="77",
+                    federal_district="central",
+                    timezone="Europe/Moscow",
+                )
+                for application in applications
+            ]
+        )
+        LevelChange.objects.bulk_create(
+            [LevelChange(participant=p, to_level=p.level, to_track=p.track, rule="bench") for p in participants]
+        )
+        viewers = User.objects.filter(username__startswith="bench-viewer-").order_by("pk")
+        tokens = [(user.pk, Token.objects.get_or_create(user=user)[0].key) for user in viewers]
+    return lecture.pk, tokens
+
+
+def _reset(lecture_id: int, *, keep_context: bool = False) -> None:
+    """Start from zero: no stored progress, no playback state or spans in Redis, an empty naive table."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    from courses.models import LecturePlayback, LectureProgress
+
+    LectureProgress.objects.filter(lecture_id=lecture_id).delete()
+    LecturePlayback.objects.filter(lecture_id=lecture_id).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {NAIVE_TABLE}")
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    patterns = ("courses:pb:*", "courses:lease:*", "courses:sp:*", "courses:credited*")
+    for pattern in patterns if keep_context else ("courses:*",):
+        keys = list(client.scan_iter(pattern, count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+
+
+# ----------------------------------------------------------------- the load generator
+
+
+class Viewer:
+    """One participant's playback: opens with seq 0, then reports one media second per beat."""
+
+    def __init__(self, user_id: int, token: str):
+        self.user_id = user_id
+        self.auth = f"Token {token}".encode()
+        self.playback = str(uuid.uuid4())
+        self.seq = 0
+        self.position = 0.0
+        self.watched = 0.0
+
+    def next_body(self) -> bytes:
+        start = self.position
+        end = start if self.seq == 0 else min(start + 1.0, 3600.0)
+        body = {"playback_id": self.playback, "seq": self.seq, "from": start, "to": end, "rate": 1, "visible": True}
+        self.seq += 1
+        self.position = end
+        return json.dumps(body).encode()
+
+
+async def _connection(port, path, viewers, queue, latencies, errors, stop_at, answers):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < stop_at:
+            try:
+                index = queue.pop()
+            except IndexError:
+                return
+            viewer = viewers[index % len(viewers)]
+            body = viewer.next_body()
+            request = (
+                b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Authorization: "
+                + viewer.auth
+                + b"\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            close = False
+            for line in head.split(b"\r\n"):
+                lower = line.lower()
+                if lower.startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+                elif lower.startswith(b"connection:") and b"close" in lower:
+                    close = True
+            payload = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                errors.append((status, payload[:200]))
+            elif answers is not None:
+                answers[viewer.user_id] = json.loads(payload)["watched_seconds"]
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def drive(
+    *, port: int, path: str, viewers: list[Viewer], answers: dict | None = None, requests: int = REQUESTS_PER_RUN
+) -> dict:
+    latencies: list[float] = []
+    errors: list = []
+    queue = list(range(requests))
+    queue.reverse()
+
+    async def main():
+        stop_at = time.monotonic() + RUN_TIME_LIMIT
+        await asyncio.gather(
+            *[
+                _connection(port, path.encode(), viewers, queue, latencies, errors, stop_at, answers)
+                for _ in range(CONNECTIONS)
+            ]
+        )
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return {"count": len(latencies), "rate": len(latencies) / elapsed, "p99": p99 * 1000, "errors": errors}
+
+
+# ----------------------------------------------------------------- the run
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def run() -> bool:
+    env = django_setup()
+    lecture_id, tokens = _seed()
+    _reset(lecture_id)
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.bench_beats:wsgi_app",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "WARNING"},
+        start_new_session=True,
+    )
+    try:
+        _wait_up(port)
+        paths = {
+            "ceiling (no-op Django view)": f"/bench/noop/{lecture_id}/",
+            "ours (progress endpoint)": f"/api/v1/lectures/{lecture_id}/progress/",
+            "baseline (naive DRF, INSERT per beat)": f"/bench/naive/{lecture_id}/",
+        }
+        # Warm every worker's code paths and connections, and let each worker meet every viewer once
+        # (a long-running site has), then start the measured runs from zero progress.
+        for path in paths.values():
+            warm = [Viewer(uid, key) for uid, key in tokens]
+            for _ in range(WORKERS * 2):
+                drive(port=port, path=path, viewers=warm, requests=len(warm))
+        _reset(lecture_id, keep_context=True)
+        # Each endpoint gets its own playbacks, so ours sees every viewer open with seq 0.
+        viewers = {name: [Viewer(uid, key) for uid, key in tokens] for name in paths}
+        answers: dict[int, float] = {}
+        best: dict[str, dict] = {}
+        for _round in range(ROUNDS):
+            for name, path in paths.items():
+                ours = name.startswith("ours")
+                result = drive(port=port, path=path, viewers=viewers[name], answers=answers if ours else None)
+                if name not in best or result["rate"] > best[name]["rate"]:
+                    best[name] = {**result, "errors": best.get(name, {}).get("errors", []) + result["errors"]}
+                else:
+                    best[name]["errors"] += result["errors"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+    from django.db.models import Sum
+
+    from courses.models import LectureProgress
+    from courses.services import lecture_progress_flush
+
+    flushed = lecture_progress_flush()
+    stored = LectureProgress.objects.filter(lecture_id=lecture_id).aggregate(total=Sum("watched_seconds"))["total"] or 0
+    credited = sum(answers.values())
+
+    print(f"{'':40} {'beats/s':>10} {'p99 ms':>9} {'requests':>9} {'errors':>7}")
+    for name, result in best.items():
+        print(f"{name:40} {result['rate']:10.0f} {result['p99']:9.1f} {result['count']:9d} {len(result['errors']):7d}")
+    ceiling = best["ceiling (no-op Django view)"]["rate"]
+    ours = best["ours (progress endpoint)"]["rate"]
+    baseline = best["baseline (naive DRF, INSERT per beat)"]["rate"]
+    of_ceiling, over_baseline = ours / ceiling, ours / baseline
+    errors = sum(len(result["errors"]) for result in best.values())
+    for result in best.values():
+        for status, payload in result["errors"][:3]:
+            print(f"  error {status}: {payload!r}")
+    print(f"ours / ceiling  = {of_ceiling:.1%} (target ≥ {TARGET_OF_CEILING:.0%})")
+    print(f"ours / baseline = {over_baseline:.2f}× (target ≥ {TARGET_OVER_BASELINE}×)")
+    print(f"flushed {flushed} credited spans; watched seconds credited {credited:.1f}, stored {stored:.1f}")
+    consistent = abs(stored - credited) < 1e-6 * max(1.0, credited)
+    return of_ceiling >= TARGET_OF_CEILING and over_baseline >= TARGET_OVER_BASELINE and errors == 0 and consistent
