@@ -8,10 +8,12 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
 from wagtail.admin.widgets import Button
 
 from media import conf
@@ -63,6 +65,26 @@ class DurationColumn(Column):
         minutes, seconds = divmod(round(instance.duration), 60)
         hours, minutes = divmod(minutes, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class VideoChooserColumnsMixin:
+    """The chooser shows each video's state and length, so an editor picks a finished one."""
+
+    @property
+    def columns(self):
+        return [
+            *super().columns,
+            Column("state", label=gettext_lazy("State"), accessor="get_state_display"),
+            DurationColumn("duration", label=gettext_lazy("Duration")),
+        ]
+
+
+class VideoChooseView(VideoChooserColumnsMixin, ChooseView):
+    pass
+
+
+class VideoChooseResultsView(VideoChooserColumnsMixin, ChooseResultsView):
+    pass
 
 
 class VideoAssetIndexView(generic.IndexView):

@@ -54,3 +54,9 @@ class VideoAsset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def playable(self) -> bool:
+        """A complete rendition is published. Stays true while a re-run transcode works (or after
+        it failed): the previous rendition keeps playing until a new one replaces it."""
+        return bool(self.hls_path) and bool(self.duration)

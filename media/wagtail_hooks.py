@@ -54,6 +54,8 @@ class VideoChooserViewSet(ChooserViewSet):
     edit_item_text = _("Edit video")
     page_title = _("Choose a video")
     per_page = 20
+    choose_view_class = admin_views.VideoChooseView
+    choose_results_view_class = admin_views.VideoChooseResultsView
 
 
 video_viewset = VideoAssetViewSet()

@@ -96,10 +96,13 @@ def test_participant_cannot_reach_the_video_admin(client):
 
 
 def test_chooser_lists_videos(client, editor):
-    VideoAssetFactory(title="Для выбора")
+    VideoAssetFactory(title="Для выбора", state="ready", duration=754.0, hls_path="video/hls/x")
     response = client.get(reverse("video_chooser:choose"))
     assert response.status_code == 200
-    assert "Для выбора" in response.json()["html"]
+    html = response.json()["html"]
+    assert "Для выбора" in html and "12:34" in html
+    results = client.get(reverse("video_chooser:choose_results"), {"q": "выбора"})
+    assert results.status_code == 200 and "Для выбора" in results.content.decode()
 
 
 def test_delete_removes_the_files(client, editor, asset_from, clip_small_silent, django_capture_on_commit_callbacks):

@@ -188,7 +188,7 @@ def test_retranscode_publishes_a_new_folder_and_removes_the_old_one(
         pending = video_asset_retranscode(asset_id=asset.pk)
     assert len(queued) == 1
     assert pending.state == VideoAsset.State.PENDING
-    assert pending.hls_path == old  # still playable while it is redone
+    assert pending.hls_path == old and pending.playable  # still playable while it is redone
 
     done = video_asset_transcode(asset_id=asset.pk)
     assert done.state == VideoAsset.State.READY and done.hls_path != old
