@@ -42,7 +42,7 @@
     if (typeof data.progress !== "number") return;
     var percent = Math.floor(data.progress * 100);
     if (bar) bar.value = percent;
-    if (text) text.textContent = data.completed ? root.dataset.completedText : root.dataset.progressTemplate.replace("%s", percent);
+    if (text) text.textContent = data.completed ? root.dataset.completedText : root.dataset.progressTemplate.replace("{percent}", percent);
   }
 
   function post(body, keepalive) {
