@@ -29,5 +29,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.cabinet import register_cabinet
+        from assessments.demo import demo_assessments_seed
+        from lms.signals import demo_seeded
 
         register_cabinet()
+        demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")

@@ -34,7 +34,12 @@ def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominato
         if row["status"] == "excused" and excused_leave_denominator:
             continue
         scheduled += seconds
-        covered += min(seconds, int(row.get("covered_seconds") or 0))
+        own = min(seconds, int(row.get("covered_seconds") or 0))
+        if row["status"] == "present" and own == 0:
+            # Marked present by hand with no recorded time (an offline meeting, a lost log):
+            # the mark stands for the whole session.
+            own = seconds
+        covered += own
         if row["status"] in ATTENDED:
             attended += 1
         else:

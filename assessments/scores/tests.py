@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 
+from django.db.models import Max
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -23,20 +24,21 @@ def required_quizzes(*, season_id: int, track: str) -> list[Quiz]:
 def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[tuple[int, int], float]:
     """(quiz id, user id) → the score that counts: best or last closed attempt. Two queries."""
     scores: dict[tuple[int, int], float] = {}
-    for policy, order in ((ScorePolicy.BEST, "-score"), (ScorePolicy.LAST, "-number")):
-        ids = [quiz.id for quiz in quizzes if quiz.score_policy == policy]
-        if not ids:
-            continue
-        rows = (
-            Attempt.objects.filter(quiz_id__in=ids, closed_at__isnull=False, score__isnull=False)
-            .order_by("quiz_id", "user_id", order)
-            .distinct("quiz_id", "user_id")
-            .values_list("quiz_id", "user_id", "score")
-        )
-        if user_ids is not None:
-            rows = rows.filter(user_id__in=user_ids)
-        for quiz_id, user_id, score in rows:
-            scores[(quiz_id, user_id)] = score
+    closed = Attempt.objects.filter(closed_at__isnull=False, score__isnull=False)
+    if user_ids is not None:
+        closed = closed.filter(user_id__in=user_ids)
+    best = [quiz.id for quiz in quizzes if quiz.score_policy == ScorePolicy.BEST]
+    last = [quiz.id for quiz in quizzes if quiz.score_policy == ScorePolicy.LAST]
+    if best:
+        rows = closed.filter(quiz_id__in=best).values("quiz_id", "user_id").annotate(best=Max("score")).order_by()
+        for row in rows.values_list("quiz_id", "user_id", "best"):
+            scores[row[0], row[1]] = row[2]
+    if last:
+        # Ascending by number: the last attempt's score is the one left in the dict.
+        for quiz_id, user_id, score in (
+            closed.filter(quiz_id__in=last).order_by("number").values_list("quiz_id", "user_id", "score")
+        ):
+            scores[quiz_id, user_id] = score
     return scores
 
 

@@ -170,6 +170,9 @@ DECISION_COLUMNS = [
 def _decisions_copy(*, run_id: int, rows: list[dict]) -> None:
     """Write the snapshot with one COPY: at 100,000 lines an INSERT spends most of its time quoting
     parameters on the client. (Django's query counter does not see COPY: it is one statement.)"""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo
+        AdmissionDecision.objects.bulk_create([AdmissionDecision(run_id=run_id, **row) for row in rows])
+        return
     table = AdmissionDecision._meta.db_table
     json_columns = {"figures", "evidence", "reasons"}
     statement = f"COPY {table} (run_id, {', '.join(DECISION_COLUMNS)}) FROM STDIN"
