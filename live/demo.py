@@ -55,7 +55,8 @@ def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
     events = []
     for index, person in enumerate(people):
         uid = person.user_id
-        if index % 3 == 0:  # our page: beats every 30 s for the first 80 minutes
+        if index % 2 == 0:
+            # our page for the first 50 minutes, then a Zoom report row from minute 45 to the end
             events += [
                 AttendanceEvent(
                     session=past,
@@ -66,33 +67,8 @@ def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
                     occurred_at=past_start + timedelta(seconds=30 * n),
                     dedupe_key=f"demo:{past.pk}:{uid}:beat:{n}",
                 )
-                for n in range(160)
+                for n in range(100)
             ]
-        if index % 3 == 1:  # BBB with a reconnect
-            for n, (joined, left) in enumerate(((2, 40), (39, 95))):
-                events.append(
-                    AttendanceEvent(
-                        session=past,
-                        user_id=uid,
-                        source=Source.BBB,
-                        kind=EventKind.JOIN,
-                        connection=f"w_demo{n}",
-                        occurred_at=past_start + timedelta(minutes=joined),
-                        dedupe_key=f"demo:{past.pk}:{uid}:join:{n}",
-                    )
-                )
-                events.append(
-                    AttendanceEvent(
-                        session=past,
-                        user_id=uid,
-                        source=Source.BBB,
-                        kind=EventKind.LEAVE,
-                        connection=f"w_demo{n}",
-                        occurred_at=past_start + timedelta(minutes=left),
-                        dedupe_key=f"demo:{past.pk}:{uid}:leave:{n}",
-                    )
-                )
-        if index % 3 == 2:  # an imported report row, joined 20 min late
             events.append(
                 AttendanceEvent(
                     session=past,
@@ -100,18 +76,33 @@ def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
                     source=Source.REPORT,
                     kind=EventKind.INTERVAL,
                     connection="demo-row",
-                    occurred_at=past_start + timedelta(minutes=20),
+                    occurred_at=past_start + timedelta(minutes=45),
                     ends_at=past_start + timedelta(minutes=90),
                     dedupe_key=f"demo:{past.pk}:{uid}:report",
                 )
             )
+        else:
+            # BigBlueButton, joined 12 minutes late, with a reconnect that overlaps by a minute
+            for n, (joined, left) in enumerate(((12, 40), (39, 95))):
+                for kind, minute in ((EventKind.JOIN, joined), (EventKind.LEAVE, left)):
+                    events.append(
+                        AttendanceEvent(
+                            session=past,
+                            user_id=uid,
+                            source=Source.BBB,
+                            kind=kind,
+                            connection=f"w_demo{n}",
+                            occurred_at=past_start + timedelta(minutes=minute),
+                            dedupe_key=f"demo:{past.pk}:{uid}:{kind}:{n}",
+                        )
+                    )
     attendance_events_store(events=events)
     if people and not ManualMark.objects.filter(session=past).exists():
         ManualMark.objects.create(
             session=past,
             user_id=people[-1].user_id,
-            status=MarkStatus.EXCUSED,
-            comment="Справка о болезни",
+            status=MarkStatus.PRESENT,
+            comment="Был в зале, подключился с телефона коллеги",
             marked_by=speaker_user,
         )
     session_attendance_derive(session=past)
