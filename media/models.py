@@ -56,6 +56,10 @@ class VideoAsset(models.Model):
         return self.title
 
     @property
+    def source_filename(self) -> str:
+        return self.source.name.rsplit("/", 1)[-1] if self.source else ""
+
+    @property
     def playable(self) -> bool:
         """A complete rendition is published. Stays true while a re-run transcode works (or after
         it failed): the previous rendition keeps playing until a new one replaces it."""

@@ -16,7 +16,7 @@ def test_editor_watches_the_progress_bar_move_on_the_listing(page):
     editor = UserFactory(username="video-editor")
     editor.groups.add(Group.objects.get(name="editor"))
     running = VideoAssetFactory(title="Лекция о проектном управлении", state="processing", progress=10)
-    VideoAssetFactory(title="Битый файл", state="failed", error_message="Файл не удалось прочитать как видео.")
+    broken = VideoAssetFactory(title="Битый файл", state="failed", error_message="Файл не удалось прочитать как видео.")
     VideoAssetFactory(title="Готовая лекция", state="ready", progress=100, duration=3600.0, hls_path="video/hls/x")
 
     login(page, editor.username, TEST_PASSWORD)
@@ -42,4 +42,11 @@ def test_editor_watches_the_progress_bar_move_on_the_listing(page):
     page.goto(page.base_url + reverse("media_videos:add"))
     assert page.locator("input[type=file][name=source]").is_visible()
     screenshot(page, "media-video-upload")
+    assert axe_violations(page) == []
+
+    page.goto(page.base_url + reverse("media_videos:edit", args=[broken.pk]))
+    retranscode = reverse("media_videos:retranscode", args=[broken.pk])
+    assert page.locator(f'a[href="{retranscode}"]').count() >= 1
+    assert page.locator(f'[data-video-status="{broken.pk}"]').get_by_text("Файл не удалось").is_visible()
+    screenshot(page, "media-video-edit")
     assert axe_violations(page) == []
