@@ -1,7 +1,16 @@
 import pytest
+from django.utils import translation
 
 from courses.tests.factories import course_make, lecture_make, participant_make
 from tests.factories import SeasonFactory
+
+
+@pytest.fixture(autouse=True)
+def _english(api_client):
+    """Assertions read the English msgids; Russian (the default) is checked in test_pages."""
+    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

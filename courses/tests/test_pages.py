@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.tests.factories import lecture_make, participant_make
 from tests.factories import UserFactory
@@ -67,3 +67,12 @@ def test_staff_page_shows_figures_and_missing_lectures(client, season, lecture, 
     assert f'data-testid="figure-{lecture.id}"' in html and f'data-testid="missing-{participant.user_id}"' in html
     client.force_login(participant.user)
     assert client.get("/courses/staff/lectures/").status_code == 403
+
+
+def test_the_reason_is_in_russian_by_default(client, course, participant):
+    now = timezone.now()
+    lecture = lecture_make(course=course, available_from=now - timedelta(days=9), deadline=now - timedelta(days=2))
+    client.force_login(participant.user)
+    with translation.override("ru"):
+        response = client.get(lecture.url)
+    assert response.status_code == 403 and "Доступ к лекции закрыт" in response.content.decode()
