@@ -14,6 +14,7 @@ from assessments.selectors.quizzes import attempt_detail, attempt_list
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
 from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
 from lms.models import Track
+from lms.regions import FederalDistrict
 from lms.selectors import season_list
 
 
@@ -69,8 +70,6 @@ def attempt_page(request, attempt_id: int):
                     answer_save(attempt=attempt, question_id=question["id"], value=value, user=request.user)
             if "submit" in request.POST:
                 attempt_submit(attempt=attempt, user=request.user)
-            else:
-                messages.success(request, _("Your answers are saved."))
         except ValidationError as error:
             _messages_from(request, error)
         return redirect("assessments:attempt", attempt.id)
@@ -107,8 +106,8 @@ def admission_run_page(request, run_id: int):
     if request.method == "POST":
         try:
             if "publish" in request.POST:
+                # The page itself shows the publication and the override: no flash message needed.
                 admission_run_publish(run=run, user=request.user)
-                messages.success(request, _("The decisions are published; participants are being e-mailed."))
             else:
                 decision = get_object_or_404(AdmissionDecision, pk=request.POST.get("decision_id"), run=run)
                 decision_override_add(
@@ -117,11 +116,15 @@ def admission_run_page(request, run_id: int):
                     justification=request.POST.get("justification", ""),
                     user=request.user,
                 )
-                messages.success(request, _("The override is recorded."))
         except ValidationError as error:
             _messages_from(request, error)
         return redirect("assessments:admission-run", run.id)
     rows = decisions_effective(run=run, user=request.user) if run.status == "done" else []
+    labels, districts = dict(Decision.choices), dict(FederalDistrict.choices)
+    for row in rows:
+        row["decision_label"] = labels[row["decision"]]
+        row["override_label"] = labels.get(row["override_value"] or "", "")
+        row["district_label"] = districts.get(row["federal_district"], row["federal_district"])
     return render(
         request,
         "assessments/admission_run.html",
