@@ -1,0 +1,97 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Answer, Attempt, QuestionKind
+from assessments.scores.live import presence
+from assessments.selectors.quizzes import diagnostics_growth
+from assessments.tests.conftest import session
+from assessments.tests.factories import QuestionBankFactory, QuestionFactory, QuizFactory
+from tests.factories import ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_take_a_test_in_the_cabinet_pages(client):
+    participant = ParticipantFactory()
+    bank = QuestionBankFactory()
+    single = QuestionFactory(bank=bank, options=["да", "нет"], correct_options=[0])
+    text = QuestionFactory(bank=bank, kind=QuestionKind.TEXT, options=[], correct_options=[], accepted_answers=["ФОИВ"])
+    quiz = QuizFactory(
+        season=participant.season, banks=[bank], question_count=2, pass_mark=0.5, results_shown="answers"
+    )
+    client.force_login(participant.user)
+    assert client.get(reverse("assessments:quiz", args=[quiz.id])).status_code == 200
+    response = client.post(reverse("assessments:quiz", args=[quiz.id]))
+    attempt = Attempt.objects.get()
+    assert response.url == reverse("assessments:attempt", args=[attempt.id])
+    page = client.get(response.url)
+    assert quiz.title in page.content.decode()
+    client.post(response.url, {f"q{single.id}": "0", f"q{text.id}": "фоив", "save": ""})
+    assert Answer.objects.count() == 2
+    client.post(response.url, {"submit": ""})
+    attempt.refresh_from_db()
+    assert attempt.closed_at and attempt.score == 1.0
+    assert "Верный ответ" in client.get(response.url).content.decode()
+
+
+def test_diagnostics_growth_per_competence():
+    participant = ParticipantFactory()
+    bank = QuestionBankFactory()
+    law = QuestionFactory(bank=bank, competence="Право")
+    digital = QuestionFactory(bank=bank, competence="Цифра")
+    start = QuizFactory(season=participant.season, banks=[bank], diagnostic_phase="start", required=False)
+    end = QuizFactory(season=participant.season, banks=[bank], diagnostic_phase="end", required=False)
+    assert diagnostics_growth(participant=participant) is None
+    for quiz, right in ((start, {law.id}), (end, {law.id, digital.id})):
+        attempt = Attempt.objects.create(
+            quiz=quiz,
+            user=participant.user,
+            number=1,
+            seed=1,
+            question_ids=[law.id, digital.id],
+            started_at=timezone.now(),
+            closed_at=timezone.now(),
+            score=0.5,
+        )
+        for question in (law, digital):
+            Answer.objects.create(attempt=attempt, question=question, value=0, correct=question.id in right)
+    rows = {
+        row["competence"]: (row["start"], row["end"]) for row in diagnostics_growth(participant=participant)["rows"]
+    }
+    assert rows == {"Право": (100, 100), "Цифра": (0, 100)}
+
+
+def test_diagnostics_chart_is_inline_svg_in_the_cabinet(client):
+    participant = ParticipantFactory()
+    bank = QuestionBankFactory()
+    question = QuestionFactory(bank=bank, competence="Право")
+    for phase in ("start", "end"):
+        quiz = QuizFactory(season=participant.season, banks=[bank], diagnostic_phase=phase, required=False)
+        attempt = Attempt.objects.create(
+            quiz=quiz,
+            user=participant.user,
+            number=1,
+            seed=1,
+            question_ids=[question.id],
+            started_at=timezone.now(),
+            closed_at=timezone.now(),
+            score=1,
+        )
+        Answer.objects.create(attempt=attempt, question=question, value=0, correct=phase == "end")
+    client.force_login(participant.user)
+    html = client.get(reverse("cabinet")).content.decode()
+    assert '<svg role="img"' in html and "0% → 100%" in html and "http" not in html.split("<svg")[1].split("</svg>")[0]
+
+
+def test_a_present_mark_without_recorded_time_counts_the_whole_session():
+    now = timezone.now()
+    sessions = [session(1, starts=now - timedelta(hours=3)), session(2, starts=now - timedelta(hours=2))]
+    share, attended, missed = presence(
+        sessions=sessions,
+        attendance={1: {"covered_seconds": 0, "status": "present"}, 2: {"covered_seconds": 0, "status": "absent"}},
+        excused_leave_denominator=True,
+    )
+    assert (share, attended, [s["id"] for s in missed]) == (0.5, 1, [2])
