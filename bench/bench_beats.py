@@ -61,7 +61,7 @@ def _urlpatterns() -> list:
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
-    from courses.apis import LectureProgressCreateApi
+    from courses.apis import beat_input_parse
 
     @csrf_exempt
     def noop(request, lecture_id: int):
@@ -71,9 +71,7 @@ def _urlpatterns() -> list:
         """What one writes first: validate the beat, INSERT it."""
 
         def post(self, request, lecture_id: int):
-            serializer = LectureProgressCreateApi.InputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
+            data = beat_input_parse(request.data)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {NAIVE_TABLE} (user_id, lecture_id, playback_id, seq, start_s, end_s, rate,"

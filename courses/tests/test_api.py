@@ -102,12 +102,20 @@ def test_playback_url_renewal_is_refused_after_the_deadline(store, course, parti
         ({"playback_id": "not-a-uuid"}, 400, "playback_id"),
         ({"seq": -1}, 400, "seq"),
         ({"visible": "maybe"}, 400, "visible"),
+        ({"seq": True}, 400, "seq"),
+        ({"from": "0"}, 400, "from"),
+        ({"rate": None}, 400, "rate"),
     ],
 )
 def test_bad_beats_answer_400_with_a_message(store, lecture, participant, client_of, body, status, field):
     beat = {"playback_id": str(uuid.uuid4()), "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True, **body}
     response = client_of(participant).post(f"/api/v1/lectures/{lecture.id}/progress/", beat, format="json")
     assert response.status_code == status and field in response.json()
+
+
+def test_a_beat_that_is_not_an_object_is_refused(store, lecture, participant, client_of):
+    response = client_of(participant).post(f"/api/v1/lectures/{lecture.id}/progress/", [1, 2], format="json")
+    assert response.status_code == 400 and response.json()["detail"]
 
 
 def test_unknown_lecture_is_404_and_anonymous_is_refused(store, participant, client_of, api_client):
