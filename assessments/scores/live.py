@@ -19,28 +19,38 @@ def _contract():
     return required_sessions_attendance
 
 
-def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominator: bool) -> tuple[float, int, list]:
+ABSENT = {"covered_seconds": 0, "status": "absent"}
+
+
+def held_sessions(sessions: list[dict]) -> list[tuple[dict, int]]:
+    """The sessions already held, with their scheduled length in seconds. A session still ahead
+    (or running) counts neither for nor against anyone yet."""
+    return [
+        (session, max(0, int((session["ends_at"] - session["starts_at"]).total_seconds())))
+        for session in sessions
+        if session.get("finished", True)
+    ]
+
+
+def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominator: bool, held=None):
     """Share of the scheduled minutes a participant was present for, the sessions attended, and
     the sessions missed. An excused session leaves the denominator when the season says so;
     otherwise it counts as time not attended."""
     scheduled = covered = attended = 0
     missed = []
-    for session in sessions:
-        if not session.get("finished", True):
-            # A session still ahead (or running) counts neither for nor against anyone yet.
-            continue
-        seconds = max(0, int((session["ends_at"] - session["starts_at"]).total_seconds()))
-        row = attendance.get(session["id"]) or {"covered_seconds": 0, "status": "absent"}
-        if row["status"] == "excused" and excused_leave_denominator:
+    for session, seconds in held if held is not None else held_sessions(sessions):
+        row = attendance.get(session["id"]) or ABSENT
+        status = row["status"]
+        if status == "excused" and excused_leave_denominator:
             continue
         scheduled += seconds
-        own = min(seconds, int(row.get("covered_seconds") or 0))
-        if row["status"] == "present" and own == 0:
+        own = min(seconds, row.get("covered_seconds") or 0)
+        if status == "present" and own == 0:
             # Marked present by hand with no recorded time (an offline meeting, a lost log):
             # the mark stands for the whole session.
             own = seconds
         covered += own
-        if row["status"] in ATTENDED:
+        if status in ATTENDED:
             attended += 1
         else:
             missed.append(session)
@@ -56,7 +66,8 @@ class LiveModule(ScoreModule):
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
         sessions, attendance = data["sessions"], data.get("attendance", {})
-        held = sum(1 for session in sessions if session.get("finished", True))
+        held_list = held_sessions(sessions)
+        held = len(held_list)
         summary_template, missed_template = (
             _("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended"),
             _("Missed: %(title)s on %(date)s"),
@@ -72,6 +83,7 @@ class LiveModule(ScoreModule):
                 sessions=sessions,
                 attendance=attendance.get(participant.user_id, {}),
                 excused_leave_denominator=season.excused_sessions_leave_denominator,
+                held=held_list,
             )
             result[participant.id] = Figure(
                 value=clamp(share),
