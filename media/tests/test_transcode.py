@@ -37,10 +37,12 @@ def test_transcode_builds_the_ladder_up_to_the_source_height(asset_from, clip_72
     master = read(f"{asset.hls_path}/master.m3u8")
     assert re.findall(r"RESOLUTION=\d+x(\d+)", master) == ["720", "480", "360"]
     assert "mp4a.40.2" in master  # AAC audio in every rung
-    for index in range(3):
-        durations = segment_durations(read(f"{asset.hls_path}/v{index}/index.m3u8"))
+    rungs = [segment_durations(read(f"{asset.hls_path}/v{index}/index.m3u8")) for index in range(3)]
+    for durations in rungs:
         assert durations and max(durations) <= 6.0
         assert sum(durations) == pytest.approx(asset.duration, abs=0.25)
+    # Keyframes at the same instants in every rung: the segments cut at the same times.
+    assert rungs[0] == rungs[1] == rungs[2]
     assert default_storage.size(asset.poster) > 0
 
 
@@ -53,13 +55,6 @@ def test_small_silent_source_gets_one_rung_at_its_own_height(asset_from, clip_sm
     assert "mp4a" not in master
     durations = segment_durations(read(f"{asset.hls_path}/v0/index.m3u8"))
     assert sum(durations) == pytest.approx(3.0, abs=0.25)
-
-
-def test_keyframes_are_aligned_across_rungs(asset_from, clip_720):
-    asset = video_asset_transcode(asset_id=asset_from(clip_720).pk)
-
-    playlists = [read(f"{asset.hls_path}/v{index}/index.m3u8") for index in range(3)]
-    assert len({tuple(segment_durations(p)) for p in playlists}) == 1
 
 
 def test_command_is_one_ffmpeg_process_with_split_and_var_stream_map(tmp_path):
@@ -159,12 +154,12 @@ def test_a_live_claim_is_not_taken_but_a_stale_one_is(asset_from, clip_small_sil
     assert video_asset_transcode(asset_id=asset.pk).state == VideoAsset.State.READY
 
 
-def test_interrupted_transcode_is_never_half_published_and_can_be_retried(asset_from, clip_720, monkeypatch):
-    asset = asset_from(clip_720)
+def test_interrupted_transcode_is_never_half_published_and_can_be_retried(asset_from, clip_small_silent, monkeypatch):
+    asset = asset_from(clip_small_silent)
     real_run = transcoding.run
 
     def killed(command, *, duration, on_progress):
-        # ffmpeg dies half-way (as when the worker is killed): its partial output stays in a temp dir.
+        # ffmpeg is stopped past half-way, as when its worker is killed; its partial output was in a temp dir.
         real_run(command, duration=duration, on_progress=lambda fraction: fraction < 0.5)
 
     monkeypatch.setattr(transcoding, "run", killed)

@@ -32,7 +32,7 @@ def test_a_real_worker_transcodes_on_the_transcode_queue(celery_worker_process, 
 
 
 def test_a_worker_killed_mid_transcode_leaves_the_asset_retryable(celery_worker_process, tmp_path):
-    clip = make_clip(tmp_path / "long.mp4", seconds=16, width=1280, height=720)
+    clip = make_clip(tmp_path / "long.mp4", seconds=12, width=1280, height=720)
     worker = celery_worker_process(queues="transcode")
     asset = video_asset_create(title="Прерванная", source=clip)
 
