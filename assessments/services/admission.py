@@ -1,3 +1,4 @@
+import gc
 import hashlib
 import json
 from datetime import datetime
@@ -196,11 +197,23 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
         return None
     run = AdmissionRun.objects.select_related("season").get(pk=run_id)
     try:
-        participants = list(participant_list(season=run.season, track=run.track).order_by("id"))
-        _progress(run.id, 20)
-        rows = admission_outcomes_compute(
-            season=run.season, track=run.track, policy_content=run.policy_content, participants=participants
+        # The modules read the participant and their application form, never the user row.
+        participants = list(
+            participant_list(season=run.season, track=run.track)
+            .select_related(None)
+            .select_related("application")
+            .order_by("id")
         )
+        _progress(run.id, 20)
+        # Millions of short-lived objects (the contracts' answers) would make the cyclic GC rescan
+        # them again and again; nothing here makes cycles, so it waits until the run is computed.
+        gc.disable()
+        try:
+            rows = admission_outcomes_compute(
+                season=run.season, track=run.track, policy_content=run.policy_content, participants=participants
+            )
+        finally:
+            gc.enable()
         _progress(run.id, 80)
         with transaction.atomic():
             _decisions_copy(run_id=run.id, rows=rows)
