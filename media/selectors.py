@@ -9,7 +9,7 @@ from django.urls import reverse
 from media import conf
 from media.models import VideoAsset
 from media.tokens import playback_token_make
-from media.transcoding import MASTER_PLAYLIST
+from media.transcoding import MASTER_PLAYLIST, POSTER_NAME
 
 
 def video_asset_get(*, asset_id: int) -> VideoAsset | None:
@@ -33,3 +33,11 @@ def video_playback_url(*, asset: VideoAsset, user_id: int) -> str:
         raise ValueError(f"video {asset.pk} has no published rendition yet")
     token = playback_token_make(user_id=user_id, asset_id=asset.pk, ttl=conf.playback_token_ttl())
     return video_hls_url(asset_id=asset.pk, name=MASTER_PLAYLIST, token=token)
+
+
+def video_poster_url(*, asset: VideoAsset, user_id: int) -> str:
+    """The signed URL of the published rendition's poster frame (same token rules as the playlist)."""
+    if not asset.hls_path:
+        raise ValueError(f"video {asset.pk} has no published rendition yet")
+    token = playback_token_make(user_id=user_id, asset_id=asset.pk, ttl=conf.playback_token_ttl())
+    return video_hls_url(asset_id=asset.pk, name=POSTER_NAME, token=token)

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 from django.utils.translation import gettext
 
-from media.selectors import video_hls_url, video_playback_url
+from media.selectors import video_hls_url, video_playback_url, video_poster_url
 from media.services import video_asset_transcode
 from media.tokens import playback_token_make
 from tests.factories import UserFactory
@@ -137,3 +137,21 @@ def test_token_expiry_is_the_ttl_read_at_call_time(viewer, ready_asset, settings
     url = video_playback_url(asset=ready_asset, user_id=viewer.pk)
     expires = int(url.split("token=")[1].split(".")[1])
     assert abs(expires - (time.time() + 120)) < 5
+
+
+def test_poster_is_served_with_a_token(client, viewer, ready_asset):
+    response = client.get(video_poster_url(asset=ready_asset, user_id=viewer.pk))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"  # a JPEG
+    assert client.get(video_hls_url(asset_id=ready_asset.pk, name="poster.jpg", token="1.2.3")).status_code == 403
+
+
+def test_selectors_query_counts(django_assert_num_queries, ready_asset, viewer):
+    from media.selectors import video_asset_get, video_asset_list_by_ids
+
+    with django_assert_num_queries(1):  # the asset row
+        assert video_asset_get(asset_id=ready_asset.pk) == ready_asset
+    with django_assert_num_queries(0):  # signing needs no database
+        video_playback_url(asset=ready_asset, user_id=viewer.pk)
+    with django_assert_num_queries(1):  # one query whatever the number of ids
+        assert list(video_asset_list_by_ids(asset_ids=[ready_asset.pk, ready_asset.pk + 1])) == [ready_asset]
