@@ -40,6 +40,7 @@ class AdmissionPolicyForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         candidate = AdmissionPolicy(pk=self.instance.pk, **cleaned)
+        candidate._state.adding = self.instance._state.adding
         try:
             admission_policy_validate(policy=candidate)
         except ValidationError as error:

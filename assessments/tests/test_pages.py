@@ -95,3 +95,68 @@ def test_a_present_mark_without_recorded_time_counts_the_whole_session():
         excused_leave_denominator=True,
     )
     assert (share, attended, [s["id"] for s in missed]) == (0.5, 1, [2])
+
+
+def test_editors_build_tests_in_wagtail(client):
+    from django.contrib.auth.models import Group
+
+    from lms import roles
+    from lms.services import roles_sync
+    from tests.factories import SeasonFactory, UserFactory
+
+    roles_sync()
+    editor = UserFactory(username="editor-one")
+    editor.groups.add(Group.objects.get(name=roles.EDITOR))
+    client.force_login(editor)
+    bank = QuestionBankFactory(title="Банк редактора")
+    assert client.get(reverse("quizzes:index")).status_code == 200
+    season = SeasonFactory()
+    response = client.post(
+        reverse("quizzes:add"),
+        {
+            "title": "Новый тест",
+            "season": season.id,
+            "track": "",
+            "banks": [bank.id],
+            "question_count": 5,
+            "attempts_allowed": 2,
+            "pass_mark": "0.7",
+            "score_policy": "best",
+            "required": "on",
+            "diagnostic_phase": "",
+            "results_shown": "score",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from assessments.models import Quiz
+
+    quiz = Quiz.objects.get(title="Новый тест")
+    assert list(quiz.banks.all()) == [bank] and quiz.attempts_allowed == 2
+
+
+def test_staff_edit_the_policy_in_the_admin_and_the_version_moves(client):
+    from assessments.models import AdmissionPolicy
+    from tests.factories import SeasonFactory, UserFactory
+
+    season = SeasonFactory()
+    staff = UserFactory(username="admin-one", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    form = {
+        "season": season.id,
+        "track": "introductory",
+        "borderline_band": "0.1",
+        "weights": "{}",
+        "capacity": "",
+        "capacity_scope": "overall",
+        "rules": '[{"module": "tests", "min": 1.0}]',
+    }
+    assert client.post("/django-admin/assessments/admissionpolicy/add/", form).status_code == 302
+    policy = AdmissionPolicy.objects.get(season=season)
+    assert policy.version == 1
+    url = f"/django-admin/assessments/admissionpolicy/{policy.id}/change/"
+    response = client.post(url, {**form, "borderline_band": "0.2"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert AdmissionPolicy.objects.get(pk=policy.pk).version == 2
+    bad = client.post(url, {**form, "rules": '[{"module": "horoscope", "min": 1}]'})
+    assert bad.status_code == 200 and "horoscope" in bad.content.decode()
+    assert AdmissionPolicy.objects.get(pk=policy.pk).version == 2
