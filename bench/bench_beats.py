@@ -311,6 +311,20 @@ def drive(
 # ----------------------------------------------------------------- the run
 
 
+def _server_cpu(master_pid: int) -> float:
+    """CPU seconds used so far by gunicorn's workers: the cost per beat, whatever else runs here."""
+    total = 0.0
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -377,7 +391,9 @@ def run() -> bool:
         for _round in range(ROUNDS):
             for name, path in paths.items():
                 ours = name.startswith("ours")
+                cpu_before = _server_cpu(server.pid)
                 result = drive(port=port, path=path, viewers=viewers[name], answers=answers if ours else None)
+                result["cpu_ms"] = (_server_cpu(server.pid) - cpu_before) / max(1, result["count"]) * 1000
                 if name not in best or result["rate"] > best[name]["rate"]:
                     best[name] = {**result, "errors": best.get(name, {}).get("errors", []) + result["errors"]}
                 else:
@@ -395,9 +411,12 @@ def run() -> bool:
     stored = LectureProgress.objects.filter(lecture_id=lecture_id).aggregate(total=Sum("watched_seconds"))["total"] or 0
     credited = sum(answers.values())
 
-    print(f"{'':40} {'beats/s':>10} {'p99 ms':>9} {'requests':>9} {'errors':>7}")
+    print(f"{'':40} {'beats/s':>10} {'p99 ms':>9} {'requests':>9} {'errors':>7} {'server CPU ms/beat':>19}")
     for name, result in best.items():
-        print(f"{name:40} {result['rate']:10.0f} {result['p99']:9.1f} {result['count']:9d} {len(result['errors']):7d}")
+        print(
+            f"{name:40} {result['rate']:10.0f} {result['p99']:9.1f} {result['count']:9d} {len(result['errors']):7d}"
+            f" {result['cpu_ms']:19.2f}"
+        )
     ceiling = best["ceiling (no-op Django view)"]["rate"]
     ours = best["ours (progress endpoint)"]["rate"]
     baseline = best["baseline (naive DRF, INSERT per beat)"]["rate"]

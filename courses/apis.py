@@ -6,6 +6,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -141,6 +143,10 @@ class LectureProgressCreateApi(APIView):
     """A heartbeat of the player: media seconds [from, to] played since the previous beat."""
 
     authentication_classes = [RememberedSessionAuthentication, RememberedTokenAuthentication]
+    # JSON in, JSON out: no content negotiation or form parsing on the hottest path of the site.
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes: list = []
 
     @extend_schema(
         request=inline_serializer("LectureBeatInput", fields=BEAT_FIELDS),
