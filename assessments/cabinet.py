@@ -1,8 +1,10 @@
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.completeness import participant_completeness
+from assessments.selectors.interviews import interview_booking_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
 from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
 
@@ -12,7 +14,11 @@ def _completeness_context(request, participant) -> dict:
 
 
 def _admission_context(request, participant) -> dict:
-    return {"decision": decision_published_for(participant=participant)}
+    decision = decision_published_for(participant=participant)
+    booking = None
+    if decision is not None and decision["decision"] == "admitted":
+        booking = interview_booking_for(participant=participant, now=timezone.now())
+    return {"decision": decision, "booking": booking}
 
 
 def _quizzes_context(request, participant) -> dict:

@@ -5,17 +5,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from assessments.errors import ConflictError
-from assessments.models import AdmissionDecision, AdmissionRun, Attempt, Decision, Quiz
+from assessments.models import (
+    AdmissionDecision,
+    AdmissionRun,
+    Attempt,
+    Decision,
+    Interview,
+    InterviewSlot,
+    OfflineMeeting,
+    Quiz,
+)
 from assessments.permissions import staff_check
 from assessments.selectors.admission import admission_run_list, decisions_effective
 from assessments.selectors.quizzes import attempt_detail, attempt_list
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
+from assessments.services.interviews import interview_book, interview_cancel
 from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
 from lms.models import Track
 from lms.regions import FederalDistrict
-from lms.selectors import season_list
+from lms.selectors import participant_current, season_list
 
 
 def _messages_from(request, error: ValidationError) -> None:
@@ -135,3 +146,31 @@ def admission_run_page(request, run_id: int):
             "other_runs": admission_run_list(season_id=run.season_id),
         },
     )
+
+
+@login_required
+@require_POST
+def interview_book_view(request):
+    participant = participant_current(user=request.user)
+    if participant is None:
+        raise PermissionDenied(_("You are not a participant of a season."))
+    slot = get_object_or_404(InterviewSlot, pk=request.POST["slot"]) if request.POST.get("slot") else None
+    meeting = None if slot else get_object_or_404(OfflineMeeting, pk=request.POST.get("meeting"))
+    try:
+        interview_book(participant=participant, user=request.user, slot=slot, meeting=meeting)
+    except ValidationError as error:
+        _messages_from(request, error)
+    except ConflictError as error:
+        messages.error(request, str(error))
+    return redirect("cabinet")
+
+
+@login_required
+@require_POST
+def interview_cancel_view(request, interview_id: int):
+    interview = get_object_or_404(Interview, pk=interview_id)
+    try:
+        interview_cancel(interview=interview, user=request.user)
+    except ValidationError as error:
+        _messages_from(request, error)
+    return redirect("cabinet")

@@ -3,7 +3,7 @@ import io
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
-from assessments.models import Interview, InterviewSheet, InterviewSlot, InterviewStatus
+from assessments.models import Interview, InterviewPlan, InterviewSheet, InterviewSlot, InterviewStatus, OfflineMeeting
 from lms.models import Level
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.
@@ -69,3 +69,27 @@ def candidates_csv(*, rows: list[dict]) -> bytes:
     for row in rows:
         writer.writerow([row[c] for c in columns] + [" ".join(row["recommended_levels"])])
     return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def interview_booking_for(*, participant, now) -> dict:
+    """What the cabinet shows an admitted participant: their booking and what they may book."""
+    plan = InterviewPlan.objects.filter(season_id=participant.season_id).first()
+    current = (
+        Interview.objects.filter(participant=participant, status=InterviewStatus.BOOKED)
+        .select_related("slot__expert", "meeting")
+        .first()
+    )
+    return {
+        "plan": plan,
+        "current": current,
+        "slots": list(slot_list_free(season_id=participant.season_id, now=now)[:20])
+        if plan and plan.offers_online
+        else [],
+        "meetings": list(
+            OfflineMeeting.objects.filter(
+                season_id=participant.season_id, federal_district=participant.federal_district, starts_at__gt=now
+            )
+        )
+        if plan and plan.offers_offline
+        else [],
+    }

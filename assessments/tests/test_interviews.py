@@ -210,3 +210,16 @@ def test_free_slots_query_count(world, django_assert_num_queries):
     )
     with django_assert_num_queries(1):
         assert len(list(slot_list_free(season_id=season.id, now=timezone.now()))) == 2
+
+
+@pytest.mark.django_db
+def test_book_and_cancel_from_the_cabinet(world, client):
+    _season, _expert, slot, first, _second = world
+    client.force_login(first.user)
+    html = client.get(reverse("cabinet")).content.decode()
+    assert "Допущен к собеседованию" in html and 'name="slot"' in html
+    assert client.post(reverse("assessments:interview-book"), {"slot": slot.id}).status_code == 302
+    interview = Interview.objects.get(participant=first, status="booked")
+    assert 'data-testid="interview-booked"' in client.get(reverse("cabinet")).content.decode()
+    client.post(reverse("assessments:interview-cancel-page", args=[interview.id]))
+    assert Interview.objects.get(pk=interview.pk).status == "cancelled"
