@@ -14,19 +14,30 @@ from assessments.models import (
     Attempt,
     Decision,
     Interview,
+    InterviewSheet,
     InterviewSlot,
     OfflineMeeting,
     Quiz,
 )
-from assessments.permissions import staff_check
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
+from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import admission_run_list, decisions_effective
+from assessments.selectors.interviews import interview_list_for_expert
 from assessments.selectors.quizzes import attempt_detail, attempt_list
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
-from assessments.services.interviews import interview_book, interview_cancel
+from assessments.services.interviews import (
+    interview_book,
+    interview_cancel,
+    interview_expert_check,
+    interview_sheet_submit,
+    presentation_start,
+    presentation_stop,
+)
 from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
-from lms.models import Track
+from lms import roles
+from lms.models import Level, Track
 from lms.regions import FederalDistrict
-from lms.selectors import participant_current, season_list
+from lms.selectors import participant_current, season_list, user_has_role
 
 
 def _messages_from(request, error: ValidationError) -> None:
@@ -174,3 +185,55 @@ def interview_cancel_view(request, interview_id: int):
     except ValidationError as error:
         _messages_from(request, error)
     return redirect("cabinet")
+
+
+@login_required
+def expert_interview_list(request):
+    if not (is_staff(request.user) or user_has_role(user=request.user, role=roles.EXPERT)):
+        raise PermissionDenied(_("Only experts score interviews."))
+    interviews = interview_list_for_expert(user=request.user, is_staff=is_staff(request.user))
+    return render(request, "assessments/expert_interviews.html", {"interviews": interviews})
+
+
+@login_required
+def expert_sheet_page(request, interview_id: int):
+    interview = get_object_or_404(
+        Interview.objects.select_related("participant__application", "slot", "meeting"), pk=interview_id
+    )
+    interview_expert_check(interview=interview, user=request.user)
+    if request.method == "POST":
+        try:
+            if "start" in request.POST:
+                presentation_start(interview=interview, expert=request.user)
+            elif "stop" in request.POST:
+                presentation_stop(interview=interview, expert=request.user)
+            else:
+                rubric = {}
+                for name in RUBRIC:
+                    value = request.POST.get(f"rubric_{name}", "")
+                    rubric[name] = int(value) if value.isdigit() else value
+                interview_sheet_submit(
+                    interview=interview,
+                    expert=request.user,
+                    topics={name: f"topic_{name}" in request.POST for name in TOPICS},
+                    rubric=rubric,
+                    comment=request.POST.get("comment", ""),
+                    recommended_level=request.POST.get("recommended_level", ""),
+                )
+        except ValidationError as error:
+            _messages_from(request, error)
+        return redirect("assessments:expert-sheet", interview.id)
+    sheet = InterviewSheet.objects.filter(interview=interview, expert=request.user).first()
+    return render(
+        request,
+        "assessments/expert_sheet.html",
+        {
+            "interview": interview,
+            "sheet": sheet,
+            "topics": [(name, label, bool(sheet and sheet.topics.get(name))) for name, label in TOPICS.items()],
+            "rubric": [(name, label, sheet.rubric.get(name) if sheet else None) for name, label in RUBRIC.items()],
+            "scores": range(RUBRIC_MAX + 1),
+            "levels": Level.choices,
+            "limit_minutes": PRESENTATION_LIMIT_SECONDS // 60,
+        },
+    )

@@ -93,3 +93,16 @@ def interview_booking_for(*, participant, now) -> dict:
         if plan and plan.offers_offline
         else [],
     }
+
+
+def interview_list_for_expert(*, user, is_staff: bool) -> QuerySet[Interview]:
+    """Booked interviews the expert scores: their own slots and the participants assigned to them."""
+    from assessments.models import ExpertAssignment
+
+    interviews = Interview.objects.filter(status=InterviewStatus.BOOKED).select_related(
+        "participant__application", "slot", "meeting"
+    )
+    if not is_staff:
+        assigned = ExpertAssignment.objects.filter(expert=user).values("participant_id")
+        interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned))
+    return interviews.order_by("created_at", "id")

@@ -223,3 +223,30 @@ def test_book_and_cancel_from_the_cabinet(world, client):
     assert 'data-testid="interview-booked"' in client.get(reverse("cabinet")).content.decode()
     client.post(reverse("assessments:interview-cancel-page", args=[interview.id]))
     assert Interview.objects.get(pk=interview.pk).status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_expert_scores_on_the_sheet_page(world, client):
+    _season, expert, slot, first, _second = world
+    interview = Interview.objects.create(participant=first, slot=slot)
+    client.force_login(expert)
+    assert first.application.last_name in client.get(reverse("assessments:expert-interviews")).content.decode()
+    url = reverse("assessments:expert-sheet", args=[interview.id])
+    client.post(url, {"start": ""})
+    client.post(url, {"stop": ""})
+    form = {"topic_study": "on", "topic_proposals": "on", "comment": "Хорошо", "recommended_level": "young"}
+    form.update({f"rubric_{name}": "4" for name in ("motivation", "communication", "knowledge", "initiative")})
+    client.post(url, form)
+    sheet = interview.sheets.get()
+    assert sheet.submitted_at and sheet.presentation_seconds is not None and sheet.overrun_seconds == 0
+    assert sheet.topics == {
+        "study": True,
+        "experience": False,
+        "expectations": False,
+        "internship": False,
+        "proposals": True,
+    }
+    assert sheet.total == 0.8
+    outsider = _role(UserFactory(username="expert-z"), roles.EXPERT)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
