@@ -109,9 +109,6 @@ class LecturePage(Page):
         if self.available_from and self.deadline and self.deadline <= self.available_from:
             raise ValidationError({"deadline": _("The deadline must come after the opening time.")})
 
-    def get_template(self, request, *args, **kwargs) -> str:
-        return "courses/lecture_page.html"
-
     def serve(self, request, *args, **kwargs):
         # Participants see the page only through the access rules, with the reason when refused.
         from courses.views import lecture_page_serve

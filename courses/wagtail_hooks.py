@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -62,19 +62,21 @@ class DeadlineExtensionViewSet(ModelViewSet):
     menu_label = _("Deadline extensions")
     add_to_admin_menu = True
     menu_order = 310
-    form_class = DeadlineExtensionForm
     add_view_class = DeadlineExtensionCreateView
     edit_view_class = DeadlineExtensionEditView
     delete_view_class = DeadlineExtensionDeleteView
     list_display = ["user", "lecture", "course", "deadline", "granted_by", "granted_at"]
     search_fields = ["user__username", "user__last_name", "reason"]
-    panels = [
-        FieldPanel("user"),
-        FieldPanel("lecture"),
-        FieldPanel("course"),
-        FieldPanel("deadline"),
-        FieldPanel("reason"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("user"),
+            FieldPanel("lecture"),
+            FieldPanel("course"),
+            FieldPanel("deadline"),
+            FieldPanel("reason"),
+        ],
+        base_form_class=DeadlineExtensionForm,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -103,3 +103,11 @@ def test_flush_in_small_batches_applies_everything_once(redis_store, course, sea
         play(person, lecture, seconds=60, at=at)
     assert lecture_progress_flush(batch_size=5) == 18
     assert [stored(person, lecture) for person in people] == [60, 60, 60]
+
+
+def test_the_periodic_task_flushes(redis_store, lecture, participant):
+    from courses.tasks import lecture_progress_flush_task
+
+    play(participant, lecture, seconds=20, at=time.time())
+    assert lecture_progress_flush_task.apply().get() == 2
+    assert stored(participant, lecture) == 20
