@@ -149,6 +149,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TRANSCODE_QUEUE = "transcode"
 CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": CELERY_TRANSCODE_QUEUE}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Transcodes are acks_late and may run for hours; Redis would redeliver an unacknowledged task
+# after its visibility timeout (one hour by default) to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
