@@ -5,7 +5,3 @@ from django.conf import settings
 
 def extra_score_module_paths() -> list[str]:
     return list(getattr(settings, "ASSESSMENTS_SCORE_MODULES", []))
-
-
-def interview_cancel_cutoff_hours() -> int:
-    return getattr(settings, "ASSESSMENTS_INTERVIEW_CANCEL_CUTOFF_HOURS", 24)
