@@ -199,3 +199,27 @@ def test_lecture_draft_create_makes_an_unpublished_draft(course):
     assert not lecture.live and lecture.has_unpublished_changes
     assert lecture.get_parent().specific == course and lecture.source_live_session_id == 42
     assert lecture.video_id == video.id and lecture.get_latest_revision() is not None
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_staff_figures_query_count_is_fixed(season, course, django_assert_num_queries, count):
+    from courses.selectors import lecture_figures_for_staff
+
+    for _ in range(count):
+        lecture_make(course=course)
+    # courses, lectures + videos, progress aggregated per lecture
+    with django_assert_num_queries(3):
+        figures = lecture_figures_for_staff(season_id=season.id, track="introductory", participant_count=5)
+    assert len(figures) == count
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_cabinet_rows_query_count_is_fixed(store, season, course, participant, django_assert_num_queries, count):
+    from courses.selectors import lecture_rows_for_participant
+
+    for _ in range(count):
+        lecture_make(course=course)
+    # courses, lectures + videos, extensions, progress rows
+    with django_assert_num_queries(4):
+        rows = lecture_rows_for_participant(participant=participant)
+    assert len(rows) == count
