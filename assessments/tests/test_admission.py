@@ -295,3 +295,21 @@ def test_me_completeness_names_what_is_missing(tests_only_season, api_client):
     tests = next(item for item in body["modules"] if item["module"] == "tests")
     assert tests["value"] == 0.0 and not tests["meets_minimum"]
     assert tests["missing"] == ["Не сдан: Итоговый, 30% из 60% нужных"]
+
+
+def test_decision_list_query_count(
+    tests_only_season, staff, api_client, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    season, quiz = tests_only_season
+    _participant(season, quiz, score=0.9)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    from assessments.selectors.admission import decisions_effective
+
+    # the decisions with their latest override as subqueries (1); staff need no assignment filter
+    # (the role check is one more: user_has_role)
+    with django_assert_num_queries(2):
+        assert len(decisions_effective(run=run, user=staff)) == 1
+    _participant(season, quiz, score=0.2)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    with django_assert_num_queries(2):
+        assert len(decisions_effective(run=run, user=staff)) == 2

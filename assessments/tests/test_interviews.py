@@ -250,3 +250,27 @@ def test_expert_scores_on_the_sheet_page(world, client):
     outsider = _role(UserFactory(username="expert-z"), roles.EXPERT)
     client.force_login(outsider)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_candidates_list_query_count(world, django_assert_num_queries):
+    season, expert, slot, first, second = world
+    from assessments.models import InterviewSheet
+    from assessments.selectors.interviews import candidates_list
+
+    rubric = {"motivation": 5, "communication": 5, "knowledge": 5, "initiative": 5}
+
+    def interviewed(participant, starts):
+        own_slot = InterviewSlot.objects.create(
+            season=season, expert=expert, starts_at=starts, ends_at=starts + timedelta(minutes=30)
+        )
+        interview = Interview.objects.create(participant=participant, slot=own_slot)
+        InterviewSheet.objects.create(interview=interview, expert=expert, rubric=rubric, submitted_at=timezone.now())
+
+    interviewed(first, slot.starts_at + timedelta(hours=1))
+    # interviews with their sheets counted (1), the submitted sheets (1)
+    with django_assert_num_queries(2):
+        assert len(candidates_list(season_id=season.id, direction="roiv")) == 1
+    interviewed(second, slot.starts_at + timedelta(hours=2))
+    with django_assert_num_queries(2):
+        assert len(candidates_list(season_id=season.id, direction="roiv")) == 2
