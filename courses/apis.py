@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -97,6 +98,16 @@ class LecturePlaybackCreateApi(APIView):
         return Response(self.OutputSerializer({"playback_url": url}).data)
 
 
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """The beat endpoint speaks JSON only; parsing the Accept header on every beat buys nothing."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 BEAT_FIELDS = {
     "playback_id": serializers.UUIDField(),
     "seq": serializers.IntegerField(min_value=0, max_value=10**9),
@@ -146,6 +157,7 @@ class LectureProgressCreateApi(APIView):
     # JSON in, JSON out: no content negotiation or form parsing on the hottest path of the site.
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnlyNegotiation
     throttle_classes: list = []
 
     @extend_schema(
