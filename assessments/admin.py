@@ -8,6 +8,11 @@ from assessments.models import (
     AdmissionRun,
     DecisionOverride,
     ExpertAssignment,
+    Interview,
+    InterviewPlan,
+    InterviewSheet,
+    InterviewSlot,
+    OfflineMeeting,
     Question,
     QuestionBank,
     Quiz,
@@ -89,3 +94,38 @@ class DecisionOverrideAdmin(ReadOnlyAdmin):
 @admin.register(ExpertAssignment)
 class ExpertAssignmentAdmin(admin.ModelAdmin):
     list_display = ["expert", "participant"]
+
+
+@admin.register(InterviewPlan)
+class InterviewPlanAdmin(admin.ModelAdmin):
+    list_display = ["season", "offers_online", "offers_offline", "cancel_cutoff_hours"]
+
+
+@admin.register(InterviewSlot)
+class InterviewSlotAdmin(admin.ModelAdmin):
+    list_display = ["expert", "starts_at", "ends_at", "published", "season"]
+    list_filter = ["season", "published", "expert"]
+
+
+@admin.register(OfflineMeeting)
+class OfflineMeetingAdmin(admin.ModelAdmin):
+    list_display = ["federal_district", "starts_at", "place", "capacity", "season"]
+    list_filter = ["season", "federal_district"]
+
+
+@admin.register(Interview)
+class InterviewAdmin(ReadOnlyAdmin):
+    list_display = ["participant", "slot", "meeting", "status", "created_at", "cancelled_at"]
+    list_filter = ["status"]
+
+
+@admin.register(InterviewSheet)
+class InterviewSheetAdmin(ReadOnlyAdmin):
+    list_display = [
+        "interview",
+        "expert",
+        "presentation_seconds",
+        "overrun_seconds",
+        "recommended_level",
+        "submitted_at",
+    ]
