@@ -9,23 +9,21 @@ from django.db import connection
 from live.attendance import BEAT_TIMEOUT
 
 # Per connection (ordered by time, then kind, as the pure rules sort them): a beat covers 60 s
-# unless the next signal hides the page; a join lasts until the next leave or the window's end.
-# Intervals are clipped, then merged per user by "gaps and islands": a row starts a new island
-# when it begins after every earlier row of that user has ended.
+# unless the next signal hides the page; a join lasts until the first leave of its connection or
+# the window's end.
+# Intervals are clipped, then their union is measured per user.
 COVERAGE_SQL = """
 WITH ev AS (
-    SELECT user_id, source, kind, occurred_at AS at, ends_at,
+    SELECT user_id, source, connection, kind, id, occurred_at AS at, ends_at,
            LEAD(kind) OVER w AS next_kind,
-           LEAD(occurred_at) OVER w AS next_at,
-           MIN(occurred_at) FILTER (WHERE kind = 'leave')
-               OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_leave
+           LEAD(occurred_at) OVER w AS next_at
     FROM live_attendanceevent
     WHERE session_id = %(session)s {user_filter}
     WINDOW w AS (PARTITION BY user_id, source, connection ORDER BY occurred_at, kind, id)
 ),
 kept AS (
-    SELECT user_id, source, s, e FROM (
-        SELECT user_id, source,
+    SELECT * FROM (
+        SELECT user_id, source, connection, kind, id, at,
                GREATEST(at, %(window_start)s) AS s,
                LEAST(
                    CASE kind
@@ -33,7 +31,9 @@ kept AS (
                        WHEN 'beat' THEN CASE WHEN next_kind = 'hidden'
                                              THEN LEAST(at + %(timeout)s, next_at)
                                              ELSE at + %(timeout)s END
-                       ELSE COALESCE(next_leave, %(until)s)
+                       -- A join runs to the next signal of its connection: a leave closes it, a
+                       -- repeated join carries it on, so the pieces join up to the first leave.
+                       ELSE CASE WHEN next_kind IN ('join', 'leave') THEN next_at ELSE %(until)s END
                    END,
                    %(until)s) AS e
         FROM ev
@@ -41,30 +41,38 @@ kept AS (
     ) clipped
     WHERE e > s
 ),
+-- First within each connection, in the order already sorted above (starts only grow there): an
+-- interval opens a new piece when it starts after everything earlier on the connection ended.
 marked AS (
-    SELECT user_id, s, e,
-           CASE WHEN s <= MAX(e) OVER (PARTITION BY user_id ORDER BY s, e
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                THEN 0 ELSE 1 END AS starts_island
+    SELECT user_id, source, connection, kind, id, at, s, e,
+           CASE WHEN s <= MAX(e) OVER (c ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END
+               AS opens
     FROM kept
+    WINDOW c AS (PARTITION BY user_id, source, connection ORDER BY at, kind, id)
 ),
 numbered AS (
-    SELECT user_id, s, e,
-           SUM(starts_island) OVER (PARTITION BY user_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    SELECT user_id, source, connection, s, e,
+           SUM(opens) OVER (PARTITION BY user_id, source, connection ORDER BY at, kind, id ROWS UNBOUNDED PRECEDING)
+               AS piece
     FROM marked
 ),
-islands AS (
-    SELECT user_id, MIN(s) AS s, MAX(e) AS e FROM numbered GROUP BY user_id, island
+pieces AS (
+    SELECT user_id, source, MIN(s) AS s, MAX(e) AS e FROM numbered GROUP BY user_id, source, connection, piece
 ),
-covered AS (
-    SELECT user_id, FLOOR(SUM(EXTRACT(EPOCH FROM e - s)))::bigint AS covered_seconds, MIN(s) AS first_at
-    FROM islands GROUP BY user_id
-),
-sources AS (
-    SELECT user_id, ARRAY_AGG(DISTINCT source ORDER BY source) AS sources FROM kept GROUP BY user_id
+-- Then across connections and sources: sorted by start, a piece adds only what reaches past
+-- every earlier piece's end; the sum of those parts is the length of the union.
+ordered AS (
+    SELECT user_id, source, s, e,
+           MAX(e) OVER (PARTITION BY user_id ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+               AS reached
+    FROM pieces
 )
-SELECT covered.user_id, covered.covered_seconds, covered.first_at, sources.sources
-FROM covered JOIN sources USING (user_id)
+SELECT user_id,
+       FLOOR(SUM(EXTRACT(EPOCH FROM GREATEST(e - GREATEST(s, COALESCE(reached, s)), INTERVAL '0'))))::bigint,
+       MIN(s),
+       ARRAY_AGG(DISTINCT source ORDER BY source)
+FROM ordered
+GROUP BY user_id
 """
 
 

@@ -144,7 +144,12 @@ class AttendanceEvent(models.Model):
     class Meta:
         verbose_name = _("attendance event")
         verbose_name_plural = _("attendance events")
-        indexes = [models.Index(fields=["session", "user", "connection", "occurred_at"])]
+        # The derivation reads a session's events per user and connection in time order.
+        indexes = [
+            models.Index(
+                fields=["session", "user", "source", "connection", "occurred_at"], name="live_event_derive_order"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="interval") | Q(ends_at__gte=F("occurred_at")), name="attendance_interval_ordered"

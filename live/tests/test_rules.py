@@ -61,6 +61,13 @@ CASES = {
         2700,
         "absent",
     ),
+    # A second join on the same connection before any leave: both run to that leave, counted once.
+    "repeated join on one connection": (
+        [bbb("join", "w_1", at(0)), bbb("join", "w_1", at(10)), bbb("leave", "w_1", at(30))],
+        END,
+        1800,
+        "absent",
+    ),
     # Delivered leave-first; joined 11 min late and covered exactly 48 of 60 min = 80%: late.
     "events out of order, late at exactly the threshold": (
         [bbb("leave", "w_1", at(59)), bbb("join", "w_1", at(11))],

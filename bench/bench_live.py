@@ -1,0 +1,378 @@
+"""Live-session attendance benchmark.
+
+1. Presence beats: 10,000 simulated participants of one session, each beating once per 30 s
+   round, sent to our endpoint behind gunicorn on 127.0.0.1 (bounded: one full round). Printed:
+   beats/s, p99, and whether the rate keeps up with 10,000 participants every 30 s (333/s);
+   after a flush, every accepted beat must be stored exactly once.
+2. Derivation: a 1,000-participant session with 90 minutes of beats plus BBB joins/leaves with
+   reconnects. The set-based derivation (one SQL statement, one upsert) against a per-participant
+   loop (fetch that person's events, apply the rules, save), in the same run. Target ≥ 20×,
+   identical figures."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+from bench.common import ROOT, django_setup
+
+PARTICIPANTS = 10_000
+SAMPLE = 1_000
+CONNECTIONS = 16
+RUN_TIME_LIMIT = 60.0
+WORKERS = 3
+THREADS = 2
+NEEDED_RATE = PARTICIPANTS / 30
+TARGET_RATIO = 20.0
+PREFIX = "bench-live-"
+
+
+def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[tuple[int, str]]]:
+    """`count` people of one season and track, with API tokens (idempotent); the same people take
+    part in both benchmark seasons."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from lms.models import Application, Participant, Season
+    from tests.factories import SeasonFactory
+
+    User = get_user_model()
+    with transaction.atomic():
+        season = Season.objects.filter(slug=season_slug).first() or SeasonFactory(slug=season_slug)
+        have = set(User.objects.filter(username__startswith=PREFIX).values_list("username", flat=True))
+        missing = [f"{PREFIX}{n}" for n in range(count) if f"{PREFIX}{n}" not in have]
+        User.objects.bulk_create(
+            [User(username=name, email=f"{name}@bench.local", last_name="Bench", first_name=name) for name in missing],
+            batch_size=2000,
+        )
+        enrolled = set(Participant.objects.filter(season=season).values_list("user_id", flat=True))
+        users = [
+            u
+            for u in User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)]).order_by("pk")
+            if u.pk not in enrolled
+        ]
+        applications = Application.objects.bulk_create(
+            [
+                Application(
+                    season=season,
+                    user=user,
+                    last_name="Bench",
+                    first_name=user.username,
+                    email=user.email,
+                    date_of_birth="2000-01-01",
+                    region_code="77",
+                    federal_district="central",
+                    timezone="Europe/Moscow",
+                    education_level="bachelor",
+                    institution="Bench",
+                    internship_preference="roiv",
+                    internship_reason="Bench",
+                    personal_data_consent=True,
+                )
+                for user in users
+            ],
+            batch_size=2000,
+        )
+        Participant.objects.bulk_create(
+            [
+                Participant(
+                    season=season,
+                    user=a.user,
+                    application=a,
+                    level="beginner",
+                    track="introductory",
+                    placement_rule="bench",
+                    region_code="77",
+                    federal_district="central",
+                    timezone="Europe/Moscow",
+                )
+                for a in applications
+            ],
+            batch_size=2000,
+        )
+        users = list(User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)]).order_by("pk"))
+        existing = set(Token.objects.filter(user__in=users).values_list("user_id", flat=True))
+        Token.objects.bulk_create(
+            [Token(user=u, key=Token.generate_key()) for u in users if u.pk not in existing], batch_size=2000
+        )
+        tokens = list(
+            Token.objects.filter(user__username__startswith=PREFIX).order_by("user_id").values_list("user_id", "key")
+        )
+    return season.pk, tokens
+
+
+def _session(season_id: int, *, slug: str, starts_at, minutes: int):
+    from courses.demo import course_index_ensure
+    from courses.models import CoursePage
+    from live.models import LiveSession
+
+    course = CoursePage.objects.filter(slug="bench-live-course").first()
+    if course is None:
+        course = CoursePage(
+            title="Bench live course", slug="bench-live-course", season_id=season_id, track="introductory"
+        )
+        course_index_ensure().add_child(instance=course)
+    LiveSession.objects.filter(external_meeting_id=slug).delete()
+    return LiveSession.objects.create(
+        title=slug,
+        course=course,
+        season_id=season_id,
+        track="introductory",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        external_meeting_id=slug,
+    )
+
+
+# ----------------------------------------------------------------- beats over HTTP
+
+
+async def _connection(port, path, bodies, queue, latencies, errors, stop_at):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < stop_at:
+            try:
+                auth, body = bodies[queue.pop()]
+            except IndexError:
+                return
+            request = (
+                b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Authorization: Token " + auth + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length, close = 0, False
+            for line in head.split(b"\r\n"):
+                lower = line.lower()
+                if lower.startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+                elif lower.startswith(b"connection:") and b"close" in lower:
+                    close = True
+            payload = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != 202:
+                errors.append((status, payload[:200]))
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def _drive(port: int, path: str, bodies: list[tuple[bytes, bytes]]) -> dict:
+    latencies: list[float] = []
+    errors: list = []
+    queue = list(range(len(bodies)))[::-1]
+
+    async def main():
+        stop_at = time.monotonic() + RUN_TIME_LIMIT
+        await asyncio.gather(
+            *[_connection(port, path.encode(), bodies, queue, latencies, errors, stop_at) for _ in range(CONNECTIONS)]
+        )
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] if latencies else float("nan")
+    return {"count": len(latencies), "rate": len(latencies) / elapsed, "p99": p99 * 1000, "errors": errors}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _beats(env, season_id, tokens) -> bool:
+    from django.utils import timezone
+
+    from live.models import AttendanceEvent
+    from live.services import presence_beats_flush
+
+    session = _session(season_id, slug="bench-live-now", starts_at=timezone.now() - timedelta(minutes=5), minutes=120)
+    presence_beats_flush()  # nothing left over from an earlier run
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        _wait_up(port)
+        path = f"/api/v1/live-sessions/{session.pk}/presence/"
+
+        def round_of(seq: int) -> list[tuple[bytes, bytes]]:
+            return [
+                (
+                    key.encode(),
+                    json.dumps({"connection_id": str(uuid.UUID(int=user_id)), "seq": seq, "visible": True}).encode(),
+                )
+                for user_id, key in tokens
+            ]
+
+        _drive(port, path, round_of(0)[:300])  # warm the workers
+        result = _drive(port, path, round_of(1))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    started = time.perf_counter()
+    presence_beats_flush()
+    flush_time = time.perf_counter() - started
+    stored = AttendanceEvent.objects.filter(session=session, payload__seq=1).count()
+    ok = result["count"] == PARTICIPANTS and not result["errors"] and stored == PARTICIPANTS
+    print(
+        f"beats: {result['count']} of {PARTICIPANTS} in one round, {result['rate']:.0f} beats/s "
+        f"(needed {NEEDED_RATE:.0f}/s for a 30 s interval), p99 {result['p99']:.1f} ms, errors {len(result['errors'])}"
+    )
+    print(f"flush: {stored} beats stored once each in {flush_time:.2f} s")
+    if result["errors"]:
+        print("  first error:", result["errors"][0])
+    return ok and result["rate"] >= NEEDED_RATE
+
+
+# ----------------------------------------------------------------- derivation
+
+
+def _derivation_data(season_id, tokens):
+    from datetime import UTC, datetime
+
+    from live.models import AttendanceEvent
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    session = _session(season_id, slug="bench-live-derive", starts_at=start, minutes=90)
+    session.actual_started_at, session.actual_ended_at = start, start + timedelta(minutes=90)
+    session.save(update_fields=["actual_started_at", "actual_ended_at"])
+    sample = [user_id for user_id, _key in tokens[:SAMPLE]]
+    rows = []
+    for index, user_id in enumerate(sample):
+        late = timedelta(seconds=(index * 7) % 1500)  # joins spread over the first 25 minutes
+        gap = (index % 5) * 60  # some drop out for a few minutes midway
+        for n in range(180):
+            at = start + late + timedelta(seconds=30 * n)
+            if gap and 1800 <= 30 * n < 1800 + gap:
+                continue
+            rows.append(
+                AttendanceEvent(
+                    session=session,
+                    user_id=user_id,
+                    source="page",
+                    kind="beat",
+                    connection=f"tab-{user_id}",
+                    occurred_at=at,
+                    dedupe_key=f"bl:{user_id}:{n}",
+                )
+            )
+        for k, (j, lv) in enumerate(((5, 40), (39, 95))):  # BBB with an overlapping reconnect
+            for kind, minute in (("join", j), ("leave", lv)):
+                rows.append(
+                    AttendanceEvent(
+                        session=session,
+                        user_id=user_id,
+                        source="bbb",
+                        kind=kind,
+                        connection=f"w_{user_id}_{k}",
+                        occurred_at=start + late + timedelta(minutes=minute),
+                        dedupe_key=f"bl:{user_id}:{kind}:{k}",
+                    )
+                )
+    AttendanceEvent.objects.bulk_create(rows, batch_size=5000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Autovacuum would do this soon after such an insert (and after the last run's delete):
+        # both paths get fresh statistics and a table without dead rows.
+        cursor.execute("VACUUM ANALYZE live_attendanceevent")
+    print(f"derivation sample: {len(sample)} participants, {len(rows)} raw events")
+    return session, sample, start
+
+
+def _derivation(season_id, tokens) -> bool:
+    from live.models import Attendance, AttendanceEvent
+    from live.selectors import attendance_figure_for_user
+    from live.services import session_attendance_derive
+
+    session, sample, start = _derivation_data(season_id, tokens)
+
+    Attendance.objects.filter(session=session).delete()
+    started = time.perf_counter()
+    session_attendance_derive(session=session, now=start + timedelta(days=1))
+    set_based = time.perf_counter() - started
+    ours = {
+        a.user_id: (a.covered_seconds, a.status, a.first_joined_at)
+        for a in Attendance.objects.filter(session=session, user_id__in=sample)
+    }
+
+    Attendance.objects.filter(session=session).delete()
+    started = time.perf_counter()
+    loop = {}
+    for user_id in sample:
+        figure = attendance_figure_for_user(session=session, user_id=user_id, now=start + timedelta(days=1))
+        Attendance.objects.update_or_create(
+            session=session,
+            user_id=user_id,
+            defaults={
+                "covered_seconds": figure.covered_seconds,
+                "window_seconds": figure.window_seconds,
+                "first_joined_at": figure.first_joined_at,
+                "status": figure.status,
+                "manual": figure.manual,
+                "sources": figure.sources,
+            },
+        )
+        loop[user_id] = (figure.covered_seconds, figure.status, figure.first_joined_at)
+    per_participant = time.perf_counter() - started
+    identical = ours == loop
+    ratio = per_participant / set_based
+    print(f"set-based derivation: {set_based * 1000:.0f} ms")
+    print(f"per-participant loop: {per_participant * 1000:.0f} ms")
+    print(f"ratio {ratio:.1f}× (target ≥ {TARGET_RATIO:.0f}×), identical figures: {identical}")
+    AttendanceEvent.objects.filter(session=session).delete()
+    return identical and ratio >= TARGET_RATIO
+
+
+def run() -> bool:
+    env = django_setup(database="lms_bench_live")
+    season_id, tokens = _seed_people(season_slug="bench-live-season", count=PARTICIPANTS)
+    beats_ok = _beats(env, season_id, tokens)
+    sample_season_id, sample_tokens = _seed_people(season_slug="bench-live-sample", count=SAMPLE)
+    derive_ok = _derivation(sample_season_id, sample_tokens)
+    return beats_ok and derive_ok
