@@ -5,19 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('live', '0002_recording_bbb_record_id'),
+        ("live", "0002_recording_bbb_record_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='attendanceevent',
-            name='live_attend_session_c9401e_idx',
+            model_name="attendanceevent",
+            name="live_attend_session_c9401e_idx",
         ),
         migrations.AddIndex(
-            model_name='attendanceevent',
-            index=models.Index(fields=['session', 'user', 'source', 'connection', 'occurred_at'], name='live_event_derive_order'),
+            model_name="attendanceevent",
+            index=models.Index(
+                fields=["session", "user", "source", "connection", "occurred_at"], name="live_event_derive_order"
+            ),
         ),
     ]
