@@ -57,3 +57,24 @@ def test_participant_sees_what_is_missing_staff_decide_and_the_participant_sees_
     assert "Сдал тест очно" in page.content()
     assert axe_violations(page) == []
     screenshot(page, "assessments-cabinet-decision")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_answers_are_saved_as_they_go(page):
+    from assessments.models import Answer
+    from assessments.tests.factories import QuestionBankFactory, QuestionFactory
+
+    participant = ParticipantFactory(application__user__username="oleg")
+    bank = QuestionBankFactory()
+    QuestionFactory(bank=bank, text="Столица?", options=["Москва", "Казань"], correct_options=[0])
+    quiz = QuizFactory(season=participant.season, title="Короткий тест", banks=[bank], question_count=1)
+    login(page, "oleg", TEST_PASSWORD)
+    page.goto(f"{page.base_url}/cabinet/tests/{quiz.id}/")
+    page.click("text=Начать попытку")
+    page.wait_for_load_state("networkidle")
+    page.check("text=Казань")
+    page.wait_for_selector("#autosave-status:has-text('Сохранено')")
+    assert Answer.objects.get().value == 1
+    assert axe_violations(page) == []
+    screenshot(page, "assessments-attempt")
