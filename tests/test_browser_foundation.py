@@ -74,3 +74,13 @@ def test_editor_publishes_a_course_page_in_wagtail(page):
     assert course.live and course.season_id == season.id
     page.goto(f"{page.base_url}{course.url}")
     assert page.locator("h1").inner_text() == "Основы государственного управления"
+
+
+def test_messages_are_accessible_after_changing_the_time_zone(page):
+    participant = ParticipantFactory()
+    login(page, participant.user.username, TEST_PASSWORD)
+    page.select_option("#cabinet-timezone", "Asia/Vladivostok")
+    page.click("form.inline-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "Asia/Vladivostok" in page.locator("[role=status]").inner_text()
+    assert axe_violations(page) == []
