@@ -121,3 +121,26 @@ def test_live_session_list_api(api_client, django_assert_num_queries, count):
     assert data[0]["presence"] == {"covered_seconds": 3600, "percent": 100.0, "status": "present"}
     assert data[0]["state"] == "ended"
     assert data[1]["presence"] is None
+
+
+def test_minute_counts_and_roster():
+    from live.selectors import session_minute_counts, session_roster_now
+
+    season = SeasonFactory()
+    session = LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(minutes=20))
+    first, second = ParticipantFactory(season=season), ParticipantFactory(season=season)
+    for person, joined, left in ((first, 0, 10), (second, 5, 15)):
+        for kind, minute in (("join", joined), ("leave", left)):
+            AttendanceEvent.objects.create(
+                session=session,
+                user=person.user,
+                source="bbb",
+                kind=kind,
+                connection=f"w{person.pk}",
+                occurred_at=PAST + timedelta(minutes=minute),
+                dedupe_key=f"{person.pk}{kind}",
+            )
+    counts = session_minute_counts(session=session, now=PAST + timedelta(hours=1))
+    assert counts == [1] * 5 + [2] * 5 + [1] * 5 + [0] * 5
+    roster = session_roster_now(session=session, now=PAST + timedelta(minutes=12))
+    assert [row["user_id"] for row in roster] == [second.user_id]
