@@ -24,6 +24,7 @@ from live.derive import session_coverage
 from live.models import (
     Attendance,
     AttendanceEvent,
+    Delivery,
     EventKind,
     LiveSession,
     ManualMark,
@@ -176,11 +177,14 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
 # ---------------------------------------------------------------- the speaker's actions
 
 
-def session_start(*, session: LiveSession, by) -> LiveSession:
+def session_start(*, session: LiveSession, by, callback_base: str = "") -> LiveSession:
+    """Record the actual start; a BBB session's room is created first (with our callbacks)."""
     if not session_manageable_by(session=session, user=by):
         raise PermissionDenied(_("Only the session's speakers and staff may start it."))
     if session.actual_started_at:
         raise ValidationError({"session": [_("The session has already been started.")]})
+    if session.delivery == Delivery.BBB and conf.bbb_url():
+        bbb_meeting_create(session=session, callback_base=callback_base)
     session.actual_started_at = timezone.now()
     session.save(update_fields=["actual_started_at"])
     return session

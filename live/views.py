@@ -149,7 +149,9 @@ def console_detail(request, session_id: int):
         action = request.POST.get("action")
         try:
             if action == "start":
-                session_start(session=session, by=request.user)
+                session_start(
+                    session=session, by=request.user, callback_base=request.build_absolute_uri("/").rstrip("/")
+                )
                 messages.success(request, _("The session has started."))
             elif action == "end":
                 session_end(session=session, by=request.user)

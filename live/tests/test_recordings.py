@@ -56,6 +56,12 @@ def fake_bbb(tiny_clip, settings):
                     "</playback></recording></recordings></response>"
                 ).encode()
                 content_type = "text/xml"
+            elif self.path.startswith("/bigbluebutton/api/create"):
+                body = (
+                    b"<response><returncode>SUCCESS</returncode><meetingID>m</meetingID>"
+                    b"<internalMeetingID>abc-1</internalMeetingID></response>"
+                )
+                content_type = "text/xml"
             elif self.path == f"/playback/video/{RECORD_ID}/video-0.m4v":
                 body, content_type = tiny_clip, "video/mp4"
             else:
@@ -133,3 +139,37 @@ def test_speaker_uploads_a_recording_in_the_console(client, tiny_clip):
     upload = SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")
     assert client.post(f"/live/console/{session.pk}/", {"action": "recording", "recording": upload}).status_code == 403
     assert Recording.objects.count() == 1
+
+
+def test_starting_a_bbb_session_creates_the_room_with_our_callbacks(client, fake_bbb):
+    from urllib.parse import parse_qs, urlsplit
+
+    from live import bbb
+
+    speaker = SpeakerFactory()
+    speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
+    client.force_login(speaker.user)
+    client.post(f"/live/console/{session.pk}/", {"action": "start"})
+    session.refresh_from_db()
+    assert session.actual_started_at is not None
+    assert session.external_meeting_id == f"prk-live-{session.pk}"
+    create = next(path for path in fake_bbb if path.startswith("/bigbluebutton/api/create"))
+    query, checksum = urlsplit(create).query.rsplit("&checksum=", 1)
+    assert checksum == bbb.api_checksum(call="create", query=query, secret=SECRET, algorithm="sha256")
+    params = parse_qs(query)
+    assert params["meta_analytics-callback-url"] == ["http://testserver/integrations/bbb/analytics/"]
+    assert params["meetingKeepEvents"] == ["true"]
+
+
+def test_bbb_refusing_the_room_leaves_the_session_unstarted(client, settings):
+    settings.LIVE_BBB_URL = "http://127.0.0.1:9/bigbluebutton"  # nothing listens there
+    settings.LIVE_BBB_SECRET = SECRET
+    speaker = SpeakerFactory()
+    speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
+    client.force_login(speaker.user)
+    response = client.post(f"/live/console/{session.pk}/", {"action": "start"}, follow=True)
+    session.refresh_from_db()
+    assert session.actual_started_at is None
+    assert "BigBlueButton" in response.content.decode()
