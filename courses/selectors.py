@@ -75,7 +75,8 @@ def course_list_for_track(*, season_id: int, track: str) -> QuerySet[CoursePage]
 
 def lecture_duration(lecture: LecturePage) -> float:
     video = lecture.video
-    return float(video.duration) if video is not None and video.state == "ready" and video.duration else 0.0
+    # `playable`, not state == ready: during a re-run transcode the published rendition still plays.
+    return float(video.duration) if video is not None and video.playable else 0.0
 
 
 def lecture_threshold(lecture: LecturePage) -> float:
@@ -348,6 +349,6 @@ def lecture_playback_url(*, row: LectureRow, user_id: int) -> str | None:
     from media.selectors import video_playback_url
 
     video = row.lecture.video
-    if not row.access.allowed or video is None or video.state != "ready" or not video.hls_path:
+    if not row.access.allowed or video is None or not video.playable:
         return None
     return video_playback_url(asset=video, user_id=user_id)
