@@ -38,3 +38,7 @@ def bbb_webhook_callback_url() -> str:
 
 def report_default_timezone() -> str:
     return getattr(settings, "LIVE_REPORT_TIMEZONE", "Europe/Moscow")
+
+
+def derive_debounce_seconds() -> int:
+    return getattr(settings, "LIVE_DERIVE_DEBOUNCE_SECONDS", 5)

@@ -45,12 +45,18 @@ def attendance_events_store(*, events: Iterable[AttendanceEvent]) -> None:
 
 
 def session_derive_later(*, session_ids: Iterable[int]) -> None:
+    """Queue one derivation per session per few seconds however many events arrive. The task
+    runs after that window closes, so every event that found the window open is included."""
     from live.tasks import session_attendance_derive_task
 
+    window = conf.derive_debounce_seconds()
     for session_id in set(session_ids):
-        # One derivation per session per few seconds is enough however many events arrive.
-        if cache.add(f"live:derive-queued:{session_id}", 1, timeout=5):
-            session_attendance_derive_task.delay_on_commit(session_id)
+        if cache.add(f"live:derive-queued:{session_id}", 1, timeout=window):
+            transaction.on_commit(
+                lambda session_id=session_id: session_attendance_derive_task.apply_async(
+                    args=[session_id], countdown=window + 1
+                )
+            )
 
 
 # ---------------------------------------------------------------- presence beats
