@@ -301,18 +301,22 @@ def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterab
     ]
     deadlines = deadline_extensions_for(user_ids=user_ids, lectures=pairs)
     policy = {lecture.id: lecture.deadline for lecture, _course in pairs}
-    rows = LectureProgress.objects.filter(lecture_id__in=list(policy)).only(
-        "user_id", "lecture_id", "progress", "completed_at"
-    )
+    rows = LectureProgress.objects.filter(lecture_id__in=list(policy))
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
     completed: dict[int, dict[int, datetime]] = {}
     progress: dict[int, dict[int, float]] = {}
-    for row in rows:
-        progress.setdefault(row.user_id, {})[row.lecture_id] = row.progress
-        deadline = deadlines.get(row.user_id, {}).get(row.lecture_id, policy[row.lecture_id])
-        if row.completed_at is not None and deadline is not None and row.completed_at <= deadline:
-            completed.setdefault(row.user_id, {})[row.lecture_id] = row.completed_at
+    no_extensions: dict[int, datetime] = {}
+    # Plain tuples, not model instances: an admission run reads millions of these rows.
+    for user_id, lecture_id, share, completed_at in rows.values_list(
+        "user_id", "lecture_id", "progress", "completed_at"
+    ).iterator(chunk_size=20_000):
+        progress.setdefault(user_id, {})[lecture_id] = share
+        if completed_at is None:
+            continue
+        deadline = deadlines.get(user_id, no_extensions).get(lecture_id) or policy[lecture_id]
+        if deadline is not None and completed_at <= deadline:
+            completed.setdefault(user_id, {})[lecture_id] = completed_at
     return {"lectures": lectures, "deadlines": deadlines, "completed": completed, "progress": progress}
 
 
