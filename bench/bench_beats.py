@@ -10,6 +10,7 @@ The two comparison views live here, in a bench-only URLconf that this module pro
 gunicorn it starts (`bench.bench_beats:wsgi_app`); the product never loads them."""
 
 import asyncio
+import http.client
 import json
 import os
 import signal
@@ -196,7 +197,7 @@ def _seed() -> tuple[int, list[tuple[int, str]]]:
     return lecture.pk, tokens
 
 
-def _reset(lecture_id: int, *, keep_context: bool = False) -> None:
+def _reset(lecture_id: int) -> None:
     """Start from zero: no stored progress, no playback state or spans in Redis, an empty naive table."""
     import redis
     from django.conf import settings
@@ -209,22 +210,25 @@ def _reset(lecture_id: int, *, keep_context: bool = False) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {NAIVE_TABLE}")
     client = redis.Redis.from_url(settings.REDIS_URL)
-    patterns = ("courses:pb:*", "courses:lease:*", "courses:sp:*", "courses:credited*")
-    for pattern in patterns if keep_context else ("courses:*",):
-        keys = list(client.scan_iter(pattern, count=1000))
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start : start + 500])
+    keys = list(client.scan_iter("courses:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
 
 
 # ----------------------------------------------------------------- the load generator
 
 
 class Viewer:
-    """One participant's playback: opens with seq 0, then reports one media second per beat."""
+    """One participant's playback: opens with seq 0, then reports one media second per beat.
+
+    The comparison views authenticate with the participant's API token (DRF's token check, as any
+    API would); our endpoint takes the signed beat key that the lecture API hands the player
+    (fetched over HTTP before each run, see `_beat_keys`)."""
 
     def __init__(self, user_id: int, token: str):
         self.user_id = user_id
-        self.auth = f"Token {token}".encode()
+        self.token = token
+        self.auth = f"Authorization: Token {token}".encode()
         self.playback = str(uuid.uuid4())
         self.seq = 0
         self.position = 0.0
@@ -250,8 +254,9 @@ async def _connection(port, path, viewers, queue, latencies, errors, stop_at, an
             viewer = viewers[index % len(viewers)]
             body = viewer.next_body()
             request = (
-                b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                b"Authorization: "
+                b"POST "
+                + path
+                + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + viewer.auth
                 + b"\r\nContent-Length: "
                 + str(len(body)).encode()
@@ -309,6 +314,24 @@ def drive(
 
 
 # ----------------------------------------------------------------- the run
+
+
+def _beat_keys(port: int, lecture_id: int, viewers: list[Viewer]) -> None:
+    """Each viewer asks the lecture API for its lecture, as the player's page does, and sends the
+    beat key it is handed (reading the lecture also brings stored progress into Redis)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for viewer in viewers:
+            connection.request(
+                "GET", f"/api/v1/lectures/{lecture_id}/", headers={"Authorization": f"Token {viewer.token}"}
+            )
+            response = connection.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"the lecture API answered {response.status}: {payload[:200]!r}")
+            viewer.auth = f"X-Beat-Key: {json.loads(payload)['beat_key']}".encode()
+    finally:
+        connection.close()
 
 
 def _server_cpu(master_pid: int) -> float:
@@ -377,13 +400,15 @@ def run() -> bool:
             "ours (progress endpoint)": f"/api/v1/lectures/{lecture_id}/progress/",
             "baseline (naive DRF, INSERT per beat)": f"/bench/naive/{lecture_id}/",
         }
-        # Warm every worker's code paths and connections, and let each worker meet every viewer once
-        # (a long-running site has), then start the measured runs from zero progress.
-        for path in paths.values():
+        # Warm every worker's code paths and connections (a long-running site has), then start the
+        # measured runs from zero progress.
+        for name, path in paths.items():
             warm = [Viewer(uid, key) for uid, key in tokens]
+            if name.startswith("ours"):
+                _beat_keys(port, lecture_id, warm)
             for _ in range(WORKERS * 2):
                 drive(port=port, path=path, viewers=warm, requests=len(warm))
-        _reset(lecture_id, keep_context=True)
+        _reset(lecture_id)
         # Each endpoint gets its own playbacks, so ours sees every viewer open with seq 0.
         viewers = {name: [Viewer(uid, key) for uid, key in tokens] for name in paths}
         answers: dict[int, float] = {}
@@ -391,6 +416,8 @@ def run() -> bool:
         for _round in range(ROUNDS):
             for name, path in paths.items():
                 ours = name.startswith("ours")
+                if ours:
+                    _beat_keys(port, lecture_id, viewers[name])
                 cpu_before = _server_cpu(server.pid)
                 result = drive(port=port, path=path, viewers=viewers[name], answers=answers if ours else None)
                 result["cpu_ms"] = (_server_cpu(server.pid) - cpu_before) / max(1, result["count"]) * 1000

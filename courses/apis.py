@@ -1,22 +1,25 @@
+import json
 import math
+import time
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.authentication import RememberedSessionAuthentication, RememberedTokenAuthentication
+from courses.beatkeys import HEADER, BeatKeyStale, beat_key_read
 from courses.selectors import (
     LectureRow,
     LectureState,
+    lecture_beat_key,
     lecture_get_live,
     lecture_playback_url,
     lecture_row_for_user,
@@ -41,6 +44,9 @@ class LectureOutputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
     position = serializers.FloatField(source="snapshot.position")
     playback_url = serializers.SerializerMethodField()
+    beat_key = serializers.SerializerMethodField(
+        help_text="Send it as the X-Beat-Key header of progress beats; renewed with the playback URL."
+    )
 
     def get_course(self, row: LectureRow) -> dict:
         return {"id": row.course.id, "title": row.course.title} if row.course else None
@@ -49,6 +55,11 @@ class LectureOutputSerializer(serializers.Serializer):
         if not self.context.get("with_playback"):
             return None
         return lecture_playback_url(row=row, user_id=self.context["request"].user.pk)
+
+    def get_beat_key(self, row: LectureRow) -> str | None:
+        if not self.context.get("with_playback"):
+            return None
+        return lecture_beat_key(row=row, user_id=self.context["request"].user.pk)
 
 
 class LectureListApi(APIView):
@@ -81,11 +92,13 @@ class LectureDetailApi(APIView):
 
 
 class LecturePlaybackCreateApi(APIView):
-    """A fresh signed playlist URL: the player renews it before the previous one expires. Refused
-    with the reason once the lecture is closed (or not open yet)."""
+    """A fresh signed playlist URL and beat key: the player renews them before the previous ones
+    expire. Refused with the reason once the lecture is closed (or not open yet). The renewal is
+    where a deadline change (an extension) reaches the beats: the new key carries the new deadline."""
 
     class OutputSerializer(serializers.Serializer):
         playback_url = serializers.CharField()
+        beat_key = serializers.CharField()
 
     @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request: Request, lecture_id: int) -> Response:
@@ -95,33 +108,15 @@ class LecturePlaybackCreateApi(APIView):
         url = lecture_playback_url(row=row, user_id=request.user.pk)
         if url is None:
             raise PermissionDenied(_("The video of this lecture is not ready yet."))
-        return Response(self.OutputSerializer({"playback_url": url}).data)
-
-
-class JsonOnlyNegotiation(BaseContentNegotiation):
-    """The beat endpoint speaks JSON only; parsing the Accept header on every beat buys nothing."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-BEAT_FIELDS = {
-    "playback_id": serializers.UUIDField(),
-    "seq": serializers.IntegerField(min_value=0, max_value=10**9),
-    "from": serializers.FloatField(min_value=0),
-    "to": serializers.FloatField(min_value=0),
-    "rate": serializers.FloatField(),
-    "visible": serializers.BooleanField(),
-}
+        beat_key = lecture_beat_key(row=row, user_id=request.user.pk)
+        return Response(self.OutputSerializer({"playback_url": url, "beat_key": beat_key}).data)
 
 
 def beat_input_parse(data) -> dict:
-    """Type-check a beat (the fields of BEAT_FIELDS; numbers as JSON numbers). Written out by hand
-    because at ~1,000 beats/s a DRF serializer's per-request field set-up was the largest cost of
-    the endpoint (bench/bench_beats.py measures it)."""
+    """Type-check a beat ({"playback_id": uuid, "seq": n ≥ 0, "from": s ≥ 0, "to": s ≥ 0, "rate": r,
+    "visible": bool}; numbers as JSON numbers). Written out by hand because at ~1,000 beats/s a DRF
+    serializer's per-request field set-up was the largest cost of the endpoint (bench/bench_beats.py
+    measures it)."""
     if not isinstance(data, dict):
         raise ValidationError({"detail": [_("A JSON object is expected.")]})
     errors: dict[str, list] = {}
@@ -150,43 +145,47 @@ def beat_input_parse(data) -> dict:
     return parsed
 
 
-class LectureProgressCreateApi(APIView):
-    """A heartbeat of the player: media seconds [from, to] played since the previous beat."""
+class LectureProgressCreateApi(View):
+    """A heartbeat of the player: media seconds [from, to] played since the previous beat.
 
-    authentication_classes = [RememberedSessionAuthentication, RememberedTokenAuthentication]
-    # JSON in, JSON out: no content negotiation or form parsing on the hottest path of the site.
-    parser_classes = [JSONParser]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JsonOnlyNegotiation
-    throttle_classes: list = []
+    The one plain Django view among the DRF APIs, on purpose: it is the hottest path of the site
+    (~1,000 beats/s at 10,000 viewers), and DRF's request wrapping, authentication classes and
+    exception handling cost more than the whole crediting. It is still thin (parse, one service,
+    serialize) and answers errors in the shape of the project's DRF exception handler. It is not
+    cookie-authenticated: the caller is whoever holds a signed beat key (courses/beatkeys.py) in the
+    X-Beat-Key header, so there is nothing for CSRF to protect and no session or token to look up."""
 
-    @extend_schema(
-        request=inline_serializer("LectureBeatInput", fields=BEAT_FIELDS),
-        responses=inline_serializer(
-            "LectureBeatOutput",
-            fields={
-                "progress": serializers.FloatField(),
-                "watched_seconds": serializers.FloatField(),
-                "completed": serializers.BooleanField(),
-                "credited": serializers.BooleanField(),
-                "outcome": serializers.CharField(),
-                "message": serializers.CharField(),
-            },
-        ),
-    )
-    def post(self, request: Request, lecture_id: int) -> Response:
-        data = beat_input_parse(request.data)
-        result = lecture_progress_record(
-            user=request.user,
-            lecture_id=lecture_id,
-            playback_id=data["playback_id"],
-            seq=data["seq"],
-            start=data["from"],
-            end=data["to"],
-            rate=data["rate"],
-            visible=data["visible"],
-        )
-        return Response(
+    http_method_names = ["post"]
+
+    @method_decorator(csrf_exempt)
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, lecture_id: int) -> HttpResponse:
+        beat_key = request.headers.get(HEADER)
+        try:
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
+            data = beat_input_parse(body)
+            result = lecture_progress_record(
+                beat_key=beat_key,
+                lecture_id=lecture_id,
+                playback_id=data["playback_id"],
+                seq=data["seq"],
+                start=data["from"],
+                end=data["to"],
+                rate=data["rate"],
+                visible=data["visible"],
+            )
+        except ValidationError as error:
+            return _refusal(lecture_id=lecture_id, beat_key=beat_key) or _json(
+                error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}, 400
+            )
+        except PermissionDenied as error:
+            return _refusal(lecture_id=lecture_id, beat_key=beat_key, denied=error)
+        return _json(
             {
                 "progress": result.progress,
                 "watched_seconds": result.watched_seconds,
@@ -194,5 +193,28 @@ class LectureProgressCreateApi(APIView):
                 "credited": result.credited,
                 "outcome": result.outcome,
                 "message": result.message,
-            }
+            },
+            200,
         )
+
+
+def _refusal(*, lecture_id: int, beat_key: str | None, denied: PermissionDenied | None = None) -> HttpResponse | None:
+    """The answer to a caller without a valid key, or None when the key is fine (then a 400 says
+    what is wrong with the beat). Only refused beats get here, so the query costs the hot path
+    nothing: an unknown lecture is a 404 for anyone, a caller without a key learns nothing more."""
+    if denied is None:
+        try:
+            beat_key_read(key=beat_key, lecture_id=lecture_id, now=time.time())
+        except PermissionDenied as error:
+            denied = error
+        else:
+            return None
+    if lecture_get_live(lecture_id=lecture_id) is None:
+        return _json({"detail": _("There is no such lecture.")}, 404)
+    # `renew`: the key was genuine but is stale; the player renews it (the renewal decides with the
+    # database, so an extension granted meanwhile counts) and sends the beat again.
+    return _json({"detail": str(denied), "renew": isinstance(denied, BeatKeyStale)}, 403)
+
+
+def _json(payload: dict, status: int) -> HttpResponse:
+    return HttpResponse(json.dumps(payload), status=status, content_type="application/json")

@@ -355,21 +355,16 @@ class RedisProgressStore:
     def _keys(user_id: int, lecture_id: int, playback_id) -> tuple[str, str, str]:
         return f"courses:pb:{playback_id}", f"courses:lease:{user_id}", f"courses:sp:{user_id}:{lecture_id}"
 
-    def _spans_seed(self, key: str, user_id: int, lecture_id: int) -> None:
-        """The first beat for a participant × lecture in a while brings the stored spans into Redis,
+    @staticmethod
+    def _spans_seed(pipe, key: str, snapshot: ProgressSnapshot | None) -> None:
+        """Bring a participant × lecture's stored progress into Redis (never over what is there),
         so every answer reports flushed and unflushed progress together."""
-        from courses.models import LectureProgress
-
-        row = LectureProgress.objects.filter(user_id=user_id, lecture_id=lecture_id).first()
-        spans = row.spans if row else []
-        done = _epoch(row.completed_at) if row and row.completed_at else ""
-        with self.redis.pipeline() as pipe:
-            pipe.hsetnx(key, "spans", json.dumps(spans))
-            pipe.hsetnx(key, "pos", row.last_position if row else 0)
-            if done:
-                pipe.hsetnx(key, "done", done)
-            pipe.expire(key, SPANS_TTL)
-            pipe.execute()
+        snapshot = snapshot or ProgressSnapshot()
+        pipe.hsetnx(key, "spans", json.dumps(snapshot.spans))
+        pipe.hsetnx(key, "pos", snapshot.position)
+        if snapshot.completed_at is not None:
+            pipe.hsetnx(key, "done", _epoch(snapshot.completed_at))
+        pipe.expire(key, SPANS_TTL)
 
     def beat(self, *, user_id: int, target: LectureTarget, beat: Beat, now: float) -> BeatResult:
         """One round trip: the rules of `beat_judge` run inside Redis (BEAT_SCRIPT), atomically
@@ -405,7 +400,12 @@ class RedisProgressStore:
         keys = [pb_key, lease_key, sp_key, STREAM]
         answer = self._script(keys=keys, args=args)
         if answer[0] == b"seed":
-            self._spans_seed(sp_key, user_id, target.lecture_id)
+            # Rare: reading the lecture (page, API, renewal) seeds this already; the hash expired or
+            # Redis restarted since.
+            found = DatabaseProgressStore().snapshots(user_id=user_id, lecture_ids=[target.lecture_id])
+            with self.redis.pipeline() as pipe:
+                self._spans_seed(pipe, sp_key, found.get(target.lecture_id))
+                pipe.execute()
             answer = self._script(keys=keys, args=args)
         outcome = answer[0].decode()
         if outcome == "unknown":
@@ -425,14 +425,23 @@ class RedisProgressStore:
             for lecture_id in lecture_ids:
                 pipe.hmget(f"courses:sp:{user_id}:{lecture_id}", "spans", "pos", "done")
             answers = pipe.execute()
+        missing = []
         for lecture_id, (spans_raw, pos, done) in zip(lecture_ids, answers):
             if spans_raw is None:
+                missing.append(lecture_id)
                 continue
             snapshot = found.setdefault(lecture_id, ProgressSnapshot())
             snapshot.spans = spans_merge(snapshot.spans, json.loads(spans_raw))
             snapshot.position = float(pos or snapshot.position)
             if done and snapshot.completed_at is None:
                 snapshot.completed_at = _moment(float(done))
+        if missing:
+            # Seeded while the lecture is read (its page, the API, the key renewal), so a
+            # participant's first beat needs no database query either.
+            with self.redis.pipeline(transaction=False) as pipe:
+                for lecture_id in missing:
+                    self._spans_seed(pipe, f"courses:sp:{user_id}:{lecture_id}", found.get(lecture_id))
+                pipe.execute()
         return found
 
     def pending(self) -> int:

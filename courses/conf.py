@@ -31,10 +31,6 @@ def duration_tolerance_seconds() -> float:
     return float(getattr(settings, "COURSES_DURATION_TOLERANCE_SECONDS", 1.5))
 
 
-def beat_context_cache_seconds() -> int:
-    return int(getattr(settings, "COURSES_BEAT_CONTEXT_CACHE_SECONDS", 60))
-
-
 def flush_batch_size() -> int:
     return int(getattr(settings, "COURSES_FLUSH_BATCH_SIZE", 2000))
 
@@ -48,11 +44,7 @@ def redis_url() -> str:
     return getattr(settings, "COURSES_REDIS_URL", getattr(settings, "REDIS_URL", ""))
 
 
-def beat_auth_cache_seconds() -> float:
-    return float(getattr(settings, "COURSES_BEAT_AUTH_CACHE_SECONDS", 60))
-
-
-def beat_context_memo_seconds() -> float:
-    """How long a process remembers a participant's access window for beats. Extensions (which only
-    move deadlines later) and date edits reach every process within this time."""
-    return float(getattr(settings, "COURSES_BEAT_CONTEXT_MEMO_SECONDS", 30))
+def beat_key_seconds() -> float:
+    """How long a beat key holds. The player renews it every minute with the playback URL; a
+    deadline moved earlier reaches beats within this time (see courses/beatkeys.py)."""
+    return float(getattr(settings, "COURSES_BEAT_KEY_SECONDS", 300))

@@ -1,17 +1,17 @@
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courses import conf
+from courses.beatkeys import beat_key_make
 from courses.beats import LectureTarget, ProgressSnapshot, progress_store
-from courses.memo import Memo
 from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress
 from lms.selectors import participant_current
 
@@ -233,50 +233,6 @@ def lecture_targets(*, lecture_ids: Iterable[int]) -> dict[int, LectureTarget]:
     }
 
 
-@dataclass(frozen=True)
-class BeatContext:
-    target: LectureTarget
-    enrolled: bool
-    available_from: datetime | None
-    deadline: datetime | None
-
-
-_beat_contexts = Memo(seconds=conf.beat_context_memo_seconds)
-
-
-def _beat_context_key(user_id: int, lecture_id: int) -> str:
-    return f"courses:beatctx:{user_id}:{lecture_id}"
-
-
-def lecture_beat_context(*, user: AbstractBaseUser, lecture_id: int) -> BeatContext | None:
-    """What a progress beat needs to know, cached briefly per participant × lecture so a beat costs
-    no database query. The deadline is cached, not the verdict: the service compares it with the
-    receipt time of every beat. Granting an extension drops the cached entry."""
-    key = _beat_context_key(user.pk, lecture_id)
-    context = _beat_contexts.get(key) or cache.get(key)
-    if context is None:
-        lecture = lecture_get_live(lecture_id=lecture_id)
-        if lecture is None:
-            return None
-        access, _course = lecture_access_for_user(user=user, lecture=lecture)
-        context = BeatContext(
-            LectureTarget(lecture.id, lecture_duration(lecture), lecture_threshold(lecture)),
-            access.state != LectureState.NOT_ENROLLED,
-            lecture.available_from,
-            access.deadline,
-        )
-        cache.set(key, context, conf.beat_context_cache_seconds())
-    _beat_contexts.set(key, context)
-    return context
-
-
-def beat_context_forget(*, user_id: int, lecture_ids: Iterable[int]) -> None:
-    keys = [_beat_context_key(user_id, lecture_id) for lecture_id in lecture_ids]
-    cache.delete_many(keys)
-    for key in keys:
-        _beat_contexts.forget(key)
-
-
 def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:
     """Set-based completeness of the required lectures of a season's track (four queries whatever
     the number of users: courses, lectures, extensions, progress rows).
@@ -356,3 +312,20 @@ def lecture_playback_url(*, row: LectureRow, user_id: int) -> str | None:
     if not row.access.allowed or video is None or not video.playable:
         return None
     return video_playback_url(asset=video, user_id=user_id)
+
+
+def lecture_beat_key(*, row: LectureRow, user_id: int, now: float | None = None) -> str | None:
+    """The signed key the player sends with every progress beat, only while the participant may
+    watch (see courses/beatkeys.py). It carries the participant's deadline as of now, extension
+    applied: the player renews it with the playback URL, which is how a later extension reaches beats."""
+    if not row.access.allowed or not row.duration:
+        return None
+    now = time.time() if now is None else now
+    return beat_key_make(
+        user_id=user_id,
+        lecture_id=row.lecture.id,
+        deadline=row.access.deadline.timestamp(),
+        duration=row.duration,
+        threshold=lecture_threshold(row.lecture),
+        expires=now + conf.beat_key_seconds(),
+    )

@@ -3,19 +3,15 @@ import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.beats import Beat, BeatResult, beat_validate, progress_store
+from courses.beatkeys import BeatKeyStale, beat_key_read
+from courses.beats import Beat, BeatResult, LectureTarget, beat_validate, progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from courses.selectors import (
-    LectureState,
-    beat_context_forget,
-    lecture_access,
-)
+from courses.selectors import lecture_access
 
 
 def lecture_draft_create(
@@ -38,7 +34,7 @@ def lecture_draft_create(
 
 def lecture_progress_record(
     *,
-    user: AbstractBaseUser,
+    beat_key: str | None,
     lecture_id: int,
     playback_id: uuid.UUID,
     seq: int,
@@ -50,28 +46,27 @@ def lecture_progress_record(
 ) -> BeatResult:
     """Credit one heartbeat of a playback (see beats.beat_judge for the rules).
 
-    Unknown lecture → Http404; not enrolled, not open yet or past the (extended) deadline →
-    PermissionDenied with the reason; implausible input → ValidationError. In none of these cases
-    does stored progress change. `now` (epoch seconds) is the server's receipt time."""
-    from courses.selectors import lecture_beat_context
-
+    The caller is whoever holds a beat key for this lecture (courses/beatkeys.py): a missing,
+    forged or other lecture's key → PermissionDenied; an expired key, or a beat received after the
+    deadline the key carries → BeatKeyStale (a PermissionDenied: renewing the key may help, and
+    the renewal decides with the database, so a later extension counts); implausible input →
+    ValidationError. In none of these cases does stored progress change. No database query and no
+    session: this runs for every viewer every few seconds. `now` (epoch seconds) is the server's
+    receipt time."""
     now = time.time() if now is None else now
-    context = lecture_beat_context(user=user, lecture_id=lecture_id)
-    if context is None:
-        raise Http404(_("There is no such lecture."))
-    if not context.target.duration:
-        raise ValidationError({"lecture": [_("The video of this lecture is not ready yet.")]})
+    key = beat_key_read(key=beat_key, lecture_id=lecture_id, now=now)
     beat = Beat(playback_id, seq, start, end, rate, visible)
-    beat_validate(beat=beat, duration=context.target.duration)
-    access = lecture_access(
-        available_from=context.available_from,
-        enrolled=context.enrolled,
-        deadline=context.deadline,
-        now=datetime.fromtimestamp(now, tz=UTC),
-    )
-    if access.state != LectureState.OPEN:
-        raise PermissionDenied(access.reason)
-    return progress_store().beat(user_id=user.pk, target=context.target, beat=beat, now=now)
+    beat_validate(beat=beat, duration=key.duration)
+    if now >= key.deadline:
+        closed = lecture_access(
+            available_from=None,
+            enrolled=True,
+            deadline=datetime.fromtimestamp(key.deadline, tz=UTC),
+            now=datetime.fromtimestamp(now, tz=UTC),
+        )
+        raise BeatKeyStale(closed.reason)
+    target = LectureTarget(lecture_id, key.duration, key.threshold)
+    return progress_store().beat(user_id=key.user_id, target=target, beat=beat, now=now)
 
 
 def lecture_progress_flush(*, batch_size: int | None = None) -> int:
@@ -80,8 +75,8 @@ def lecture_progress_flush(*, batch_size: int | None = None) -> int:
 
 def deadline_extension_check(
     *, deadline: datetime | None, reason: str, lecture: LecturePage | None = None, course: CoursePage | None = None
-) -> tuple[datetime, list[int]]:
-    """Validate an extension; return the policy deadline it extends and the lectures it covers.
+) -> datetime:
+    """Validate an extension; return the policy deadline it extends.
 
     The new deadline must be later than the policy deadline (for a whole course: than the latest
     deadline among its lectures), so an extension never shortens anyone's access."""
@@ -92,12 +87,9 @@ def deadline_extension_check(
         errors["reason"] = [_("Say why the deadline is extended.")]
     if lecture is not None:
         policy = lecture.deadline
-        lecture_ids = [lecture.id]
     else:
-        lectures = list(LecturePage.objects.child_of(course))
-        deadlines = [item.deadline for item in lectures if item.deadline]
+        deadlines = [item.deadline for item in LecturePage.objects.child_of(course) if item.deadline]
         policy = max(deadlines) if deadlines else None
-        lecture_ids = [item.id for item in lectures]
     if policy is None:
         errors.setdefault("deadline", []).append(_("There is no deadline to extend yet."))
     elif deadline is not None and deadline <= policy:
@@ -107,7 +99,7 @@ def deadline_extension_check(
         )
     if errors:
         raise ValidationError(errors)
-    return policy, lecture_ids
+    return policy
 
 
 def deadline_extension_grant(
@@ -122,7 +114,7 @@ def deadline_extension_grant(
 ) -> DeadlineExtension:
     """Give one participant a later deadline for a lecture or for every lecture of a course
     (or change an existing extension); who granted it and when are stored."""
-    policy, lecture_ids = deadline_extension_check(deadline=deadline, reason=reason, lecture=lecture, course=course)
+    policy = deadline_extension_check(deadline=deadline, reason=reason, lecture=lecture, course=course)
     extension = extension or DeadlineExtension()
     extension.user = user
     extension.lecture = lecture
@@ -134,14 +126,11 @@ def deadline_extension_grant(
     extension.full_clean()
     with transaction.atomic():
         extension.save()
-    beat_context_forget(user_id=user.pk, lecture_ids=lecture_ids)
+    # Beats learn the new deadline from the participant's next beat key (courses/beatkeys.py).
     return extension
 
 
 def deadline_extension_delete(*, extension: DeadlineExtension) -> None:
-    if extension.lecture_id:
-        lecture_ids = [extension.lecture_id]
-    else:
-        lecture_ids = list(LecturePage.objects.child_of(extension.course).values_list("id", flat=True))
+    # Beat keys already handed out keep the withdrawn deadline for at most their lifetime
+    # (COURSES_BEAT_KEY_SECONDS); renewals refuse once the policy deadline has passed.
     extension.delete()
-    beat_context_forget(user_id=extension.user_id, lecture_ids=lecture_ids)

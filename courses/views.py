@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 
 from courses.selectors import (
     LectureState,
+    lecture_beat_key,
     lecture_figures_for_staff,
     lecture_playback_url,
     lecture_row_for_user,
@@ -33,6 +34,7 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
         "row": row,
         "staff_view": staff_view,
         "playback_url": lecture_playback_url(row=row, user_id=request.user.pk),
+        "beat_key": lecture_beat_key(row=row, user_id=request.user.pk),
     }
     return TemplateResponse(request, "courses/lecture_page.html", context, status=status)
 

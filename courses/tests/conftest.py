@@ -13,15 +13,6 @@ def _english(api_client):
         yield
 
 
-@pytest.fixture(autouse=True)
-def _forget_remembered():
-    """Per-process memos outlive a test's database; start every test without them."""
-    from courses import authentication, selectors
-
-    for memo in (selectors._beat_contexts, authentication._tokens, authentication._sessions):
-        memo.clear()
-
-
 @pytest.fixture(params=["redis", "database"])
 def store(request, settings):
     """Every crediting rule holds for both stores: Redis (production) and write-through (no Redis)."""

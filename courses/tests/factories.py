@@ -1,4 +1,5 @@
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -54,3 +55,21 @@ def lecture_make(
 
 def participant_make(*, season, level: str = "beginner"):
     return ParticipantFactory(season=season, level=level)
+
+
+def beat_key_for(*, user, lecture_id: int, at: float | None = None) -> str:
+    """The beat key the lecture page and API would hand `user` at `at` (epoch seconds, server
+    time): Http404 for an unknown lecture, PermissionDenied with the reason when they may not watch."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from courses.selectors import lecture_beat_key, lecture_get_live, lecture_row_for_user
+
+    at = time.time() if at is None else at
+    lecture = lecture_get_live(lecture_id=lecture_id)
+    if lecture is None:
+        raise Http404("There is no such lecture.")
+    row = lecture_row_for_user(user=user, lecture=lecture, now=datetime.fromtimestamp(at, tz=UTC))
+    if not row.access.allowed:
+        raise PermissionDenied(row.access.reason)
+    return lecture_beat_key(row=row, user_id=user.pk, now=at)

@@ -1,3 +1,4 @@
+import time
 import uuid
 from datetime import timedelta
 
@@ -5,10 +6,12 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from courses.models import DeadlineExtension, LecturePage
+from courses import conf
+from courses.beats import progress_store
+from courses.models import DeadlineExtension, LecturePage, LectureProgress
 from courses.selectors import required_lectures_completion
 from courses.services import deadline_extension_grant, lecture_draft_create
-from courses.tests.factories import course_make, lecture_make, participant_make, video_make
+from courses.tests.factories import beat_key_for, course_make, lecture_make, participant_make, video_make
 
 pytestmark = [pytest.mark.django_db]
 
@@ -20,6 +23,16 @@ def client_of(api_client):
         return api_client
 
     return make
+
+
+def post_beat(client, lecture_id: int, body, *, key: str | None):
+    """Beats are not cookie- or token-authenticated: the signed beat key is the credential."""
+    headers = {"HTTP_X_BEAT_KEY": key} if key is not None else {}
+    return client.post(f"/api/v1/lectures/{lecture_id}/progress/", body, format="json", **headers)
+
+
+def opening(**fields) -> dict:
+    return {"playback_id": str(uuid.uuid4()), "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True, **fields}
 
 
 def test_list_shows_open_upcoming_and_closed_with_playback_only_when_open(store, course, participant, client_of):
@@ -70,9 +83,8 @@ def test_detail_applies_the_extension_and_progress(store, course, participant, c
         granted_by=django_user_model.objects.create(username="curator"),
     )
     client = client_of(participant)
-    playback = str(uuid.uuid4())
-    beat = {"playback_id": playback, "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True}
-    assert client.post(f"/api/v1/lectures/{lecture.id}/progress/", beat, format="json").status_code == 200
+    key = client.get(f"/api/v1/lectures/{lecture.id}/").json()["beat_key"]
+    assert post_beat(client, lecture.id, opening(), key=key).status_code == 200
     row = client.get(f"/api/v1/lectures/{lecture.id}/").json()
     assert row["deadline"].startswith(
         str((deadline + timedelta(days=3)).astimezone(timezone.get_current_timezone()).date())
@@ -85,6 +97,7 @@ def test_playback_url_renewal_is_refused_after_the_deadline(store, course, parti
     client = client_of(participant)
     renewed = client.post(f"/api/v1/lectures/{lecture.id}/playback/")
     assert renewed.status_code == 200 and "token=" in renewed.json()["playback_url"]
+    assert renewed.json()["beat_key"].startswith(f"{participant.user_id}:{lecture.id}:")
     LecturePage.objects.filter(pk=lecture.pk).update(
         available_from=timezone.now() - timedelta(days=3), deadline=timezone.now() - timedelta(minutes=1)
     )
@@ -108,34 +121,126 @@ def test_playback_url_renewal_is_refused_after_the_deadline(store, course, parti
     ],
 )
 def test_bad_beats_answer_400_with_a_message(store, lecture, participant, client_of, body, status, field):
-    beat = {"playback_id": str(uuid.uuid4()), "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True, **body}
-    response = client_of(participant).post(f"/api/v1/lectures/{lecture.id}/progress/", beat, format="json")
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    response = post_beat(client_of(participant), lecture.id, opening(**body), key=key)
     assert response.status_code == status and field in response.json()
+    assert not LectureProgress.objects.filter(lecture=lecture).exists()
 
 
-def test_a_beat_that_is_not_an_object_is_refused(store, lecture, participant, client_of):
-    response = client_of(participant).post(f"/api/v1/lectures/{lecture.id}/progress/", [1, 2], format="json")
+@pytest.mark.parametrize("body", [[1, 2], "not json"])
+def test_a_beat_that_is_not_an_object_is_refused(store, lecture, participant, api_client, body):
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    if body == "not json":
+        response = api_client.post(
+            f"/api/v1/lectures/{lecture.id}/progress/", body, content_type="application/json", HTTP_X_BEAT_KEY=key
+        )
+    else:
+        response = post_beat(api_client, lecture.id, body, key=key)
     assert response.status_code == 400 and response.json()["detail"]
 
 
-def test_unknown_lecture_is_404_and_anonymous_is_refused(store, participant, client_of, api_client):
-    beat = {"playback_id": str(uuid.uuid4()), "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True}
-    assert api_client.post("/api/v1/lectures/1/progress/", beat, format="json").status_code in (401, 403)
-    response = client_of(participant).post("/api/v1/lectures/987654/progress/", beat, format="json")
+def test_unknown_lecture_is_404_and_a_beat_without_a_key_is_refused(store, lecture, participant, api_client):
+    missing = post_beat(api_client, lecture.id, opening(), key=None)
+    assert missing.status_code == 403 and "X-Beat-Key" in missing.json()["detail"]
+    # Cookies or a token do not stand in for the key: beats are judged without the session store.
+    api_client.force_authenticate(participant.user)
+    assert post_beat(api_client, lecture.id, opening(), key=None).status_code == 403
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    response = post_beat(api_client, 987654, opening(), key=key)
     assert response.status_code == 404 and response.json()["detail"]
+    assert post_beat(api_client, 987654, [1], key=None).status_code == 404
+
+
+def test_a_key_is_handed_out_only_while_the_participant_may_watch(store, course, participant, client_of):
+    now = timezone.now()
+    open_ = lecture_make(course=course)
+    closed = lecture_make(course=course, available_from=now - timedelta(days=9), deadline=now - timedelta(days=2))
+    rows = {row["id"]: row for row in client_of(participant).get("/api/v1/lectures/").json()}
+    assert rows[open_.id]["beat_key"] and rows[closed.id]["beat_key"] is None
+
+
+def _resigned(key: str, **changes) -> str:
+    """A key with some claims rewritten and the old signature kept: what a forger can make."""
+    *values, signature = key.split(":")
+    claims = dict(zip(["user_id", "lecture_id", "expires", "deadline", "duration", "threshold"], values, strict=True))
+    claims.update({name: str(value) for name, value in changes.items()})
+    return ":".join([*claims.values(), signature])
+
+
+def test_forged_keys_are_refused_with_a_message_and_change_nothing(store, season, lecture, participant, api_client):
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    other = participant_make(season=season)
+    _user, _lecture, expires, deadline, *_rest = key.split(":")
+    forged = [
+        key[:-2] + ("AA" if not key.endswith("AA") else "BB"),  # a signature that does not match
+        _resigned(key, user_id=other.user_id),  # another participant's progress
+        _resigned(key, expires=float(expires) + 86400),  # a longer life
+        _resigned(key, deadline=float(deadline) + 86400 * 30),  # a later deadline
+        _resigned(key, threshold=0.01),
+        "garbage",
+        "",
+    ]
+    playback = str(uuid.uuid4())
+    assert post_beat(api_client, lecture.id, opening(playback_id=playback), key=key).status_code == 200
+    for seq, bad in enumerate(forged, start=1):
+        # One media second within the jitter allowance: it would be credited with a genuine key.
+        response = post_beat(api_client, lecture.id, opening(playback_id=playback, seq=seq, to=1.0), key=bad)
+        assert response.status_code == 403, bad
+        answer = response.json()
+        assert "not valid" in answer["detail"] or "X-Beat-Key" in answer["detail"]
+        assert answer["renew"] is False
+    for person in (participant, other):
+        snapshot = progress_store().snapshots(user_id=person.user_id, lecture_ids=[lecture.id]).get(lecture.id)
+        assert snapshot is None or snapshot.spans == []
+    genuine = post_beat(api_client, lecture.id, opening(playback_id=playback, seq=1, to=1.0), key=key)
+    assert genuine.status_code == 200 and genuine.json()["watched_seconds"] == 1.0
+
+
+def test_a_key_for_another_lecture_is_refused(store, course, lecture, participant, api_client):
+    other = lecture_make(course=course)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    response = post_beat(api_client, other.id, opening(), key=key)
+    assert response.status_code == 403 and "another lecture" in response.json()["detail"]
+
+
+def test_an_expired_key_is_refused_and_the_player_is_told_to_renew(store, lecture, participant, api_client):
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=time.time() - conf.beat_key_seconds() - 1)
+    response = post_beat(api_client, lecture.id, opening(), key=key)
+    assert response.status_code == 403 and "expired" in response.json()["detail"]
+    assert response.json()["renew"] is True
+
+
+def test_a_beat_after_the_keys_deadline_is_refused_until_a_renewal_brings_an_extension(
+    store, course, participant, client_of, django_user_model
+):
+    deadline = timezone.now() - timedelta(seconds=10)
+    lecture = lecture_make(course=course, available_from=deadline - timedelta(days=5), deadline=deadline)
+    client = client_of(participant)
+    # Handed out a minute before the deadline, still unexpired: the deadline it carries has passed.
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=deadline.timestamp() - 60)
+    refused = post_beat(client, lecture.id, opening(), key=key)
+    assert refused.status_code == 403 and refused.json()["renew"] is True and "closed" in refused.json()["detail"]
+    assert client.post(f"/api/v1/lectures/{lecture.id}/playback/").status_code == 403  # the renewal agrees
+    deadline_extension_grant(
+        user=participant.user,
+        lecture=lecture,
+        deadline=deadline + timedelta(days=2),
+        reason="Болел",
+        granted_by=django_user_model.objects.create(username="curator"),
+    )
+    renewed = client.post(f"/api/v1/lectures/{lecture.id}/playback/")
+    assert renewed.status_code == 200
+    assert post_beat(client, lecture.id, opening(), key=key).status_code == 403  # the old key keeps its deadline
+    assert post_beat(client, lecture.id, opening(), key=renewed.json()["beat_key"]).status_code == 200
 
 
 def test_progress_answer_tells_when_a_beat_got_no_credit(store, lecture, participant, client_of):
     client = client_of(participant)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
-    url = f"/api/v1/lectures/{lecture.id}/progress/"
-    client.post(url, {"playback_id": first, "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True}, format="json")
-    answer = client.post(
-        url, {"playback_id": second, "seq": 0, "from": 0, "to": 0, "rate": 1, "visible": True}, format="json"
-    ).json()
-    answer = client.post(
-        url, {"playback_id": second, "seq": 1, "from": 0, "to": 0.5, "rate": 1, "visible": True}, format="json"
-    ).json()
+    post_beat(client, lecture.id, opening(playback_id=first), key=key)
+    post_beat(client, lecture.id, opening(playback_id=second), key=key)
+    answer = post_beat(client, lecture.id, opening(playback_id=second, seq=1, to=0.5), key=key).json()
     assert answer["credited"] is False and answer["outcome"] == "other_playback" and answer["message"]
     assert set(answer) >= {"progress", "watched_seconds", "completed"}
 

@@ -13,14 +13,15 @@ from courses.beats import Outcome
 from courses.models import LectureProgress
 from courses.selectors import required_lectures_completion
 from courses.services import deadline_extension_grant, lecture_progress_flush, lecture_progress_record
-from courses.tests.factories import lecture_make, participant_make
+from courses.tests.factories import beat_key_for, lecture_make, participant_make
 
 T0 = time.time()  # server receipt times are injected from here on; no test sleeps
 
 
 def beat(participant, lecture, playback, seq, start, end, at, *, rate=1.0, visible=True):
+    """One beat received at `at`, with the key the lecture API would have handed out at that time."""
     return lecture_progress_record(
-        user=participant.user,
+        beat_key=beat_key_for(user=participant.user, lecture_id=lecture.id, at=at),
         lecture_id=lecture.id,
         playback_id=playback,
         seq=seq,
@@ -208,16 +209,7 @@ def test_bad_beats_are_refused_and_change_nothing(store, lecture, participant, s
 
 def test_unknown_lecture_and_not_enrolled(store, season, lecture, participant):
     with pytest.raises(Http404):
-        lecture_progress_record(
-            user=participant.user,
-            lecture_id=999999,
-            playback_id=uuid.uuid4(),
-            seq=0,
-            start=0,
-            end=0,
-            rate=1,
-            visible=True,
-        )
+        beat_key_for(user=participant.user, lecture_id=999999)
     pro = participant_make(season=season, level="pro")  # the advanced track: not this course
     with pytest.raises(PermissionDenied, match="not enrolled"):
         beat(pro, lecture, uuid.uuid4(), 0, 0, 0, T0)

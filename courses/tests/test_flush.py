@@ -8,7 +8,7 @@ import pytest
 from courses.beats import STREAM, progress_store
 from courses.models import LectureProgress
 from courses.services import lecture_progress_flush, lecture_progress_record
-from courses.tests.factories import lecture_make, participant_make
+from courses.tests.factories import beat_key_for, lecture_make, participant_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
@@ -21,7 +21,8 @@ def redis_store(settings):
 
 def play(participant, lecture, *, seconds: int, at: float):
     playback = uuid.uuid4()
-    kwargs = dict(user=participant.user, lecture_id=lecture.id, playback_id=playback, rate=1.0, visible=True)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=at)
+    kwargs = dict(beat_key=key, lecture_id=lecture.id, playback_id=playback, rate=1.0, visible=True)
     lecture_progress_record(seq=0, start=0, end=0, now=at, **kwargs)
     result = None
     for seq in range(1, seconds // 10 + 1):
@@ -39,10 +40,11 @@ def test_a_beat_writes_nothing_to_the_database_and_the_answer_includes_unflushed
 ):
     play(participant, lecture, seconds=10, at=time.time())
     playback = uuid.uuid4()
-    kwargs = dict(user=participant.user, lecture_id=lecture.id, playback_id=playback, rate=1.0, visible=True)
     now = time.time() + 100
-    lecture_progress_record(seq=0, start=10, end=10, now=now, **kwargs)
-    with django_assert_num_queries(0):  # the beat context is cached; the state lives in Redis
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=now)
+    kwargs = dict(beat_key=key, lecture_id=lecture.id, playback_id=playback, rate=1.0, visible=True)
+    with django_assert_num_queries(0):  # the key carries what judging needs; the state lives in Redis
+        lecture_progress_record(seq=0, start=10, end=10, now=now, **kwargs)
         result = lecture_progress_record(seq=1, start=10, end=20, now=now + 10, **kwargs)
     assert result.watched_seconds == 20
     assert stored(participant, lecture) == 0

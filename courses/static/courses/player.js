@@ -13,6 +13,10 @@
   var RENEW_MS = 60000;
 
   var token = tokenOf(root.dataset.src);
+  // Beats carry a signed key instead of cookies: the server judges them without a session or a
+  // database read. It is renewed with the playback URL.
+  var beatKey = root.dataset.beatKey;
+  var lang = document.documentElement.lang || "";
   var playbackId = null;
   var seq = 0;
   var ackPos = null;        // where the server believes this playback stands
@@ -46,11 +50,14 @@
   }
 
   function post(body, keepalive) {
+    var headers = {"Content-Type": "application/json", "X-Beat-Key": beatKey};
+    // No cookies go with a beat, so say which language the messages should be in.
+    if (lang) headers["Accept-Language"] = lang;
     return fetch(root.dataset.progressUrl, {
       method: "POST",
-      credentials: "same-origin",
+      credentials: "omit",
       keepalive: !!keepalive,
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      headers: headers,
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -59,7 +66,14 @@
     });
   }
 
-  function handle(body, answer) {
+  function handle(body, answer, retried) {
+    if (answer.status === 403 && answer.data.renew && !retried) {
+      // The key expired or its deadline passed: renew it (an extension may have been granted) and
+      // send the beat once more; if the renewal is refused, `renew` stops the player with the reason.
+      return renew().then(function (renewed) {
+        if (renewed) return post(body, false).then(function (again) { return handle(body, again, true); }, function () {});
+      });
+    }
     if (answer.status === 200) {
       ackPos = body.to;
       show(answer.data);
@@ -82,7 +96,7 @@
     }
     // Beats go one after another, so the server receives them in the order of their seq.
     queue = queue.then(function () {
-      return post(body, false).then(function (answer) { handle(body, answer); }, function () {
+      return post(body, false).then(function (answer) { return handle(body, answer, false); }, function () {
         // Network lost: keep `ackPos`, the next beat covers the whole stretch again.
       });
     });
@@ -130,13 +144,18 @@
   }
 
   function renew() {
-    fetch(root.dataset.playbackUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf}})
+    return fetch(root.dataset.playbackUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf}})
       .then(function (response) { return response.json().then(function (data) { return {status: response.status, data: data}; }); })
       .then(function (answer) {
-        if (answer.status === 200) token = tokenOf(answer.data.playback_url);
-        else if (answer.status === 403) { stopped = true; video.pause(); say(answer.data.detail || ""); }
+        if (answer.status === 200) {
+          token = tokenOf(answer.data.playback_url);
+          beatKey = answer.data.beat_key;
+          return true;
+        }
+        if (answer.status === 403) { stopped = true; video.pause(); say(answer.data.detail || ""); }
+        return false;
       })
-      .catch(function () {});
+      .catch(function () { return false; });
   }
 
   video.addEventListener("loadedmetadata", function () {

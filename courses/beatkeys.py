@@ -1,0 +1,79 @@
+"""Signed beat keys: the credential of the progress endpoint.
+
+The lecture page and API (cookie- or token-authenticated, where access is decided with the
+database) hand the player a short-lived key, an HMAC over the participant, the lecture, the key's
+expiry and what judging a beat needs: the participant's deadline (extension applied), the probed
+duration and the completion threshold. The beat endpoint then needs neither the database nor the
+session store: it checks the signature and the clock, and runs the crediting script in Redis.
+
+The key is renewed with the playback URL (every minute by the player), so a change reaches beats
+within one renewal. An extension granted later takes effect at the next renewal, and at the latest
+when the old key's deadline passes: that beat is refused with `renew`, the player renews (the
+renewal reads the database, finds the extension and signs the new deadline) and sends the beat
+again. A deadline moved earlier (an extension withdrawn, a date edited) reaches beats within the
+key's lifetime (COURSES_BEAT_KEY_SECONDS)."""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+SALT = b"courses.beat-key"
+HEADER = "X-Beat-Key"
+
+
+class BeatKeyStale(PermissionDenied):
+    """The key was genuine but no longer holds (expired, or its deadline passed): a renewed key may
+    (the renewal decides with the database), so the player renews and retries once."""
+
+
+@dataclass(frozen=True)
+class BeatKey:
+    user_id: int
+    lecture_id: int
+    expires: float
+    deadline: float
+    duration: float
+    threshold: float
+
+
+@cache
+def _secret(secret_key: str) -> bytes:
+    # Derived once per SECRET_KEY (like Django's salted_hmac, without re-hashing on every beat).
+    return hashlib.sha256(SALT + secret_key.encode()).digest()
+
+
+def _signature(payload: str) -> str:
+    digest = hmac.digest(_secret(settings.SECRET_KEY), payload.encode(), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def beat_key_make(
+    *, user_id: int, lecture_id: int, deadline: float, duration: float, threshold: float, expires: float
+) -> str:
+    payload = f"{user_id}:{lecture_id}:{expires!r}:{deadline!r}:{duration!r}:{threshold!r}"
+    return f"{payload}:{_signature(payload)}"
+
+
+def beat_key_read(*, key: str | None, lecture_id: int, now: float) -> BeatKey:
+    """The claims of a genuine key for this lecture, valid at `now` (the server's receipt time).
+    PermissionDenied with a reason otherwise; BeatKeyStale when a renewal may help."""
+    if not key:
+        raise PermissionDenied(
+            _("A beat key (the X-Beat-Key header) is required: the lecture page and the lecture API hand one out.")
+        )
+    payload, _sep, signature = key.rpartition(":")
+    if not hmac.compare_digest(_signature(payload).encode(), signature.encode()):
+        raise PermissionDenied(_("This beat key is not valid: reload the lecture page."))
+    user_id, key_lecture_id, *times = payload.split(":")
+    claims = BeatKey(int(user_id), int(key_lecture_id), *(float(value) for value in times))
+    if claims.lecture_id != lecture_id:
+        raise PermissionDenied(_("This beat key was issued for another lecture."))
+    if now >= claims.expires:
+        raise BeatKeyStale(_("This beat key has expired: the player renews it; reload the page if this persists."))
+    return claims
