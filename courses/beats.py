@@ -348,8 +348,10 @@ class RedisProgressStore:
     def __init__(self, url: str):
         import redis
 
+        from courses.redisscript import ScriptCaller
+
         self.redis = redis.Redis.from_url(url)
-        self._script = self.redis.register_script(BEAT_SCRIPT)
+        self._script = ScriptCaller(self.redis, BEAT_SCRIPT)
 
     @staticmethod
     def _keys(user_id: int, lecture_id: int, playback_id) -> tuple[str, str, str]:

@@ -113,3 +113,22 @@ def test_the_periodic_task_flushes(redis_store, lecture, participant):
     play(participant, lecture, seconds=20, at=time.time())
     assert lecture_progress_flush_task.apply().get() == 2
     assert stored(participant, lecture) == 20
+
+
+def test_the_script_caller_loads_a_missing_script_and_survives_a_dropped_connection(redis_store):
+    import redis
+
+    from courses.redisscript import ScriptCaller
+
+    # A script Redis has never seen: the first call meets NOSCRIPT and redis-py loads it.
+    caller = ScriptCaller(redis_store.redis, f"return {{'pong', ARGV[1], '{uuid.uuid4()}'}}")
+    assert caller(keys=[], args=["a"])[:2] == [b"pong", b"a"]
+    assert caller(keys=[], args=["b"])[:2] == [b"pong", b"b"]
+    assert caller._local.channel is not None  # the plain socket answered
+    caller._local.channel.sock.close()  # the connection drops (Redis restarted, a timeout)
+    assert caller(keys=[], args=["c"])[:2] == [b"pong", b"c"]
+    assert caller(keys=[], args=["d"])[:2] == [b"pong", b"d"]
+    failing = ScriptCaller(redis_store.redis, f"return redis.error_reply('boom {uuid.uuid4()}')")
+    for _ in range(2):  # through redis-py (NOSCRIPT first), then through the plain socket
+        with pytest.raises(redis.ResponseError, match="boom"):
+            failing(keys=[], args=[])
