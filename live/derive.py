@@ -1,12 +1,18 @@
 """Set-based derivation: one SQL statement turns a whole session's raw events into every
-participant's covered seconds, following exactly the rules of `live.attendance`."""
+participant's covered seconds, following exactly the rules of `live.attendance`.
 
+The statement is PostgreSQL's (window functions over intervals, GREATEST/LEAST, arrays). On any
+other database (the embedded SQLite of `make demo`) the same figures come from the pure rules,
+fed by one query over the session's events; tests hold the two paths to identical answers."""
+
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 
-from live.attendance import BEAT_TIMEOUT
+from live.attendance import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
+from live.models import AttendanceEvent
 
 # Per connection (ordered by time, then kind, as the pure rules sort them): a beat covers 60 s
 # unless the next signal hides the page; a join lasts until the first leave of its connection or
@@ -92,6 +98,10 @@ def session_coverage(
     user_ids: list[int] | None = None,
 ) -> dict[int, Coverage]:
     """Covered seconds of every user with events in the session, in one query."""
+    if connection.vendor != "postgresql":
+        return session_coverage_by_rules(
+            session_id=session_id, window_start=window_start, window_end=window_end, now=now, user_ids=user_ids
+        )
     until = min(window_end, now) if now else window_end
     params = {
         "session": session_id,
@@ -110,3 +120,41 @@ def session_coverage(
         user_id: Coverage(covered_seconds=int(covered), first_joined_at=first_at, sources=list(sources))
         for user_id, covered, first_at, sources in rows
     }
+
+
+def session_coverage_by_rules(
+    *,
+    session_id: int,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime | None = None,
+    user_ids: list[int] | None = None,
+) -> dict[int, Coverage]:
+    """The same answer as `session_coverage` from the pure rules (one query, any database).
+
+    Like the SQL, a user appears only when some interval of theirs falls inside the window."""
+    events = AttendanceEvent.objects.filter(session_id=session_id)
+    if user_ids is not None:
+        events = events.filter(user_id__in=list(user_ids))
+    by_user: dict[int, list[Signal]] = defaultdict(list)
+    for user_id, source, kind, connection_id, at, ends_at in events.values_list(
+        "user_id", "source", "kind", "connection", "occurred_at", "ends_at"
+    ).iterator(chunk_size=5000):
+        by_user[user_id].append(Signal(source, kind, connection_id, at, ends_at))
+    until = min(window_end, now) if now else window_end
+    found = {}
+    for user_id, signals in by_user.items():
+        merged = merged_intervals(signals, window_start=window_start, window_end=window_end, now=now)
+        if not merged:
+            continue
+        sources = {
+            interval.source
+            for interval in raw_intervals(signals, open_until=until)
+            if min(interval.end, until) > max(interval.start, window_start)
+        }
+        found[user_id] = Coverage(
+            covered_seconds=sum((i.end - i.start for i in merged), timedelta()) // SECOND,
+            first_joined_at=merged[0].start,
+            sources=sorted(sources),
+        )
+    return found

@@ -33,12 +33,17 @@ def session_participant_user_ids(*, session: LiveSession) -> list[int]:
 
 
 def latest_manual_marks(*, session_ids: Iterable[int], user_ids: Iterable[int] | None = None) -> dict:
-    """{(session_id, user_id): the mark in force} in one query (DISTINCT ON keeps the newest)."""
+    """{(session_id, user_id): the mark in force} in one query.
+
+    Newest first, the first mark seen per pair wins. Marks are few (a speaker's hand), so reading
+    the whole history is cheap, and it runs on any database (DISTINCT ON is PostgreSQL's)."""
     marks = ManualMark.objects.filter(session_id__in=list(session_ids))
     if user_ids is not None:
         marks = marks.filter(user_id__in=list(user_ids))
-    marks = marks.order_by("session_id", "user_id", "-marked_at", "-id").distinct("session_id", "user_id")
-    return {(mark.session_id, mark.user_id): mark for mark in marks}
+    in_force: dict = {}
+    for mark in marks.order_by("-marked_at", "-id"):
+        in_force.setdefault((mark.session_id, mark.user_id), mark)
+    return in_force
 
 
 def manual_mark_history(*, session: LiveSession) -> QuerySet[ManualMark]:

@@ -50,8 +50,13 @@ def session_derive_later(*, session_ids: Iterable[int]) -> None:
     from live.tasks import session_attendance_derive_task
 
     window = conf.derive_debounce_seconds()
+    eager = session_attendance_derive_task.app.conf.task_always_eager
     for session_id in set(session_ids):
-        if cache.add(f"live:derive-queued:{session_id}", 1, timeout=window):
+        # Tasks run in-process (the embedded demo, no broker): a countdown means nothing there,
+        # so a debounce would drop every event of the next few seconds instead of batching them.
+        if eager:
+            transaction.on_commit(lambda session_id=session_id: session_attendance_derive_task.delay(session_id))
+        elif cache.add(f"live:derive-queued:{session_id}", 1, timeout=window):
             transaction.on_commit(
                 lambda session_id=session_id: session_attendance_derive_task.apply_async(
                     args=[session_id], countdown=window + 1

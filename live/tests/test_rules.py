@@ -151,3 +151,40 @@ def test_set_based_sql_agrees_with_the_rules(name):
     assert found[user.pk].covered_seconds == covered == figure.covered_seconds
     assert found[user.pk].first_joined_at == figure.first_joined_at
     assert found[user.pk].sources == figure.sources
+
+
+@pytest.mark.django_db
+def test_rules_path_gives_the_sql_figures_for_a_whole_session():
+    """Every case at once, one user per case: what SQLite's demo computes equals PostgreSQL's."""
+    from live.derive import session_coverage_by_rules
+
+    session = LiveSessionFactory(starts_at=START, ends_at=END)
+    users = {}
+    for name, (signals, _window_end, _covered, _status) in CASES.items():
+        users[name] = UserFactory()
+        AttendanceEvent.objects.bulk_create(
+            AttendanceEvent(
+                session=session,
+                user=users[name],
+                source=s.source,
+                kind=s.kind,
+                connection=s.connection,
+                occurred_at=s.at,
+                ends_at=s.ends_at,
+                dedupe_key=f"all:{name}:{index}",
+            )
+            for index, s in enumerate(signals)
+        )
+    outside = UserFactory()  # only a beat long after the window: no figure on either path
+    AttendanceEvent.objects.create(
+        session=session, user=outside, source="page", kind="beat", connection="t", occurred_at=at(120), dedupe_key="o"
+    )
+    for now in (None, at(25)):
+        by_sql = session_coverage(session_id=session.pk, window_start=START, window_end=END, now=now)
+        by_rules = session_coverage_by_rules(session_id=session.pk, window_start=START, window_end=END, now=now)
+        assert by_rules == by_sql
+        assert outside.pk not in by_rules
+    some = [users["two tabs"].pk, users["missing left"].pk]
+    assert session_coverage_by_rules(
+        session_id=session.pk, window_start=START, window_end=END, user_ids=some
+    ) == session_coverage(session_id=session.pk, window_start=START, window_end=END, user_ids=some)
