@@ -169,8 +169,7 @@ def beat_judge(
     return Verdict(outcome, moved, credit=credit, hold_lease=True)
 
 
-def _result(outcome: str, spans, target: LectureTarget, completed_at) -> BeatResult:
-    watched = spans_length(spans_clip(spans, duration=target.duration))
+def _result(outcome: str, watched: float, target: LectureTarget, completed_at) -> BeatResult:
     progress = min(1.0, watched / target.duration) if target.duration else 0.0
     return BeatResult(outcome, round(watched, 3), round(progress, 4), completed_at is not None)
 
@@ -208,7 +207,8 @@ class DatabaseProgressStore:
                 user_id=user_id, lecture_id=target.lecture_id
             )
             if verdict.state is None:
-                return _result(verdict.outcome, progress.spans, target, progress.completed_at)
+                watched = spans_length(spans_clip(progress.spans, duration=target.duration))
+                return _result(verdict.outcome, watched, target, progress.completed_at)
             new = verdict.state
             if verdict.hold_lease:
                 lease_until = _moment(now + conf.lease_seconds())
@@ -234,7 +234,8 @@ class DatabaseProgressStore:
                 progress_apply(progress=progress, spans=[verdict.credit], at=_moment(now), target=target)
                 fields += ["spans", "watched_seconds", "progress", "completed_at"]
             progress.save(update_fields=fields)
-            return _result(verdict.outcome, progress.spans, target, progress.completed_at)
+            watched = spans_length(spans_clip(progress.spans, duration=target.duration))
+            return _result(verdict.outcome, watched, target, progress.completed_at)
 
     def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
         from courses.models import LectureProgress
@@ -270,9 +271,23 @@ local seq, from, to, rate = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[
 local visible, duration, threshold = ARGV[9] == '1', tonumber(ARGV[10]), tonumber(ARGV[11])
 local jitter, cap = tonumber(ARGV[12]), tonumber(ARGV[13])
 local lease_seconds, tolerance = tonumber(ARGV[14]), tonumber(ARGV[15])
-local spans_raw = redis.call('HGET', KEYS[3], 'spans')
+local sp = redis.call('HMGET', KEYS[3], 'spans', 'done', 'w', 'wd')
+local spans_raw = sp[1]
 if not spans_raw then return {'seed'} end
-local done = redis.call('HGET', KEYS[3], 'done') or ''
+local done = sp[2] or ''
+-- The watched seconds (for this duration) are kept beside the spans: most answers decode nothing.
+local function watched_of(spans)
+  local total = 0
+  for _, span in ipairs(spans) do
+    if span[1] < duration then total = total + math.min(span[2], duration) - span[1] end
+  end
+  return tostring(total)
+end
+local watched = sp[3]
+if not watched or sp[4] ~= ARGV[10] then
+  watched = watched_of(cjson.decode(spans_raw))
+  redis.call('HSET', KEYS[3], 'w', watched, 'wd', ARGV[10])
+end
 local pb = redis.call('HMGET', KEYS[1], 'u', 'l', 'seq', 'pos', 't', 'carry')
 local lease = redis.call('HMGET', KEYS[2], 'pid', 'exp')
 local lease_ok = (not lease[1]) or lease[1] == pid or tonumber(lease[2]) <= now
@@ -285,7 +300,7 @@ if not pb[1] then
   hold = lease_ok and visible
 else
   if tonumber(pb[1]) ~= user or tonumber(pb[2]) ~= lecture then return {'foreign'} end
-  if seq <= tonumber(pb[3]) then return {'duplicate', spans_raw, done} end
+  if seq <= tonumber(pb[3]) then return {'duplicate', watched, done} end
   local elapsed = math.max(0, now - tonumber(pb[5]))
   if not visible then
     outcome = 'hidden'
@@ -314,24 +329,23 @@ elseif release then
   redis.call('DEL', KEYS[2])
 end
 if credit_from then
-  local spans = cjson.decode(spans_raw)
-  table.insert(spans, {credit_from, credit_to})
-  table.sort(spans, function(a, b) return a[1] < b[1] end)
-  local merged, watched = {}, 0
-  for _, span in ipairs(spans) do
-    local last = merged[#merged]
-    if last and span[1] <= last[2] then
-      if span[2] > last[2] then last[2] = span[2] end
+  -- The stored spans are sorted and disjoint: one pass merges the new one in.
+  local merged, placed = {}, false
+  local new = {credit_from, credit_to}
+  for _, span in ipairs(cjson.decode(spans_raw)) do
+    if span[2] < new[1] then
+      merged[#merged + 1] = span
+    elseif span[1] > new[2] then
+      if not placed then merged[#merged + 1] = new; placed = true end
+      merged[#merged + 1] = span
     else
-      table.insert(merged, {span[1], span[2]})
+      new[1], new[2] = math.min(new[1], span[1]), math.max(new[2], span[2])
     end
   end
-  for _, span in ipairs(merged) do
-    if span[1] < duration then watched = watched + math.min(span[2], duration) - span[1] end
-  end
-  spans_raw = cjson.encode(merged)
-  redis.call('HSET', KEYS[3], 'spans', spans_raw)
-  if done == '' and duration > 0 and watched / duration >= threshold then
+  if not placed then merged[#merged + 1] = new end
+  watched = watched_of(merged)
+  redis.call('HSET', KEYS[3], 'spans', cjson.encode(merged), 'w', watched, 'wd', ARGV[10])
+  if done == '' and duration > 0 and tonumber(watched) / duration >= threshold then
     done = ARGV[1]
     redis.call('HSET', KEYS[3], 'done', done)
   end
@@ -340,7 +354,7 @@ if credit_from then
 end
 redis.call('HSET', KEYS[3], 'pos', ARGV[7])
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[17]))
-return {outcome, spans_raw, done}
+return {outcome, watched, done}
 """
 
 
@@ -417,8 +431,7 @@ class RedisProgressStore:
             )
         if outcome == "foreign":
             raise ValidationError({"playback_id": [_("This playback belongs to another lecture.")]})
-        spans = json.loads(answer[1]) if answer[1] not in (b"", b"{}") else []
-        return _result(outcome, spans, target, float(answer[2]) if answer[2] else None)
+        return _result(outcome, float(answer[1]), target, float(answer[2]) if answer[2] else None)
 
     def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
         lecture_ids = list(lecture_ids)

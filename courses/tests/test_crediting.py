@@ -257,3 +257,14 @@ def test_a_lecture_threshold_overrides_the_setting(store, course, participant, s
     other = lecture_make(course=course, duration=100)
     assert not watch(participant, other, uuid.uuid4(), seconds=50, at=T0 + 500).completed
     assert watch(participant, other, uuid.uuid4(), start=50, seconds=10, at=T0 + 1000).completed
+
+
+def test_spans_credited_in_any_order_merge_into_their_union(store, lecture, participant):
+    watch(participant, lecture, uuid.uuid4(), start=50, seconds=10)
+    assert watch(participant, lecture, uuid.uuid4(), start=0, seconds=10, at=T0 + 100).watched_seconds == 20
+    assert watch(participant, lecture, uuid.uuid4(), start=30, seconds=5, at=T0 + 200).watched_seconds == 25
+    result = watch(participant, lecture, uuid.uuid4(), start=5, seconds=50, at=T0 + 300)
+    assert result.watched_seconds == 60
+    lecture_progress_flush()
+    row = LectureProgress.objects.get(user=participant.user, lecture=lecture)
+    assert row.spans == [[0.0, 60.0]] and row.watched_seconds == 60
