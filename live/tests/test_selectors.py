@@ -144,3 +144,37 @@ def test_minute_counts_and_roster():
     assert counts == [1] * 5 + [2] * 5 + [1] * 5 + [0] * 5
     roster = session_roster_now(session=session, now=PAST + timedelta(minutes=12))
     assert [row["user_id"] for row in roster] == [second.user_id]
+
+
+def test_required_sessions_attendance_rows_of_others_defaults_and_marks():
+    season = SeasonFactory()
+    past = LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(hours=1))
+    present, absent, marked = (ParticipantFactory(season=season) for _ in range(3))
+    other_track = ParticipantFactory(season=season, level="pro")
+    for person, minutes in ((present, 0), (marked, 30), (other_track, 0)):
+        AttendanceEvent.objects.create(
+            session=past,
+            user=person.user,
+            source="bbb",
+            kind="join",
+            connection="w",
+            occurred_at=PAST + timedelta(minutes=minutes),
+            dedupe_key=f"j{person.pk}",
+        )
+    session_attendance_derive(session=past)
+    assert Attendance.objects.get(session=past, user=absent.user).status == "absent"  # a row, read as the default
+    speaker = SpeakerFactory()
+    past.speakers.set([speaker])
+    attendance_mark_set(session=past, user_id=marked.user_id, status="present", comment="", by=speaker.user)
+
+    result = required_sessions_attendance(season_id=season.pk, track="introductory")
+    attendance = result["attendance"]
+    assert set(attendance) == {present.user_id, absent.user_id, marked.user_id}  # not the other track's
+    assert attendance[present.user_id][past.pk] == {"covered_seconds": 3600, "percent": 100.0, "status": "present"}
+    assert attendance[absent.user_id][past.pk] == {"covered_seconds": 0, "percent": 0.0, "status": "absent"}
+    # The mark decides the status; the measured time stays.
+    assert attendance[marked.user_id][past.pk] == {"covered_seconds": 1800, "percent": 50.0, "status": "present"}
+    asked = required_sessions_attendance(
+        season_id=season.pk, track="introductory", user_ids=[absent.user_id, marked.user_id]
+    )["attendance"]
+    assert asked == {absent.user_id: attendance[absent.user_id], marked.user_id: attendance[marked.user_id]}
