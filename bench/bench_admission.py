@@ -212,6 +212,8 @@ def run() -> bool:
         policy_content=policy.content(),
         started_by=staff,
     )
+    # The machine is shared: the load says how far the timings below can be trusted.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     reset_queries()
     with CaptureQueriesContext(connection) as queries:
         started = time.monotonic()
@@ -226,7 +228,8 @@ def run() -> bool:
     print(
         "  of which inside the contracts: "
         + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in inside.items())
-        + f"; the assessments app's own part: {ours - contracts:.2f}s"
+        + "; the assessments app's own part (participants, tests module, judging, COPY, commit): "
+        + f"{ours - contracts:.2f}s"
     )
     inside.clear()
 
@@ -256,19 +259,26 @@ def run() -> bool:
                 districts={participant.id: participant.federal_district},
                 district_labels=dict(FederalDistrict.choices),
             )[participant.id]
-            loop_decisions[participant.id] = (outcome.decision, outcome.reasons)
+            loop_decisions[participant.id] = (
+                outcome.decision,
+                outcome.reasons,
+                {n: f.value for n, f in figures.items()},
+                {n: f.as_json() for n, f in figures.items()},
+            )
     loop = time.monotonic() - started
     scaled = loop * run_row.participant_count / len(sample)
     print(f"per-participant loop: {len(sample)} in {loop:.2f}s → {scaled:.1f}s scaled to {run_row.participant_count}")
     print(f"ratio: ours is {scaled / ours:.1f}× faster")
 
+    # The whole stored line, not only the verdict: figures, evidence, decision and reasons.
     ours_sample = {
-        d.participant_id: (d.decision, d.reasons)
+        d.participant_id: (d.decision, d.reasons, d.figures, d.evidence)
         for d in run_row.decisions.filter(participant_id__in=[p.id for p in sample])
     }
     identical = ours_sample == loop_decisions
     counts = {}
     for decision in run_row.decisions.values_list("decision", flat=True).iterator():
         counts[decision] = counts.get(decision, 0) + 1
-    print(f"decisions: {counts}; identical on the sample: {identical}")
+    print(f"decisions: {counts}; identical on the sample (figures, evidence, decision, reasons): {identical}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     return run_row.status == "done" and identical and ours < TARGET_SECONDS

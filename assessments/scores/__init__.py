@@ -8,12 +8,30 @@ one without touching this app:
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.apps import apps
 from django.utils.module_loading import import_string
 
 from assessments.conf import extra_score_module_paths
 from lms.models import Participant, Season
+
+
+class ParticipantRow(NamedTuple):
+    """What a module learns of a participant: the participant row's own columns, read as a plain
+    tuple (an admission run reads 100,000 of them; model instances would cost seconds). A
+    `Participant` instance has the same attributes, so a module works with either."""
+
+    id: int
+    user_id: int
+    season_id: int
+    track: str
+    level: str
+    federal_district: str
+    application_id: int
+
+
+PARTICIPANT_ROW_FIELDS = ParticipantRow._fields
 
 
 @dataclass(frozen=True)
@@ -35,12 +53,18 @@ class ModuleUnavailable(Exception):
 
 class ScoreModule:
     """Subclass and set `name` and `label`; `figures` must be set-based: a fixed number of queries
-    whatever the number of participants, and a figure for every participant passed in."""
+    whatever the number of participants, and a figure for every participant passed in.
+
+    Participants with the same data may share one Figure object (the built-in modules do): the run
+    then renders its texts and JSON once per distinct figure. Figures are never changed after
+    they are returned."""
 
     name: str = ""
     label: str = ""
 
-    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+    def figures(
+        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+    ) -> dict[int, Figure]:
         raise NotImplementedError
 
 

@@ -5,7 +5,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import Figure, ModuleUnavailable, ScoreModule, clamp
+from assessments.scores import Figure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
 from lms.models import Participant, Season
 
 ATTENDED = {"present", "late"}
@@ -38,14 +38,17 @@ def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominato
     otherwise it counts as time not attended."""
     scheduled = covered = attended = 0
     missed = []
+    get = attendance.get
     for session, seconds in held if held is not None else held_sessions(sessions):
-        row = attendance.get(session["id"]) or ABSENT
+        row = get(session["id"]) or ABSENT
         status = row["status"]
         if status == "excused" and excused_leave_denominator:
             continue
         scheduled += seconds
-        own = min(seconds, row.get("covered_seconds") or 0)
-        if status == "present" and own == 0:
+        own = row.get("covered_seconds") or 0
+        if own > seconds:
+            own = seconds
+        elif status == "present" and own == 0:
             # Marked present by hand with no recorded time (an offline meeting, a lost log):
             # the mark stands for the whole session.
             own = seconds
@@ -61,7 +64,9 @@ class LiveModule(ScoreModule):
     name = "live"
     label = gettext_lazy("Live sessions")
 
-    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+    def figures(
+        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+    ) -> dict[int, Figure]:
         required_sessions_attendance = _contract()
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
@@ -77,17 +82,26 @@ class LiveModule(ScoreModule):
             % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
             for session in sessions
         }
+        excused_leave_denominator = season.excused_sessions_leave_denominator
+        # One Figure per distinct (share, sessions attended, sessions missed): participants with the
+        # same attendance share it, and its texts are rendered once.
+        shared: dict[tuple, Figure] = {}
+        no_rows: dict = {}
         result = {}
         for participant in participants:
             share, attended, missed = presence(
                 sessions=sessions,
-                attendance=attendance.get(participant.user_id, {}),
-                excused_leave_denominator=season.excused_sessions_leave_denominator,
+                attendance=attendance.get(participant.user_id) or no_rows,
+                excused_leave_denominator=excused_leave_denominator,
                 held=held_list,
             )
-            result[participant.id] = Figure(
-                value=clamp(share),
-                summary=summary_template % {"percent": round(share * 100), "attended": attended, "total": held},
-                missing=[missed_text[session["id"]] for session in missed],
-            )
+            key = (share, attended, *[session["id"] for session in missed])
+            figure = shared.get(key)
+            if figure is None:
+                figure = shared[key] = Figure(
+                    value=clamp(share),
+                    summary=summary_template % {"percent": round(share * 100), "attended": attended, "total": held},
+                    missing=[missed_text[session["id"]] for session in missed],
+                )
+            result[participant.id] = figure
         return result

@@ -5,7 +5,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import Figure, ModuleUnavailable, ScoreModule, clamp
+from assessments.scores import Figure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
 from lms.models import Participant, Season
 
 
@@ -27,41 +27,60 @@ class RecordedModule(ScoreModule):
     name = "recorded"
     label = gettext_lazy("Recorded webinars")
 
-    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+    def figures(
+        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+    ) -> dict[int, Figure]:
         required_lectures_completion = _contract()
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_lectures_completion(season_id=season.id, track=track, user_ids=user_ids)
         lectures = data["lectures"]
         deadlines, completed = data.get("deadlines", {}), data.get("completed", {})
-        # Texts are rendered once per lecture, not once per participant (100,000 of them).
         missing_template, summary_template = (
             _("Not watched: %(title)s, closed on %(date)s"),
             _("%(done)s of %(total)s required webinars watched in time"),
         )
+        # Texts are rendered once per (lecture, deadline), figures built once per distinct pattern
+        # of missed lectures: 100,000 participants share a few hundred of them.
+        texts: dict[tuple, str] = {}
 
         def missing_text(lecture: dict, deadline) -> str:
-            if deadline is None:
-                return _("Not watched: %(title)s") % {"title": lecture["title"]}
-            return missing_template % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+            key = (lecture["id"], deadline)
+            if key not in texts:
+                texts[key] = (
+                    _("Not watched: %(title)s") % {"title": lecture["title"]}
+                    if deadline is None
+                    else missing_template % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+                )
+            return texts[key]
 
-        usual = {lecture["id"]: missing_text(lecture, lecture.get("deadline")) for lecture in lectures}
         total = len(lectures)
-        result = {}
-        for participant in participants:
-            own_deadlines = deadlines.get(participant.user_id, {})
-            own_completed = completed.get(participant.user_id, {})
-            done, missing = [], []
-            for lecture in lectures:
-                if lecture["id"] in own_completed:
-                    done.append(lecture["title"])
-                elif lecture["id"] in own_deadlines:
-                    missing.append(missing_text(lecture, own_deadlines[lecture["id"]]))
-                else:
-                    missing.append(usual[lecture["id"]])
-            result[participant.id] = Figure(
+        position = {lecture["id"]: index for index, lecture in enumerate(lectures)}
+        required = set(position)
+        shared: dict[tuple, Figure] = {}
+
+        def figure_for(missed: tuple, missed_deadlines: tuple) -> Figure:
+            missing = [missing_text(lectures[index], deadline) for index, deadline in zip(missed, missed_deadlines)]
+            done = [lecture["title"] for index, lecture in enumerate(lectures) if index not in missed]
+            return Figure(
                 value=clamp(len(done) / total) if total else 1.0,
                 summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )
+
+        no_extensions: dict = {}
+        result = {}
+        for participant in participants:
+            missed_ids = required.difference(completed.get(participant.user_id, ()))
+            missed = tuple(sorted(position[lecture_id] for lecture_id in missed_ids)) if missed_ids else ()
+            # An extension changes only the text of a lecture still missing.
+            own_deadlines = deadlines.get(participant.user_id) or no_extensions
+            key = (
+                missed,
+                tuple(own_deadlines.get(lectures[index]["id"], lectures[index].get("deadline")) for index in missed),
+            )
+            figure = shared.get(key)
+            if figure is None:
+                figure = shared[key] = figure_for(*key)
+            result[participant.id] = figure
         return result

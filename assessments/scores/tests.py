@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import Attempt, Quiz
 from assessments.models.quizzes import ScorePolicy
-from assessments.scores import Figure, ScoreModule, clamp
+from assessments.scores import Figure, ParticipantRow, ScoreModule, clamp
 from lms.models import Participant, Season
 
 
@@ -46,7 +46,9 @@ class TestsModule(ScoreModule):
     name = "tests"
     label = gettext_lazy("Tests")
 
-    def figures(self, *, season: Season, track: str, participants: Sequence[Participant]) -> dict[int, Figure]:
+    def figures(
+        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+    ) -> dict[int, Figure]:
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
         scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
@@ -63,11 +65,10 @@ class TestsModule(ScoreModule):
             for quiz in quizzes
         }
         total = len(quizzes)
-        result = {}
-        for participant in participants:
+
+        def figure_for(own_scores: tuple) -> Figure:
             done, missing = [], []
-            for quiz in quizzes:
-                score = scores.get((quiz.id, participant.user_id))
+            for quiz, score in zip(quizzes, own_scores):
                 if score is None:
                     missing.append(not_taken[quiz.id])
                 elif score >= float(quiz.pass_mark):
@@ -77,12 +78,22 @@ class TestsModule(ScoreModule):
                         failed_template
                         % {"title": quiz.title, "score": round(score * 100), "mark": round(float(quiz.pass_mark) * 100)}
                     )
-            result[participant.id] = Figure(
+            return Figure(
                 value=clamp(len(done) / total) if total else 1.0,
                 summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )
+
+        # One Figure per distinct tuple of counting scores, shared by the participants who have it.
+        shared: dict[tuple, Figure] = {}
+        result = {}
+        for participant in participants:
+            own_scores = tuple(scores.get((quiz.id, participant.user_id)) for quiz in quizzes)
+            figure = shared.get(own_scores)
+            if figure is None:
+                figure = shared[own_scores] = figure_for(own_scores)
+            result[participant.id] = figure
         return result
 
 

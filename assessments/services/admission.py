@@ -1,8 +1,9 @@
 import gc
-import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,8 +22,17 @@ from assessments.models import (
     RunStatus,
 )
 from assessments.permissions import staff_check
-from assessments.policy import outcomes_decide
-from assessments.scores import ModuleUnavailable, score_modules
+from assessments.policy import Judgement, outcomes_rank, policy_judge
+from assessments.scores import PARTICIPANT_ROW_FIELDS, ModuleUnavailable, ParticipantRow, score_modules
+from assessments.snapshot import (
+    DECISION_COLUMNS,
+    JSON_COLUMNS,
+    FigureEncoder,
+    SnapshotLine,
+    canonical,
+    reasons_json,
+    snapshot_hash,
+)
 from lms.models import Season, Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
@@ -102,90 +112,91 @@ def _progress(run_id: int, percent: int) -> None:
     AdmissionRun.objects.filter(pk=run_id).update(progress=percent)
 
 
-def snapshot_hash(*, policy_content: dict, rows: list[dict]) -> str:
-    canonical = json.dumps({"policy": policy_content, "decisions": rows}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def admission_outcomes_compute(
+    *, season: Season, track: str, policy_content: dict, participants: Sequence[ParticipantRow]
+) -> list[SnapshotLine]:
+    """Every participant's figures, evidence and decision as snapshot lines, by participant id.
+    Texts are rendered in the programme's language and zone, so two runs on the same data write
+    the same words.
 
-
-def admission_outcomes_compute(*, season: Season, track: str, policy_content: dict, participants) -> list[dict]:
-    """Every participant's figures, evidence and decision as snapshot rows. Texts are rendered in
-    the programme's language and zone, so two runs on the same data write the same words."""
+    Participants with the same figures (the modules hand out shared Figure objects) are judged
+    and encoded once: the per-participant work is a few dictionary look-ups."""
     modules = score_modules()
-    needed = {rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {})
-    figures: dict[int, dict[str, float]] = {p.id: {} for p in participants}
-    summaries: dict[int, dict[str, str]] = {p.id: {} for p in participants}
-    evidence: dict[int, dict[str, dict]] = {p.id: {} for p in participants}
+    # Only the modules the policy names: the snapshot holds what the decision rests on.
+    names = sorted({rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {}))
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        # Only the modules the policy names: the snapshot holds what the decision rests on.
-        for name in sorted(needed):
+        results = []
+        for name in names:
             if name not in modules:
                 raise ModuleUnavailable(
                     _("The policy names the score module “%(name)s”, which is not installed.") % {"name": name}
                 )
-            results = modules[name].figures(season=season, track=track, participants=participants)
-            for participant in participants:
-                figure = results[participant.id]
-                figures[participant.id][name] = figure.value
-                summaries[participant.id][name] = figure.summary
-                evidence[participant.id][name] = figure.as_json()
-        labels = {name: str(module.label) for name, module in modules.items()}
-        outcomes = outcomes_decide(
+            results.append(modules[name].figures(season=season, track=track, participants=participants))
+        judge = policy_judge(
+            policy=policy_content, labels={name: str(module.label) for name, module in modules.items()}
+        )
+        encode = FigureEncoder(names=names)
+        # Keyed by the identities of a participant's Figures, which `results` keeps alive.
+        combos: dict[tuple, tuple[Judgement, str, str, str]] = {}
+        own_combo = {}
+        for participant in participants:
+            figures = [result[participant.id] for result in results]
+            key = tuple(map(id, figures))
+            combo = combos.get(key)
+            if combo is None:
+                judgement = judge(
+                    {name: figure.value for name, figure in zip(names, figures)},
+                    {name: figure.summary for name, figure in zip(names, figures)},
+                )
+                combo = combos[key] = (judgement, *encode(figures), canonical(judgement.reasons))
+            own_combo[participant.id] = combo
+        outcomes = outcomes_rank(
             policy=policy_content,
-            figures=figures,
-            summaries=summaries,
-            labels=labels,
+            judged={participant_id: combo[0] for participant_id, combo in own_combo.items()},
             districts={p.id: p.federal_district for p in participants},
             district_labels={str(k): str(v) for k, v in FederalDistrict.choices},
         )
-    return [
-        {
-            "participant_id": p.id,
-            "user_id": p.user_id,
-            "federal_district": p.federal_district,
-            "level": p.level,
-            "figures": figures[p.id],
-            "evidence": evidence[p.id],
-            "score": outcomes[p.id].score,
-            "rank": outcomes[p.id].rank,
-            "decision": outcomes[p.id].decision,
-            "reasons": outcomes[p.id].reasons,
-        }
-        for p in sorted(participants, key=lambda p: p.id)
-    ]
+    lines = []
+    for participant in sorted(participants, key=attrgetter("id")):
+        judgement, figures_json, evidence_json, judgement_reasons_json = own_combo[participant.id]
+        outcome = outcomes[participant.id]
+        lines.append(
+            SnapshotLine(
+                participant.id,
+                participant.user_id,
+                participant.federal_district,
+                participant.level,
+                figures_json,
+                evidence_json,
+                outcome.score,
+                outcome.rank,
+                outcome.decision,
+                reasons_json(reasons=outcome.reasons, base=judgement.reasons, base_json=judgement_reasons_json),
+            )
+        )
+    return lines
 
 
-DECISION_COLUMNS = [
-    "participant_id",
-    "user_id",
-    "federal_district",
-    "level",
-    "figures",
-    "evidence",
-    "score",
-    "rank",
-    "decision",
-    "reasons",
-]
-
-
-def _decisions_copy(*, run_id: int, rows: list[dict]) -> None:
+def _decisions_copy(*, run_id: int, lines: list[SnapshotLine]) -> None:
     """Write the snapshot with one COPY: at 100,000 lines an INSERT spends most of its time quoting
     parameters on the client. (Django's query counter does not see COPY: it is one statement.)"""
     if connection.vendor != "postgresql":  # the embedded SQLite demo
-        AdmissionDecision.objects.bulk_create([AdmissionDecision(run_id=run_id, **row) for row in rows])
+        AdmissionDecision.objects.bulk_create(
+            AdmissionDecision(
+                run_id=run_id,
+                **{
+                    column: json.loads(value) if column in JSON_COLUMNS else value
+                    for column, value in zip(DECISION_COLUMNS, line)
+                },
+            )
+            for line in lines
+        )
         return
     table = AdmissionDecision._meta.db_table
-    json_columns = {"figures", "evidence", "reasons"}
     statement = f"COPY {table} (run_id, {', '.join(DECISION_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(
-                [run_id]
-                + [
-                    json.dumps(row[column], ensure_ascii=False) if column in json_columns else row[column]
-                    for column in DECISION_COLUMNS
-                ]
-            )
+        for line in lines:
+            copy.write_row((run_id, *line))
 
 
 def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
@@ -197,29 +208,31 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
         return None
     run = AdmissionRun.objects.select_related("season").get(pk=run_id)
     try:
-        # The modules read the participant and their application form, never the user row.
+        # Plain rows, not model instances: 100,000 Participant objects cost seconds.
         participants = list(
-            participant_list(season=run.season, track=run.track)
-            .select_related(None)
-            .select_related("application")
-            .order_by("id")
+            map(
+                ParticipantRow._make,
+                participant_list(season=run.season, track=run.track)
+                .order_by("id")
+                .values_list(*PARTICIPANT_ROW_FIELDS),
+            )
         )
         _progress(run.id, 20)
         # Millions of short-lived objects (the contracts' answers) would make the cyclic GC rescan
         # them again and again; nothing here makes cycles, so it waits until the run is computed.
         gc.disable()
         try:
-            rows = admission_outcomes_compute(
+            lines = admission_outcomes_compute(
                 season=run.season, track=run.track, policy_content=run.policy_content, participants=participants
             )
         finally:
             gc.enable()
         _progress(run.id, 80)
         with transaction.atomic():
-            _decisions_copy(run_id=run.id, rows=rows)
+            _decisions_copy(run_id=run.id, lines=lines)
             run.status, run.progress, run.finished_at = RunStatus.DONE, 100, timezone.now()
-            run.participant_count = len(rows)
-            run.content_hash = snapshot_hash(policy_content=run.policy_content, rows=rows)
+            run.participant_count = len(lines)
+            run.content_hash = snapshot_hash(policy_content=run.policy_content, lines=lines)
             run.save(update_fields=["status", "progress", "finished_at", "participant_count", "content_hash"])
     except (ModuleUnavailable, ValidationError, KeyError) as error:
         run.status, run.error = RunStatus.FAILED, str(error)

@@ -1,5 +1,7 @@
 import csv
+import hashlib
 import io
+import json
 
 import pytest
 from django.core import mail
@@ -14,6 +16,7 @@ from assessments.services.admission import (
     admission_run_execute,
     admission_run_start,
 )
+from assessments.snapshot import DECISION_COLUMNS
 from assessments.tests.conftest import EXAMPLE
 from assessments.tests.factories import QuizFactory, attempt_closed
 from lms import roles
@@ -117,6 +120,43 @@ def test_run_snapshot_explains_each_decision_and_is_reproducible(
     assert third.content_hash != first.content_hash
 
 
+def _hash_of_stored_lines(run: AdmissionRun) -> str:
+    """The content hash by its definition: one json.dumps of the policy and the stored lines."""
+    rows = [
+        dict(zip(DECISION_COLUMNS, values, strict=True))
+        for values in run.decisions.order_by("participant_id").values_list(*DECISION_COLUMNS)
+    ]
+    text = json.dumps({"policy": run.policy_content, "decisions": rows}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_hash_is_the_json_of_the_stored_snapshot_also_with_a_capacity(
+    tests_only_season, staff, django_capture_on_commit_callbacks
+):
+    """The run assembles the hashed text from pieces shared between participants; it must be the
+    very text one json.dumps of the stored lines gives (quotes and Cyrillic in the texts, ranks,
+    capacity lines added to shared reasons)."""
+    season, quiz = tests_only_season
+    quiz.title = 'Итоговый "финал"'
+    quiz.save()
+    admitted = [_participant(season, quiz, score=0.9) for _i in range(3)]
+    _participant(season, quiz, score=0.3)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    assert run.content_hash == _hash_of_stored_lines(run)
+
+    policy = AdmissionPolicy.objects.get(season=season)
+    policy.capacity = 2
+    admission_policy_save(policy=policy)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    assert run.content_hash == _hash_of_stored_lines(run)
+    lines = {d.participant_id: d for d in run.decisions.all()}
+    assert [lines[p.id].decision for p in admitted] == ["admitted", "admitted", "not_admitted"]
+    assert [lines[p.id].rank for p in admitted] == [1, 2, 3]
+    # The shared reasons kept their own lines; each participant got their own capacity line.
+    assert lines[admitted[0].id].reasons[:-1] == lines[admitted[2].id].reasons[:-1]
+    assert "1" in lines[admitted[0].id].reasons[-1] and "3" in lines[admitted[2].id].reasons[-1]
+
+
 def test_snapshot_refuses_edits(tests_only_season, staff, django_capture_on_commit_callbacks):
     season, quiz = tests_only_season
     _participant(season, quiz, score=0.9)
@@ -179,9 +219,10 @@ def test_run_query_count_is_fixed_whatever_the_number_of_participants(
             started_by=staff,
         )
         # claim (1), re-fetch the run (1), participants (1), progress (2), required tests (1),
-        # best-score attempts (1), savepoint + save run + release (3); the decisions go in with
-        # one COPY, which Django's counter does not see (the test below checks they are there)
-        with django_assert_num_queries(10):
+        # best-score attempts (1), the example module's application forms (1), savepoint + save
+        # run + release (3); the decisions go in with one COPY, which Django's counter does not
+        # see (the test below checks they are there)
+        with django_assert_num_queries(11):
             admission_run_execute(run_id=run.id)
         return run
 
