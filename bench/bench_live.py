@@ -33,12 +33,11 @@ TARGET_RATIO = 20.0
 PREFIX = "bench-live-"
 
 
-def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[tuple[int, str]]]:
-    """`count` people of one season and track, with API tokens (idempotent); the same people take
-    part in both benchmark seasons."""
+def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[int]]:
+    """`count` people of one season and track (idempotent); the same people take part in both
+    benchmark seasons."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from lms.models import Application, Participant, Season
     from tests.factories import SeasonFactory
@@ -97,15 +96,12 @@ def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[tuple[int, 
             ],
             batch_size=2000,
         )
-        users = list(User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)]).order_by("pk"))
-        existing = set(Token.objects.filter(user__in=users).values_list("user_id", flat=True))
-        Token.objects.bulk_create(
-            [Token(user=u, key=Token.generate_key()) for u in users if u.pk not in existing], batch_size=2000
+        user_ids = list(
+            User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)])
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        tokens = list(
-            Token.objects.filter(user__username__startswith=PREFIX).order_by("user_id").values_list("user_id", "key")
-        )
-    return season.pk, tokens
+    return season.pk, user_ids
 
 
 def _session(season_id: int, *, slug: str, starts_at, minutes: int):
@@ -139,12 +135,12 @@ async def _connection(port, path, bodies, queue, latencies, errors, stop_at):
     try:
         while time.monotonic() < stop_at:
             try:
-                auth, body = bodies[queue.pop()]
+                key, body = bodies[queue.pop()]
             except IndexError:
                 return
             request = (
                 b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                b"Authorization: Token " + auth + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                b"X-Presence-Key: " + key + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
             )
             started = time.perf_counter()
             writer.write(request)
@@ -204,7 +200,31 @@ def _wait_up(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def _beats(env, season_id, tokens) -> bool:
+def _presence_keys(session, user_ids: list[int]) -> dict[int, bytes]:
+    """The keys the session page hands out. The claims are computed once for everyone (every bench
+    participant is a member), instead of presence_key_issue's membership query per participant, so
+    the run measures beats, not key issuing; they are checked against one real issue."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from live import conf
+    from live.presence import PresenceKey, presence_key_make
+    from live.services import presence_key_issue
+
+    opens = int((session.starts_at - timedelta(minutes=session.join_opens_minutes)).timestamp())
+    closes = int((session.window_end + timedelta(minutes=conf.beats_grace_minutes())).timestamp())
+    expires = int(timezone.now().timestamp()) + conf.presence_key_seconds()
+    keys = {
+        user_id: presence_key_make(claims=PresenceKey(user_id, session.pk, opens, closes, expires)).encode()
+        for user_id in user_ids
+    }
+    issued = presence_key_issue(session=session, user=get_user_model().objects.get(pk=user_ids[0]))
+    if issued.split(":")[:4] != keys[user_ids[0]].decode().split(":")[:4]:
+        raise RuntimeError(f"bench keys differ from issued ones: {issued} vs {keys[user_ids[0]]}")
+    return keys
+
+
+def _beats(env, season_id, user_ids) -> bool:
     from django.utils import timezone
 
     from live.models import AttendanceEvent
@@ -212,6 +232,7 @@ def _beats(env, season_id, tokens) -> bool:
 
     session = _session(season_id, slug="bench-live-now", starts_at=timezone.now() - timedelta(minutes=5), minutes=120)
     presence_beats_flush()  # nothing left over from an earlier run
+    keys = _presence_keys(session, user_ids)
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -243,10 +264,10 @@ def _beats(env, season_id, tokens) -> bool:
         def round_of(seq: int) -> list[tuple[bytes, bytes]]:
             return [
                 (
-                    key.encode(),
+                    keys[user_id],
                     json.dumps({"connection_id": str(uuid.UUID(int=user_id)), "seq": seq, "visible": True}).encode(),
                 )
-                for user_id, key in tokens
+                for user_id in user_ids
             ]
 
         _drive(port, path, round_of(0)[:300])  # warm the workers
@@ -272,7 +293,7 @@ def _beats(env, season_id, tokens) -> bool:
 # ----------------------------------------------------------------- derivation
 
 
-def _derivation_data(season_id, tokens):
+def _derivation_data(season_id, user_ids):
     from datetime import UTC, datetime
 
     from live.models import AttendanceEvent
@@ -281,7 +302,7 @@ def _derivation_data(season_id, tokens):
     session = _session(season_id, slug="bench-live-derive", starts_at=start, minutes=90)
     session.actual_started_at, session.actual_ended_at = start, start + timedelta(minutes=90)
     session.save(update_fields=["actual_started_at", "actual_ended_at"])
-    sample = [user_id for user_id, _key in tokens[:SAMPLE]]
+    sample = user_ids[:SAMPLE]
     rows = []
     for index, user_id in enumerate(sample):
         late = timedelta(seconds=(index * 7) % 1500)  # joins spread over the first 25 minutes
@@ -325,12 +346,12 @@ def _derivation_data(season_id, tokens):
     return session, sample, start
 
 
-def _derivation(season_id, tokens) -> bool:
+def _derivation(season_id, user_ids) -> bool:
     from live.models import Attendance, AttendanceEvent
     from live.selectors import attendance_figure_for_user
     from live.services import session_attendance_derive
 
-    session, sample, start = _derivation_data(season_id, tokens)
+    session, sample, start = _derivation_data(season_id, user_ids)
 
     Attendance.objects.filter(session=session).delete()
     started = time.perf_counter()
@@ -371,8 +392,8 @@ def _derivation(season_id, tokens) -> bool:
 
 def run() -> bool:
     env = django_setup(database="lms_bench_live")
-    season_id, tokens = _seed_people(season_slug="bench-live-season", count=PARTICIPANTS)
-    beats_ok = _beats(env, season_id, tokens)
-    sample_season_id, sample_tokens = _seed_people(season_slug="bench-live-sample", count=SAMPLE)
-    derive_ok = _derivation(sample_season_id, sample_tokens)
+    season_id, user_ids = _seed_people(season_slug="bench-live-season", count=PARTICIPANTS)
+    beats_ok = _beats(env, season_id, user_ids)
+    sample_season_id, sample_user_ids = _seed_people(season_slug="bench-live-sample", count=SAMPLE)
+    derive_ok = _derivation(sample_season_id, sample_user_ids)
     return beats_ok and derive_ok

@@ -1,6 +1,12 @@
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+import json
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -9,13 +15,20 @@ from rest_framework.views import APIView
 
 from live import bbb, conf
 from live.models import LiveSession
+from live.presence import HEADER, PresenceKeyExpired
 from live.selectors import (
     session_by_external_meeting_id,
     session_list_for_participant,
     session_manageable_by,
     session_roster_now,
 )
-from live.services import bbb_analytics_receive, bbb_webhook_receive, presence_beat_record, presence_beats_flush
+from live.services import (
+    bbb_analytics_receive,
+    bbb_webhook_receive,
+    presence_beat_record,
+    presence_beats_flush,
+    presence_key_issue,
+)
 from live.tasks import bbb_recording_fetch_task
 
 
@@ -56,21 +69,74 @@ class LiveSessionListApi(APIView):
         return Response(self.OutputSerializer(items, many=True).data)
 
 
-class PresenceBeatCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        connection_id = serializers.UUIDField()
-        seq = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
-        visible = serializers.BooleanField()
+def _beat_input_parse(body: bytes) -> dict:
+    """{"connection_id": uuid, "seq": int ≥ 0, "visible": bool}, or ValidationError per field."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
+    if not isinstance(data, dict):
+        raise ValidationError({"detail": [_("A JSON object is expected.")]})
+    errors = {}
+    try:
+        connection_id = uuid.UUID(str(data.get("connection_id")))
+    except ValueError:
+        errors["connection_id"] = [_("A UUID is expected.")]
+    seq = data.get("seq")
+    if type(seq) is not int or not 0 <= seq <= 2**31 - 1:
+        errors["seq"] = [_("A whole number from 0 to 2147483647 is expected.")]
+    visible = data.get("visible")
+    if type(visible) is not bool:
+        errors["visible"] = [_("true or false is expected.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"connection_id": connection_id, "seq": seq, "visible": visible}
 
-    @extend_schema(request=InputSerializer, responses={202: None})
+
+def _json(data: dict, status_code: int) -> HttpResponse:
+    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status_code, content_type="application/json")
+
+
+@csrf_exempt
+@require_POST
+def presence_beat_create(request: HttpRequest, session_id: int) -> HttpResponse:
+    """POST /api/v1/live-sessions/{id}/presence/ with {"connection_id", "seq", "visible"} and the
+    X-Presence-Key header → 202.
+
+    A documented exception to the house style of DRF APIViews: this is the hot path (10,000
+    participants beating every 30 s), so a plain view skips DRF's authentication, content
+    negotiation and throttling machinery. It is still thin: validate, call one service, answer.
+    It is not cookie-authenticated (the page sends no cookies; the signed presence key is the
+    credential), so there is nothing for CSRF to protect, and no session or token is looked up."""
+    try:
+        data = _beat_input_parse(request.body)
+        presence_beat_record(key=request.headers.get(HEADER), session_id=session_id, **data)
+    except PresenceKeyExpired as error:
+        return _json({"detail": str(error), "renew": True}, 403)
+    except PermissionDenied as error:
+        return _json({"detail": str(error)}, 403)
+    except ValidationError as error:
+        return _json(error.message_dict, 400)
+    return HttpResponse(status=202)
+
+
+class PresenceKeyCreateApi(APIView):
+    """A fresh presence key for the session page's beats (a participant of the session's track)."""
+
+    class OutputSerializer(serializers.Serializer):
+        key = serializers.CharField(help_text="Send it as the X-Presence-Key header of presence beats.")
+        renew_in = serializers.IntegerField(help_text="Seconds after which the page asks for a new key.")
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
     def post(self, request, session_id: int):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         session = LiveSession.objects.select_related("season").filter(pk=session_id).first()
         if session is None:
             raise Http404
-        presence_beat_record(session=session, user=request.user, **serializer.validated_data)
-        return Response(status=status.HTTP_202_ACCEPTED)
+        key = presence_key_issue(session=session, user=request.user)
+        return Response(
+            self.OutputSerializer({"key": key, "renew_in": conf.presence_key_seconds() // 3}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SessionRosterApi(APIView):

@@ -10,6 +10,11 @@ def beats_grace_minutes() -> int:
     return getattr(settings, "LIVE_BEATS_GRACE_MINUTES", 15)
 
 
+def presence_key_seconds() -> int:
+    """Lifetime of a presence key; the page renews it at a third of this."""
+    return getattr(settings, "LIVE_PRESENCE_KEY_SECONDS", 600)
+
+
 def beats_flush_every_seconds() -> float:
     return getattr(settings, "LIVE_BEATS_FLUSH_EVERY_SECONDS", 5.0)
 

@@ -32,6 +32,7 @@ from live.models import (
     Recording,
     Source,
 )
+from live.presence import PresenceKey, presence_key_make, presence_key_read
 from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
 from lms.selectors import participant_list, user_has_role
 from media.services import video_asset_create
@@ -67,38 +68,38 @@ def session_derive_later(*, session_ids: Iterable[int]) -> None:
 # ---------------------------------------------------------------- presence beats
 
 
-def _participant_of_session(*, session: LiveSession, user) -> bool:
-    """One set of member ids per session in Redis (built with one query, kept five minutes), so a
-    beat costs a set lookup instead of a query per participant."""
-    client = buffer_client()
-    if client is None:
-        return participant_list(season=session.season, track=session.track).filter(user=user).exists()
-    key = f"live:members:{session.pk}"
-    if not client.exists(key):
-        members = session_participant_user_ids(session=session)
-        pipe = client.pipeline()
-        pipe.delete(key)
-        pipe.sadd(key, 0, *members)  # 0 keeps an empty track's set from vanishing
-        pipe.expire(key, 300)
-        pipe.execute()
-    return bool(client.sismember(key, user.pk))
+def presence_key_issue(*, session: LiveSession, user, now: datetime | None = None) -> str:
+    """A presence key (live/presence.py) for a participant of the session's track: the only
+    database check of a participant's beats, made when the page is shown or renews its key."""
+    if not participant_list(season=session.season, track=session.track).filter(user=user).exists():
+        raise PermissionDenied(_("You are not a participant of this session's track."))
+    now = now or timezone.now()
+    opens_at = session.starts_at - timedelta(minutes=session.join_opens_minutes)
+    if session.actual_started_at:  # started early by the speaker: open from that moment
+        opens_at = min(opens_at, session.actual_started_at)
+    closes_at = session.window_end + timedelta(minutes=conf.beats_grace_minutes())
+    expires_at = min(now + timedelta(seconds=conf.presence_key_seconds()), closes_at)
+    return presence_key_make(
+        claims=PresenceKey(
+            user_id=user.pk,
+            session_id=session.pk,
+            opens_at=int(opens_at.timestamp()),
+            closes_at=int(closes_at.timestamp()),
+            expires_at=int(expires_at.timestamp()),
+        )
+    )
 
 
 def presence_beat_record(
-    *, session: LiveSession, user, connection_id: uuid_module.UUID, seq: int, visible: bool
+    *, key: str | None, session_id: int, connection_id: uuid_module.UUID, seq: int, visible: bool
 ) -> None:
-    """Take one beat from our session page. Only the server's receipt time counts."""
+    """Take one beat from our session page: the signed key says who and whether the session is
+    open, the server's receipt time is the beat's time, one Redis command buffers it."""
     now = timezone.now()
-    opens_at = session.starts_at - timedelta(minutes=session.join_opens_minutes)
-    if session.actual_started_at is None and now < opens_at:
-        raise ValidationError({"session": [_("The session is not open yet.")]})
-    if now > session.window_end + timedelta(minutes=conf.beats_grace_minutes()):
-        raise ValidationError({"session": [_("The session has ended.")]})
-    if not _participant_of_session(session=session, user=user):
-        raise PermissionDenied(_("You are not a participant of this session's track."))
+    claims = presence_key_read(key=key, session_id=session_id, now=now.timestamp())
     row = {
-        "s": session.pk,
-        "u": user.pk,
+        "s": session_id,
+        "u": claims.user_id,
         "c": str(connection_id),
         "n": seq,
         "v": visible,
@@ -112,6 +113,11 @@ def presence_beat_record(
 
 
 def beat_rows_store(*, rows: list[dict]) -> None:
+    """Store buffered beats. A key outlives a session or account deleted meanwhile: such rows are
+    dropped here, or their foreign keys would fail the whole batch at every flush."""
+    sessions = set(LiveSession.objects.filter(pk__in={row["s"] for row in rows}).values_list("pk", flat=True))
+    users = _known_user_ids(row["u"] for row in rows)
+    rows = [row for row in rows if row["s"] in sessions and row["u"] in users]
     attendance_events_store(
         events=(
             AttendanceEvent(

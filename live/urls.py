@@ -6,8 +6,13 @@ urlpatterns = [
     path("api/v1/live-sessions/", apis.LiveSessionListApi.as_view(), name="live-session-list"),
     path(
         "api/v1/live-sessions/<int:session_id>/presence/",
-        apis.PresenceBeatCreateApi.as_view(),
+        apis.presence_beat_create,
         name="live-presence-beat",
+    ),
+    path(
+        "api/v1/live-sessions/<int:session_id>/presence-key/",
+        apis.PresenceKeyCreateApi.as_view(),
+        name="live-presence-key",
     ),
     path("api/v1/live-sessions/<int:session_id>/roster/", apis.SessionRosterApi.as_view(), name="live-roster"),
     path("integrations/bbb/webhook/", apis.BbbWebhookApi.as_view(), name="live-bbb-webhook"),

@@ -29,6 +29,7 @@ from live.services import (
     attendance_mark_set,
     bbb_join_url,
     presence_beats_flush,
+    presence_key_issue,
     recording_attach,
     session_attendance_derive,
     session_end,
@@ -54,6 +55,7 @@ def session_detail(request, session_id: int):
     if session is None:
         raise Http404
     now = timezone.now()
+    join_open = join_opens_at(session) <= now <= session.window_end
     return render(
         request,
         "live/session_detail.html",
@@ -61,11 +63,14 @@ def session_detail(request, session_id: int):
             "session": session,
             "state": session.state_at(now),
             "state_label": LiveSession.State(session.state_at(now)).label,
-            "join_open": join_opens_at(session) <= now <= session.window_end,
+            "join_open": join_open,
             "join_opens_at": join_opens_at(session),
             "join_url": join_link(session=session, user_id=request.user.pk),
             "beat_interval": conf.beat_interval_seconds(),
             "beat_url": reverse("live-presence-beat", args=[session.pk]),
+            "presence_key": presence_key_issue(session=session, user=request.user, now=now) if join_open else "",
+            "presence_key_url": reverse("live-presence-key", args=[session.pk]),
+            "presence_key_renew_ms": conf.presence_key_seconds() // 3 * 1000,
             "figure": attendance_figure_for_user(session=session, user_id=request.user.pk, now=now),
         },
     )

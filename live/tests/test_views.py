@@ -54,6 +54,29 @@ def test_signed_join_link_sends_our_id_to_bbb(client, settings):
     assert client.get(forged).status_code == 403
 
 
+def test_open_session_page_hands_out_a_presence_key_the_beat_endpoint_takes(client):
+    import re
+    import uuid
+
+    from django.test import Client
+
+    season = SeasonFactory()
+    session = LiveSessionFactory(season=season, starts_at=timezone.now() - timedelta(minutes=1))
+    person = ParticipantFactory(season=season)
+    client.force_login(person.user)
+    html = client.get(f"/live/{session.pk}/").content.decode()
+    key = re.search(r'var key = "([^"]+)"', html).group(1)
+    assert key.startswith(f"{person.user_id}:{session.pk}:")
+    # The page's beats carry no cookies: a client without the login uses the key alone.
+    response = Client().post(
+        f"/api/v1/live-sessions/{session.pk}/presence/",
+        {"connection_id": str(uuid.uuid4()), "seq": 0, "visible": True},
+        content_type="application/json",
+        headers={"X-Presence-Key": key},
+    )
+    assert response.status_code == 202
+
+
 def test_join_opens_at_the_set_time_before_start(client):
     season = SeasonFactory()
     session = LiveSessionFactory(
