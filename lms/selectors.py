@@ -1,11 +1,12 @@
+from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.utils import timezone
 
-from lms.models import Participant, Season
+from lms.models import Application, Participant, Season
 
 
 def programme_today() -> date:
@@ -58,3 +59,13 @@ def user_has_role(*, user: AbstractBaseUser, role: str) -> bool:
     if user.is_superuser:
         return True
     return user.groups.filter(name=role).exists()
+
+
+def application_ids_with(*, application_ids: Iterable[int], **flags: bool) -> set[int]:
+    """Which of these applications state the given experience flags (e.g. `own_projects=True`):
+    one query, for score modules that judge the application form."""
+    allowed = {field.name for field in Application._meta.fields if isinstance(field, BooleanField)}
+    unknown = set(flags) - allowed
+    if unknown:
+        raise ValueError(f"not an application flag: {', '.join(sorted(unknown))}")
+    return set(Application.objects.filter(pk__in=list(application_ids), **flags).values_list("pk", flat=True))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.scores import Figure, ScoreModule
-from lms.models import Application
+from lms.selectors import application_ids_with
 
 
 class CommunityModule(ScoreModule):
@@ -14,10 +14,8 @@ class CommunityModule(ScoreModule):
     label = gettext_lazy("Community experience")
 
     def figures(self, *, season, track, participants):
-        experienced = set(
-            Application.objects.filter(
-                pk__in=[participant.application_id for participant in participants], youth_organisations=True
-            ).values_list("pk", flat=True)
+        experienced = application_ids_with(
+            application_ids=[participant.application_id for participant in participants], youth_organisations=True
         )
         # Two possible figures, shared by everyone who has them.
         yes = Figure(value=1.0, summary=_("Youth or public organisation experience"))
