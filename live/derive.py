@@ -14,64 +14,37 @@ from django.db import connection
 from live.attendance import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
 from live.models import AttendanceEvent
 
-# Per connection (ordered by time, then kind, as the pure rules sort them): a beat covers 60 s
-# unless the next signal hides the page; a join lasts until the first leave of its connection or
-# the window's end.
-# Intervals are clipped, then their union is measured per user.
+# One pass per connection (ordered by time, then kind, as the pure rules sort them) gives each
+# signal its interval: a beat covers 60 s unless the next signal of its connection hides the page;
+# a join runs to the next signal of its connection (a leave closes it, a repeated join carries it
+# on, so the pieces join up to the first leave) or to the window's end; a report row is its own
+# interval. Intervals are clipped to the window.
+# A second pass per user (ordered by start) measures the union: each interval adds only what
+# reaches past every earlier interval's end, whatever its source or connection. Ties in start may
+# come in any order: the sum is the same.
 COVERAGE_SQL = """
-WITH ev AS (
-    SELECT user_id, source, connection, kind, id, occurred_at AS at, ends_at,
-           LEAD(kind) OVER w AS next_kind,
-           LEAD(occurred_at) OVER w AS next_at
+WITH clipped AS (
+    SELECT user_id, source, kind,
+           GREATEST(occurred_at, %(window_start)s) AS s,
+           LEAST(
+               CASE kind
+                   WHEN 'interval' THEN ends_at
+                   WHEN 'beat' THEN CASE WHEN LEAD(kind) OVER w = 'hidden'
+                                         THEN LEAST(occurred_at + %(timeout)s, LEAD(occurred_at) OVER w)
+                                         ELSE occurred_at + %(timeout)s END
+                   ELSE CASE WHEN LEAD(kind) OVER w IN ('join', 'leave') THEN LEAD(occurred_at) OVER w
+                             ELSE %(until)s END
+               END,
+               %(until)s) AS e
     FROM live_attendanceevent
     WHERE session_id = %(session)s {user_filter}
     WINDOW w AS (PARTITION BY user_id, source, connection ORDER BY occurred_at, kind, id)
 ),
-kept AS (
-    SELECT * FROM (
-        SELECT user_id, source, connection, kind, id, at,
-               GREATEST(at, %(window_start)s) AS s,
-               LEAST(
-                   CASE kind
-                       WHEN 'interval' THEN ends_at
-                       WHEN 'beat' THEN CASE WHEN next_kind = 'hidden'
-                                             THEN LEAST(at + %(timeout)s, next_at)
-                                             ELSE at + %(timeout)s END
-                       -- A join runs to the next signal of its connection: a leave closes it, a
-                       -- repeated join carries it on, so the pieces join up to the first leave.
-                       ELSE CASE WHEN next_kind IN ('join', 'leave') THEN next_at ELSE %(until)s END
-                   END,
-                   %(until)s) AS e
-        FROM ev
-        WHERE kind IN ('interval', 'beat', 'join')
-    ) clipped
-    WHERE e > s
-),
--- First within each connection, in the order already sorted above (starts only grow there): an
--- interval opens a new piece when it starts after everything earlier on the connection ended.
-marked AS (
-    SELECT user_id, source, connection, kind, id, at, s, e,
-           CASE WHEN s <= MAX(e) OVER (c ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END
-               AS opens
-    FROM kept
-    WINDOW c AS (PARTITION BY user_id, source, connection ORDER BY at, kind, id)
-),
-numbered AS (
-    SELECT user_id, source, connection, s, e,
-           SUM(opens) OVER (PARTITION BY user_id, source, connection ORDER BY at, kind, id ROWS UNBOUNDED PRECEDING)
-               AS piece
-    FROM marked
-),
-pieces AS (
-    SELECT user_id, source, MIN(s) AS s, MAX(e) AS e FROM numbered GROUP BY user_id, source, connection, piece
-),
--- Then across connections and sources: sorted by start, a piece adds only what reaches past
--- every earlier piece's end; the sum of those parts is the length of the union.
 ordered AS (
     SELECT user_id, source, s, e,
-           MAX(e) OVER (PARTITION BY user_id ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-               AS reached
-    FROM pieces
+           MAX(e) OVER (PARTITION BY user_id ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+    FROM clipped
+    WHERE kind IN ('interval', 'beat', 'join') AND e > s
 )
 SELECT user_id,
        FLOOR(SUM(EXTRACT(EPOCH FROM GREATEST(e - GREATEST(s, COALESCE(reached, s)), INTERVAL '0'))))::bigint,

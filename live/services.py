@@ -107,14 +107,15 @@ def presence_beat_record(
     }
     client = buffer_client()
     if client is None:
-        beat_rows_store(rows=[row])
+        session_derive_later(session_ids=beat_rows_store(rows=[row]))
     else:
         beat_buffer_push(client=client, row=row)
 
 
-def beat_rows_store(*, rows: list[dict]) -> None:
-    """Store buffered beats. A key outlives a session or account deleted meanwhile: such rows are
-    dropped here, or their foreign keys would fail the whole batch at every flush."""
+def beat_rows_store(*, rows: list[dict]) -> set[int]:
+    """Store buffered beats; returns the sessions they belong to. A key outlives a session or
+    account deleted meanwhile: such rows are dropped here, or their foreign keys would fail the
+    whole batch at every flush."""
     sessions = set(LiveSession.objects.filter(pk__in={row["s"] for row in rows}).values_list("pk", flat=True))
     users = _known_user_ids(row["u"] for row in rows)
     rows = [row for row in rows if row["s"] in sessions and row["u"] in users]
@@ -133,14 +134,18 @@ def beat_rows_store(*, rows: list[dict]) -> None:
             for row in rows
         )
     )
-    session_derive_later(session_ids=[row["s"] for row in rows])
+    return {row["s"] for row in rows}
 
 
 def presence_beats_flush() -> int:
+    """Store everything buffered, then queue one derivation per session touched (not one per batch)."""
     client = buffer_client()
     if client is None:
         return 0
-    return beat_buffer_flush(client=client, store=lambda rows: beat_rows_store(rows=rows))
+    touched: set[int] = set()
+    stored = beat_buffer_flush(client=client, store=lambda rows: touched.update(beat_rows_store(rows=rows)))
+    session_derive_later(session_ids=touched)
+    return stored
 
 
 # ---------------------------------------------------------------- derivation

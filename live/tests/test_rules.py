@@ -188,3 +188,40 @@ def test_rules_path_gives_the_sql_figures_for_a_whole_session():
     assert session_coverage_by_rules(
         session_id=session.pk, window_start=START, window_end=END, user_ids=some
     ) == session_coverage(session_id=session.pk, window_start=START, window_end=END, user_ids=some)
+
+
+@pytest.mark.django_db
+def test_set_based_sql_agrees_with_the_rules_on_random_sessions():
+    """Random mixes of beats, hidden pages, joins, leaves and report rows on several connections,
+    with ties in time; the pure rules are the reference."""
+    import random
+
+    from live.derive import session_coverage_by_rules
+
+    chance = random.Random(20260302)
+    session = LiveSessionFactory(starts_at=START, ends_at=END)
+    rows = []
+    for person in range(25):
+        user = UserFactory()
+        for index in range(chance.randint(0, 40)):
+            when = at(chance.choice([-5, 0, 10, 30, 59, 61]) + chance.randint(0, 40), chance.choice([0, 0, 15, 30]))
+            kind = chance.choice(["beat", "beat", "beat", "hidden", "join", "leave", "interval"])
+            source = {"beat": "page", "hidden": "page", "interval": "report"}.get(kind, "bbb")
+            rows.append(
+                AttendanceEvent(
+                    session=session,
+                    user=user,
+                    source=source,
+                    kind=kind,
+                    connection=f"c{chance.randint(0, 2)}",
+                    occurred_at=when,
+                    ends_at=when + timedelta(minutes=chance.randint(0, 30)) if kind == "interval" else None,
+                    dedupe_key=f"random:{person}:{index}",
+                )
+            )
+    AttendanceEvent.objects.bulk_create(rows)
+    for now in (None, at(20), at(45, 30)):
+        by_sql = session_coverage(session_id=session.pk, window_start=START, window_end=END, now=now)
+        by_rules = session_coverage_by_rules(session_id=session.pk, window_start=START, window_end=END, now=now)
+        assert by_sql == by_rules
+        assert len(by_sql) > 15
