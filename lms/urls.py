@@ -16,6 +16,8 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    # First: the lecture-progress beat is the hottest route, and patterns are tried in order.
+    path("", include("courses.urls")),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -27,7 +29,6 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "lms"), namespace="lms-api")),
     # Each app's urls.py carries its own pages and its /api/v1/ routes, so an app stays whole.
     path("", include("media.urls")),
-    path("", include("courses.urls")),
     path("", include("live.urls")),
     path("", include("assessments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
