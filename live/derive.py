@@ -38,7 +38,8 @@ WITH clipped AS (
                %(until)s) AS e
     FROM live_attendanceevent
     WHERE session_id = %(session)s {user_filter}
-    WINDOW w AS (PARTITION BY user_id, source, connection ORDER BY occurred_at, kind, id)
+    -- In the order of the live_event_derive_sort index: no sort here.
+    WINDOW w AS (PARTITION BY source, connection, user_id ORDER BY occurred_at, kind, id)
 ),
 ordered AS (
     SELECT user_id, source, s, e,
