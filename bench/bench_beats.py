@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 
-from bench.common import ROOT, django_setup
+from bench.common import ROOT, django_setup, participants_bulk_enrol
 
 VIEWERS = 300
 CONNECTIONS = 12
@@ -119,7 +119,6 @@ def _seed() -> tuple[int, list[tuple[int, str]]]:
 
     from courses.demo import course_index_ensure
     from courses.models import CoursePage, LecturePage
-    from lms.models import Application, LevelChange, Participant
     from media.models import VideoAsset
     from tests.factories import SeasonFactory
 
@@ -152,46 +151,7 @@ def _seed() -> tuple[int, list[tuple[int, str]]]:
         have = set(User.objects.filter(username__startswith="bench-viewer-").values_list("username", flat=True))
         missing = [f"bench-viewer-{n}" for n in range(VIEWERS) if f"bench-viewer-{n}" not in have]
         users = User.objects.bulk_create([User(username=name, email=f"{name}@bench.local") for name in missing])
-        applications = Application.objects.bulk_create(
-            [
-                Application(
-                    season_id=course.season_id,
-                    user=user,
-                    last_name="Bench",
-                    first_name=user.username,
-                    email=user.email,
-                    date_of_birth="2000-01-01",
-                    region_code="77",
-                    federal_district="central",
-                    timezone="Europe/Moscow",
-                    education_level="bachelor",
-                    institution="Bench",
-                    internship_preference="roiv",
-                    internship_reason="Bench",
-                    personal_data_consent=True,
-                )
-                for user in users
-            ]
-        )
-        participants = Participant.objects.bulk_create(
-            [
-                Participant(
-                    season_id=course.season_id,
-                    user=application.user,
-                    application=application,
-                    level="beginner",
-                    track="introductory",
-                    placement_rule="bench",
-                    region_code="77",
-                    federal_district="central",
-                    timezone="Europe/Moscow",
-                )
-                for application in applications
-            ]
-        )
-        LevelChange.objects.bulk_create(
-            [LevelChange(participant=p, to_level=p.level, to_track=p.track, rule="bench") for p in participants]
-        )
+        participants_bulk_enrol(season_id=course.season_id, users=users)
         viewers = User.objects.filter(username__startswith="bench-viewer-").order_by("pk")
         tokens = [(user.pk, Token.objects.get_or_create(user=user)[0].key) for user in viewers]
     return lecture.pk, tokens

@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup
+from bench.common import ROOT, django_setup, participants_bulk_enrol
 
 PARTICIPANTS = 10_000
 SAMPLE = 1_000
@@ -39,7 +39,7 @@ def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[int]]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from lms.models import Application, Participant, Season
+    from lms.models import Participant, Season
     from tests.factories import SeasonFactory
 
     User = get_user_model()
@@ -57,45 +57,7 @@ def _seed_people(*, season_slug: str, count: int) -> tuple[int, list[int]]:
             for u in User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)]).order_by("pk")
             if u.pk not in enrolled
         ]
-        applications = Application.objects.bulk_create(
-            [
-                Application(
-                    season=season,
-                    user=user,
-                    last_name="Bench",
-                    first_name=user.username,
-                    email=user.email,
-                    date_of_birth="2000-01-01",
-                    region_code="77",
-                    federal_district="central",
-                    timezone="Europe/Moscow",
-                    education_level="bachelor",
-                    institution="Bench",
-                    internship_preference="roiv",
-                    internship_reason="Bench",
-                    personal_data_consent=True,
-                )
-                for user in users
-            ],
-            batch_size=2000,
-        )
-        Participant.objects.bulk_create(
-            [
-                Participant(
-                    season=season,
-                    user=a.user,
-                    application=a,
-                    level="beginner",
-                    track="introductory",
-                    placement_rule="bench",
-                    region_code="77",
-                    federal_district="central",
-                    timezone="Europe/Moscow",
-                )
-                for a in applications
-            ],
-            batch_size=2000,
-        )
+        participants_bulk_enrol(season_id=season.pk, users=users)
         user_ids = list(
             User.objects.filter(username__in=[f"{PREFIX}{n}" for n in range(count)])
             .order_by("pk")

@@ -27,3 +27,54 @@ def django_setup(*, database: str = "lms_bench") -> dict[str, str]:
 
     django.setup()
     return env
+
+
+def participants_bulk_enrol(*, season_id: int, users, batch_size: int = 2000) -> list:
+    """Enrol many bench users at once (application, participant, placement record), skipping the
+    per-person service: the benchmarks measure other paths, not enrolment."""
+    from lms.models import Application, LevelChange, Participant
+
+    applications = Application.objects.bulk_create(
+        [
+            Application(
+                season_id=season_id,
+                user=user,
+                last_name="Bench",
+                first_name=user.username,
+                email=user.email,
+                date_of_birth="2000-01-01",
+                region_code="77",
+                federal_district="central",
+                timezone="Europe/Moscow",
+                education_level="bachelor",
+                institution="Bench",
+                internship_preference="roiv",
+                internship_reason="Bench",
+                personal_data_consent=True,
+            )
+            for user in users
+        ],
+        batch_size=batch_size,
+    )
+    participants = Participant.objects.bulk_create(
+        [
+            Participant(
+                season_id=season_id,
+                user=application.user,
+                application=application,
+                level="beginner",
+                track="introductory",
+                placement_rule="bench",
+                region_code="77",
+                federal_district="central",
+                timezone="Europe/Moscow",
+            )
+            for application in applications
+        ],
+        batch_size=batch_size,
+    )
+    LevelChange.objects.bulk_create(
+        [LevelChange(participant=p, to_level=p.level, to_track=p.track, rule="bench") for p in participants],
+        batch_size=batch_size,
+    )
+    return participants
