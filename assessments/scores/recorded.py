@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -35,10 +36,12 @@ class RecordedModule(ScoreModule):
         data = required_lectures_completion(season_id=season.id, track=track, user_ids=user_ids)
         lectures = data["lectures"]
         deadlines, completed = data.get("deadlines", {}), data.get("completed", {})
-        missing_template, summary_template = (
+        closed_template, due_template, summary_template = (
             _("Not watched: %(title)s, closed on %(date)s"),
+            _("Not watched: %(title)s, due by %(date)s"),
             _("%(done)s of %(total)s required webinars watched in time"),
         )
+        now = timezone.now()
         # Texts are rendered once per (lecture, deadline), figures built once per distinct pattern
         # of missed lectures: 100,000 participants share a few hundred of them.
         texts: dict[tuple, str] = {}
@@ -49,7 +52,8 @@ class RecordedModule(ScoreModule):
                 texts[key] = (
                     _("Not watched: %(title)s") % {"title": lecture["title"]}
                     if deadline is None
-                    else missing_template % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+                    else (closed_template if deadline <= now else due_template)
+                    % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
                 )
             return texts[key]
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils.formats import date_format
 
 from assessments.scores import ModuleUnavailable, score_modules
 from assessments.scores.live import LiveModule
@@ -142,3 +143,18 @@ def test_live_module_weighs_by_scheduled_minutes(fake_live, now):
     figure = LiveModule().figures(season=season, track=participant.track, participants=[participant])[participant.id]
     assert figure.value == pytest.approx(100 / 120, abs=1e-4)
     assert "2 из 2" in figure.summary
+
+
+def test_recorded_module_says_due_by_for_a_deadline_still_ahead(fake_courses):
+    from django.utils import timezone
+
+    season = SeasonFactory()
+    participant = ParticipantFactory(season=season)
+    ahead = timezone.now() + timedelta(days=10)
+    fake_courses.lectures = [{"id": 1, "title": "Право", "course_id": 1, "deadline": ahead, "duration": 3600}]
+    fake_courses.completed = {}
+    fake_courses.deadlines = {}
+    figure = RecordedModule().figures(season=season, track=participant.track, participants=[participant])[
+        participant.id
+    ]
+    assert figure.missing == [f"Не просмотрено: Право, срок до {date_format(timezone.localtime(ahead), 'j E')}"]
