@@ -8,6 +8,13 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     role_permissions = {"staff": ["courses.*"], "editor": ["courses.*"]}
 
+    @property
+    def openapi_paths(self) -> dict:
+        """The plain views' OpenAPI paths, merged into the schema by lms.api.schema_add_app_paths."""
+        from courses.schema import OPENAPI_PATHS
+
+        return OPENAPI_PATHS
+
     def ready(self) -> None:
         from django.urls import reverse
 

@@ -21,6 +21,13 @@ class LiveConfig(AppConfig):
         "speaker": ["live.view_livesession", "live.add_manualmark", "live.view_manualmark", "live.view_attendance"],
     }
 
+    @property
+    def openapi_paths(self) -> dict:
+        """The plain views' OpenAPI paths, merged into the schema by lms.api.schema_add_app_paths."""
+        from live.schema import OPENAPI_PATHS
+
+        return OPENAPI_PATHS
+
     def ready(self) -> None:
         from django.urls import reverse
 

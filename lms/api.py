@@ -3,6 +3,7 @@ with per-field messages instead of a 500."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular import openapi
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,3 +23,42 @@ def exception_handler(exc, context):
 def schema_only_public_api(endpoints):
     """Wagtail's admin mounts DRF views of its own; the published schema is our /api/v1/ only."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+def schema_add_app_paths(result, generator, request, public):
+    """Plain (non-DRF) views, kept plain because they are hot paths, cannot describe themselves to
+    drf-spectacular; an app lists them as OpenAPI path items in `openapi_paths` on its AppConfig."""
+    from django.apps import apps
+
+    for app_config in apps.get_app_configs():
+        result["paths"].update(getattr(app_config, "openapi_paths", {}))
+    return result
+
+
+def openapi_error(description: str) -> dict:
+    """An error answer in the shape of `exception_handler`'s: per-field lists or a `detail`."""
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"detail": {"type": "string"}},
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                }
+            }
+        },
+    }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Our views nest their InputSerializer/OutputSerializer (one view per operation), and every
+    one would become the component "Output"; name them after their view instead
+    (MeDetailApi.OutputSerializer → MeDetailOutput)."""
+
+    def get_serializer_name(self, serializer, direction):
+        cls = serializer if isinstance(serializer, type) else type(serializer)
+        parts = cls.__qualname__.split(".")
+        if len(parts) == 1 or "<locals>" in parts:
+            return super().get_serializer_name(serializer, direction)
+        return parts[0].removesuffix("Api") + "".join(part.removesuffix("Serializer") for part in parts[1:])

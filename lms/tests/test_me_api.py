@@ -75,3 +75,24 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(api_client):
     assert response.status_code == 400 and "Mars/Olympus" in response.json()["timezone"][0]
     participant.refresh_from_db()
     assert participant.timezone == "Europe/Moscow"
+
+
+def test_the_schema_describes_the_plain_hot_path_views(client):
+    schema = client.get("/api/schema/?format=json").json()
+    progress = schema["paths"]["/api/v1/lectures/{lecture_id}/progress/"]["post"]
+    assert progress["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "playback_id",
+        "seq",
+        "from",
+        "to",
+        "rate",
+        "visible",
+    ]
+    assert "/api/v1/live-sessions/{session_id}/presence/" in schema["paths"]
+
+
+def test_nested_serializers_get_distinct_component_names(client):
+    components = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert "Output" not in components
+    assert {"MeDetailOutput", "ApplicationCreateOutput", "ApplicationCreateInput"} <= set(components)
+    assert components["MeDetailOutput"]["properties"]["season"]["$ref"].endswith("MeDetailOutputSeason")
