@@ -1,4 +1,5 @@
-"""BigBlueButton and Zoom inputs, from the recorded payloads in shared/fixtures/attendance."""
+"""BigBlueButton and Zoom inputs, from the recorded payloads in fixtures/ (copied from the
+programme's shared/fixtures/attendance, so the app's tests need nothing outside the repository)."""
 
 import json
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from live.services import attendance_mark_set, session_attendance_derive
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 from tests.factories import ApplicationFactory, ParticipantFactory, SeasonFactory, UserFactory
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "attendance"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "ExampleSharedSecret-do-not-use-0123456789"
 CALLBACK = "https://prokadry.example.org/integrations/bbb/webhook/"
 

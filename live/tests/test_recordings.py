@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from live.models import Recording
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "attendance"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "ExampleSharedSecret-do-not-use-0123456789"
 RECORD_ID = "372a43121edd57696d4e6f7eb7a5f17a98efa709-1757505602317"
 

@@ -9,7 +9,7 @@ from live.tests.factories import LiveSessionFactory
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 from tests.plugin import wait_for
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "attendance"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.mark.worker
