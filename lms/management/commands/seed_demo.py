@@ -130,8 +130,18 @@ def _next_season(today: date) -> Season:
 class Command(BaseCommand):
     help = "Create demo users, seasons and content (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # One transaction for the data; the logins are printed after it commits, below whatever
+        # the commit's tasks print (the demo's console e-mail backend shows the confirmations).
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Logins (password {DEMO_PASSWORD}):"))
+        for username, _ in DEMO_PARTICIPANTS:
+            self.stdout.write(f"  {username:<15} participant")
+        for username, role, *_ in DEMO_STAFF:
+            self.stdout.write(f"  {username:<15} {role}")
+
+    def _seed(self) -> None:
         User = get_user_model()
         today = programme_today()
         roles_sync()
@@ -161,9 +171,3 @@ class Command(BaseCommand):
                 application_submit(season=season, data=data, user=user, today=season.campaign_starts_on)
 
         demo_seeded.send(sender=self.__class__, season=season, stdout=self.stdout)
-
-        self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Logins (password {DEMO_PASSWORD}):"))
-        for username, _ in DEMO_PARTICIPANTS:
-            self.stdout.write(f"  {username:<15} participant")
-        for username, role, *_ in DEMO_STAFF:
-            self.stdout.write(f"  {username:<15} {role}")
