@@ -4,10 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _site_root_ensure_after_migrate(sender, **kwargs) -> None:
-    from django.apps import apps
+    from lms.signals import migrate_finished
 
-    # post_migrate is sent once per app; only after the last one do Wagtail's permissions all exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    if not migrate_finished(sender):
         return
     from cms.services import site_root_ensure
 

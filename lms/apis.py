@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -67,6 +68,13 @@ class ApplicationCreateApi(APIView):
         return Response(self.OutputSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
+def _participant_or_404(user):
+    participant = participant_current(user=user)
+    if participant is None:
+        raise NotFound(_("You are not a participant of any season."))
+    return participant
+
+
 class MeDetailApi(APIView):
     """GET: the participant's profile. PATCH: change their own time zone."""
 
@@ -95,18 +103,14 @@ class MeDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):
-        participant = participant_current(user=request.user)
-        if participant is None:
-            return Response({"detail": _("You are not a participant of any season.")}, status=status.HTTP_404_NOT_FOUND)
+        participant = _participant_or_404(request.user)
         return Response(self.OutputSerializer(participant).data)
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def patch(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        participant = participant_current(user=request.user)
-        if participant is None:
-            return Response({"detail": _("You are not a participant of any season.")}, status=status.HTTP_404_NOT_FOUND)
+        participant = _participant_or_404(request.user)
         participant = participant_timezone_update(
             participant=participant, tz=serializer.validated_data["timezone"], session=request.session
         )

@@ -5,11 +5,16 @@ from lms.middleware import SESSION_TIMEZONE_KEY
 from lms.selectors import participant_current
 
 
-def roles_sync_after_migrate(sender, **kwargs) -> None:
+def migrate_finished(sender) -> bool:
+    """post_migrate is sent once per app; only after the last one do every app's tables and
+    permissions exist, so handlers that need them act on that one only."""
     from django.apps import apps
 
-    # post_migrate is sent once per app; only after the last one do all permissions exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    return sender is list(apps.get_app_configs())[-1]
+
+
+def roles_sync_after_migrate(sender, **kwargs) -> None:
+    if not migrate_finished(sender):
         return
     from lms.services import roles_sync
 
