@@ -8,6 +8,7 @@ from assessments.models.admission import (
     RunStatus,
 )
 from assessments.models.interviews import (
+    ExpertProfile,
     Interview,
     InterviewPlan,
     InterviewSheet,
@@ -15,7 +16,15 @@ from assessments.models.interviews import (
     InterviewStatus,
     OfflineMeeting,
 )
-from assessments.models.quizzes import Answer, Attempt, Question, QuestionBank, QuestionKind, Quiz
+from assessments.models.quizzes import (
+    Answer,
+    Attempt,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    Quiz,
+    QuizDeadlineExtension,
+)
 
 __all__ = [
     "AdmissionDecision",
@@ -26,6 +35,7 @@ __all__ = [
     "Decision",
     "DecisionOverride",
     "ExpertAssignment",
+    "ExpertProfile",
     "Interview",
     "InterviewPlan",
     "InterviewSheet",
@@ -36,5 +46,6 @@ __all__ = [
     "QuestionBank",
     "QuestionKind",
     "Quiz",
+    "QuizDeadlineExtension",
     "RunStatus",
 ]

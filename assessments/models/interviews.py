@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Level
-from lms.regions import FederalDistrict
+from lms.regions import FederalDistrict, timezone_choices
 
 PRESENTATION_LIMIT_SECONDS = 5 * 60
 
@@ -47,6 +47,10 @@ class InterviewPlan(models.Model):
 
 
 class InterviewSlot(models.Model):
+    """A time an expert offers for one interview. Experts publish their own (the availability page
+    and API); staff may add them in the admin. A removed slot that was once booked and cancelled
+    stays as an unpublished row, because its cancelled bookings still point at it."""
+
     season = models.ForeignKey("lms.Season", on_delete=models.CASCADE, related_name="+", verbose_name=_("season"))
     expert = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("expert")
@@ -54,6 +58,8 @@ class InterviewSlot(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     published = models.BooleanField(_("published"), default=True)
+    meeting_url = models.URLField(_("online link"), max_length=500, blank=True)
+    room = models.CharField(_("room"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -61,11 +67,32 @@ class InterviewSlot(models.Model):
         verbose_name_plural = _("interview slots")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="interview_slot_ordered"),
-            models.UniqueConstraint(fields=["expert", "starts_at"], name="interview_slot_expert_once"),
+            # Only published slots: a withdrawn slot must not keep its expert from that time again.
+            models.UniqueConstraint(
+                fields=["expert", "starts_at"], condition=Q(published=True), name="interview_slot_expert_once"
+            ),
+            models.CheckConstraint(condition=Q(meeting_url="") | Q(room=""), name="interview_slot_link_or_room"),
         ]
 
     def __str__(self) -> str:
         return f"{self.expert} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ExpertProfile(models.Model):
+    """What the programme keeps about an expert beyond their account: the zone they think in, for
+    entering and reading their interview times (participants keep theirs on Participant)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("expert")
+    )
+    timezone = models.CharField(_("time zone"), max_length=40, choices=timezone_choices, default="Europe/Moscow")
+
+    class Meta:
+        verbose_name = _("expert profile")
+        verbose_name_plural = _("expert profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class OfflineMeeting(models.Model):
