@@ -73,10 +73,19 @@ class RecordedModule(ScoreModule):
             )
 
         no_extensions: dict = {}
+        nothing: frozenset = frozenset()
+        # The contract shares one collection per distinct set of completions: the missed lectures
+        # are worked out once per collection.
+        missed_by_completions: dict[int, tuple] = {}
         result = {}
         for participant in participants:
-            missed_ids = required.difference(completed.get(participant.user_id, ()))
-            missed = tuple(sorted(position[lecture_id] for lecture_id in missed_ids)) if missed_ids else ()
+            done_ids = completed.get(participant.user_id, nothing)
+            missed = missed_by_completions.get(id(done_ids))
+            if missed is None:
+                missed_ids = required.difference(done_ids)
+                missed = missed_by_completions[id(done_ids)] = tuple(
+                    sorted(position[lecture_id] for lecture_id in missed_ids)
+                )
             # An extension changes only the text of a lecture still missing.
             own_deadlines = deadlines.get(participant.user_id) or no_extensions
             key = (

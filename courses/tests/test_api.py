@@ -328,3 +328,46 @@ def test_cabinet_rows_query_count_is_fixed(store, season, course, participant, d
     with django_assert_num_queries(4):
         rows = lecture_rows_for_participant(participant=participant)
     assert len(rows) == count
+
+
+def test_required_lectures_completion_counts_only_completions_in_time_the_same_on_both_paths(
+    season, course, django_user_model
+):
+    from courses import selectors
+
+    now = timezone.now()
+    opened = now - timedelta(days=10)
+    with_deadline = lecture_make(course=course, available_from=opened, deadline=now - timedelta(days=1))
+    open_ended = lecture_make(course=course, available_from=opened, deadline=None)
+    lecture_make(course=course, required=False, available_from=opened, deadline=now - timedelta(days=1))
+    in_time, late, extended, nothing = (participant_make(season=season).user for _ in range(4))
+    staff = django_user_model.objects.create(username="curator-both-paths")
+    deadline_extension_grant(
+        user=extended, lecture=with_deadline, deadline=now + timedelta(days=3), reason="Ill", granted_by=staff
+    )
+
+    def done(user, lecture, at):
+        LectureProgress.objects.create(user=user, lecture=lecture, progress=1, completed_at=at)
+
+    done(in_time, with_deadline, now - timedelta(days=2))
+    done(in_time, open_ended, now)
+    done(late, with_deadline, now)  # after the deadline, no extension
+    done(late, open_ended, now - timedelta(days=5))
+    done(extended, with_deadline, now)  # after the deadline, within the extension
+    LectureProgress.objects.create(user=nothing, lecture=with_deadline, progress=0.5)
+
+    expected = {
+        in_time.id: {with_deadline.id, open_ended.id},
+        late.id: {open_ended.id},
+        extended.id: {with_deadline.id},
+    }
+    answer = required_lectures_completion(season_id=season.id, track="introductory")["completed"]
+    assert {user_id: set(ids) for user_id, ids in answer.items()} == expected
+    # The SQL path (this suite runs on PostgreSQL) and the embedded demo's row-by-row path agree.
+    policy = {with_deadline.id: with_deadline.deadline, open_ended.id: None}
+    extensions = {extended.id: {with_deadline.id: now + timedelta(days=3)}}
+    for path in (selectors._completions_in_time, selectors._completions_in_time_sql):
+        for user_ids in (None, [late.id, extended.id]):
+            answer = path(policy=policy, extensions=extensions, user_ids=user_ids)
+            wanted = {user_id: ids for user_id, ids in expected.items() if user_ids is None or user_id in user_ids}
+            assert {user_id: set(ids) for user_id, ids in answer.items()} == wanted, (path, user_ids)
