@@ -64,6 +64,9 @@ class LiveSession(models.Model):
     place = models.CharField(_("place"), max_length=300, blank=True, help_text=_("For offline meetings."))
     # BBB's meetingID for our create/join calls; webhooks and callbacks name the session by it.
     external_meeting_id = models.CharField(_("external meeting ID"), max_length=100, unique=True, null=True, blank=True)
+    # The hookID bbb-webhooks answered when the room was created: set, the room's start does not
+    # register the hook again.
+    bbb_hook_id = models.CharField(_("BigBlueButton webhook ID"), max_length=100, blank=True, editable=False)
     speakers = models.ManyToManyField(Speaker, related_name="sessions", blank=True, verbose_name=_("speakers"))
     actual_started_at = models.DateTimeField(_("actually started"), null=True, blank=True)
     actual_ended_at = models.DateTimeField(_("actually ended"), null=True, blank=True)

@@ -2,6 +2,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import urllib.error
 import urllib.request
 import uuid as uuid_module
 import xml.etree.ElementTree as ElementTree
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,13 +225,17 @@ def session_start(*, session: LiveSession, by, callback_base: str = "") -> LiveS
 def session_end(*, session: LiveSession, by) -> LiveSession:
     if not session_manageable_by(session=session, user=by):
         raise PermissionDenied(_("Only the session's speakers and staff may end it."))
-    if session.actual_started_at is None:
-        raise ValidationError({"session": [_("The session has not been started.")]})
-    if session.actual_ended_at:
-        raise ValidationError({"session": [_("The session has already ended.")]})
-    session.actual_ended_at = timezone.now()
-    session.full_clean()
-    session.save(update_fields=["actual_ended_at"])
+    with transaction.atomic():
+        # Locked and re-read: BBB's meeting-ended (bbb_meeting_ended) may have set the end meanwhile.
+        current = LiveSession.objects.select_for_update().get(pk=session.pk)
+        session.actual_started_at, session.actual_ended_at = current.actual_started_at, current.actual_ended_at
+        if session.actual_started_at is None:
+            raise ValidationError({"session": [_("The session has not been started.")]})
+        if session.actual_ended_at:
+            raise ValidationError({"session": [_("The session has already ended.")]})
+        session.actual_ended_at = timezone.now()
+        session.full_clean()
+        session.save(update_fields=["actual_ended_at"])
     presence_beats_flush()
     session_derive_later(session_ids=[session.pk])
     return session
@@ -264,11 +270,19 @@ def _known_user_ids(user_ids: Iterable[int]) -> set[int]:
 
 
 def bbb_webhook_receive(*, events: list[dict]) -> int:
-    """Store user-joined/user-left as raw events; other events and unknown meetings are ignored.
-    A retried delivery hashes to the same dedupe key, so it changes nothing."""
+    """Store user-joined/user-left as raw events and take meeting-ended as the session's actual
+    end; other events and unknown meetings are ignored. A retried delivery hashes to the same
+    dedupe key (and finds the end already set), so it changes nothing."""
     pending = []
+    ended: dict[str, int] = {}
     for event in events:
         data = event.get("data", {})
+        if data.get("id") == "meeting-ended":
+            meeting_id = data.get("attributes", {}).get("meeting", {}).get("external-meeting-id", "")
+            ts = data.get("event", {}).get("ts")
+            if meeting_id and type(ts) is int:
+                ended[meeting_id] = min(ts, ended.get(meeting_id, ts))
+            continue
         kind = {"user-joined": EventKind.JOIN, "user-left": EventKind.LEAVE}.get(data.get("id"))
         if kind is None:
             continue
@@ -298,8 +312,33 @@ def bbb_webhook_receive(*, events: list[dict]) -> int:
         if meeting_id in sessions and user_id in known
     ]
     attendance_events_store(events=rows)
-    session_derive_later(session_ids=[row.session_id for row in rows])
+    ended_ids = [
+        session_id
+        for meeting_id, ts in ended.items()
+        if (session_id := bbb_meeting_ended(meeting_id=meeting_id, ended_at=bbb.ms_to_datetime(ts))) is not None
+    ]
+    session_derive_later(session_ids=[row.session_id for row in rows] + ended_ids)
     return len(rows)
+
+
+def bbb_meeting_ended(*, meeting_id: str, ended_at: datetime) -> int | None:
+    """BBB's meeting-ended sets the session's actual end, unless the speaker (or an earlier
+    meeting-ended) has set it: an end once set is never moved, so a retried or late delivery
+    changes no figure. Returns the session's id when the end was set (its figures then need a
+    derivation), else None. The row is locked: the speaker pressing "end" at the same moment
+    waits, then finds the session ended (session_end)."""
+    with transaction.atomic():
+        session = LiveSession.objects.select_for_update().filter(external_meeting_id=meeting_id).first()
+        # Not started through the console: there is no actual start for an actual end to follow,
+        # and the scheduled window stays the measure.
+        if session is None or session.actual_ended_at or not session.actual_started_at:
+            return None
+        if ended_at <= session.actual_started_at:  # an earlier room of the same meeting id
+            return None
+        session.actual_ended_at = ended_at
+        session.full_clean()
+        session.save(update_fields=["actual_ended_at"])
+    return session.pk
 
 
 def bbb_analytics_receive(*, payload: dict) -> int:
@@ -359,13 +398,82 @@ def bbb_join_url(*, session: LiveSession, user, full_name: str, moderator: bool)
     )
 
 
+def _bbb_answer(*, call: str, params: list[tuple[str, str]]):
+    """One checksummed GET to BBB (or bbb-webhooks, which sits under the same API path): its XML
+    answer, or a ValidationError that says what went wrong."""
+    url = bbb.api_url(call=call, params=params)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            content = response.read()
+    except urllib.error.HTTPError as error:
+        # bbb-webhooks not installed answers 404 here; say which call, not just "unreachable".
+        raise ValidationError(
+            {"bbb": [_("BigBlueButton answered HTTP %(status)s to %(call)s.") % {"status": error.code, "call": call}]}
+        ) from error
+    except OSError as error:
+        raise ValidationError({"bbb": [_("BigBlueButton is not reachable: %(error)s") % {"error": error}]}) from error
+    try:
+        return ElementTree.fromstring(content)
+    except ElementTree.ParseError as error:
+        raise ValidationError({"bbb": [_("BigBlueButton gave an unreadable answer.")]}) from error
+
+
+def bbb_webhook_callback_url(*, callback_base: str) -> str:
+    """Our webhook endpoint exactly as registered: bbb-webhooks signs every callback with this
+    string, and BbbWebhookApi checks the checksum against the same one (live/conf.py)."""
+    return conf.bbb_webhook_callback_url() or f"{callback_base}{reverse('live-bbb-webhook')}"
+
+
+def bbb_webhook_register(*, session: LiveSession, callback_base: str) -> str:
+    """Register our webhook endpoint with bbb-webhooks (`hooks/create`) once per session; returns
+    the hookID, which is stored, so a second start or re-create does not call again.
+
+    The hook is global (no `meetingID`): bbb-webhooks keeps ONE hook per callback URL, whatever
+    its meetingID, and answers every later registration of that URL with `duplicateWarning` and
+    the first hook. A hook bound to the first session's meeting would leave every later session
+    without events; a global one serves them all, and the receiver keeps only the events of
+    meetings that are our sessions. `getRaw=false`: our parser reads the mapped events
+    (`data.id`, `data.attributes`), not BBB's raw messages.
+    """
+    if session.bbb_hook_id:
+        return session.bbb_hook_id
+    root = _bbb_answer(
+        call="hooks/create",
+        params=[("callbackURL", bbb_webhook_callback_url(callback_base=callback_base)), ("getRaw", "false")],
+    )
+    hook_id = (root.findtext("hookID") or "").strip()
+    message_key = root.findtext("messageKey") or ""
+    # duplicateWarning: the URL is registered already (bbb-webhooks 2.x–3.x answer SUCCESS with
+    # it; it is taken as success whatever the returncode), and hookID names that hook.
+    registered = message_key == "duplicateWarning" or root.findtext("returncode") == "SUCCESS"
+    if not registered or not hook_id:
+        raise ValidationError(
+            {
+                "bbb": [
+                    _("BigBlueButton did not register our webhook (%(key)s): %(message)s")
+                    % {
+                        "key": message_key or root.findtext("returncode") or "?",
+                        "message": root.findtext("message") or _("no hook ID in the answer."),
+                    }
+                ]
+            }
+        )
+    session.bbb_hook_id = hook_id
+    session.save(update_fields=["bbb_hook_id"])
+    return hook_id
+
+
 def bbb_meeting_create(*, session: LiveSession, callback_base: str) -> str:
     """Create (or re-create: BBB answers the same for an existing meeting) the room, asking for
-    the analytics and recording-ready callbacks. Returns BBB's internal meeting id."""
+    the analytics and recording-ready callbacks. Returns BBB's internal meeting id.
+
+    The webhook is registered first: a registration refused leaves no room behind, and the hook
+    is in place before anyone can join."""
     if not session.external_meeting_id:
         session.external_meeting_id = f"prk-live-{session.pk}"
         session.save(update_fields=["external_meeting_id"])
-    url = bbb.api_url(
+    bbb_webhook_register(session=session, callback_base=callback_base)
+    root = _bbb_answer(
         call="create",
         params=[
             ("name", session.title),
@@ -376,15 +484,6 @@ def bbb_meeting_create(*, session: LiveSession, callback_base: str) -> str:
             ("meta_bbb-recording-ready-url", f"{callback_base}/integrations/bbb/recording-ready/"),
         ],
     )
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            content = response.read()
-    except OSError as error:
-        raise ValidationError({"bbb": [_("BigBlueButton is not reachable: %(error)s") % {"error": error}]}) from error
-    try:
-        root = ElementTree.fromstring(content)
-    except ElementTree.ParseError as error:
-        raise ValidationError({"bbb": [_("BigBlueButton gave an unreadable answer.")]}) from error
     if root.findtext("returncode") != "SUCCESS":
         raise ValidationError({"bbb": [root.findtext("message") or _("BigBlueButton refused to create the room.")]})
     return root.findtext("internalMeetingID") or ""

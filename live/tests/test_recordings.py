@@ -56,6 +56,9 @@ def fake_bbb(tiny_clip, settings):
                     "</playback></recording></recordings></response>"
                 ).encode()
                 content_type = "text/xml"
+            elif self.path.startswith("/bigbluebutton/api/hooks/create"):
+                body = b"<response><returncode>SUCCESS</returncode><hookID>7</hookID></response>"
+                content_type = "text/xml"
             elif self.path.startswith("/bigbluebutton/api/create"):
                 body = (
                     b"<response><returncode>SUCCESS</returncode><meetingID>m</meetingID>"
