@@ -27,10 +27,14 @@ def session_list_for_console(*, user) -> QuerySet[LiveSession]:
     return sessions.filter(speakers__user=user).distinct()
 
 
+def _track_participants(session: LiveSession):
+    # By the season's id: the session's season object is not needed, and reading it (when the
+    # caller did not select it) would cost a query.
+    return participant_list(season=Season(pk=session.season_id), track=session.track)
+
+
 def session_participant_user_ids(*, session: LiveSession) -> list[int]:
-    return list(
-        participant_list(season=session.season, track=session.track).order_by().values_list("user_id", flat=True)
-    )
+    return list(_track_participants(session).order_by().values_list("user_id", flat=True))
 
 
 def latest_manual_marks(*, session_ids: Iterable[int], user_ids: Iterable[int] | None = None) -> dict:
@@ -206,7 +210,7 @@ def session_roster_now(*, session: LiveSession, now: datetime | None = None) -> 
     now = now or timezone.now()
     timeline = session_presence_timeline(session=session, now=now + BEAT_TIMEOUT)
     present_ids = [user_id for user_id, intervals in timeline.items() if any(i.start <= now < i.end for i in intervals)]
-    people = participant_list(season=session.season, track=session.track).filter(user_id__in=present_ids)
+    people = _track_participants(session).filter(user_id__in=present_ids)
     return [{"user_id": p.user_id, "name": p.application.full_name} for p in people]
 
 
@@ -232,10 +236,7 @@ def session_minute_counts(*, session: LiveSession, now: datetime | None = None) 
 def attendance_table(*, session: LiveSession) -> list[dict]:
     """One row per participant of the track (and anyone else with figures): the console and exports."""
     people = {
-        p.user_id: p
-        for p in participant_list(season=session.season, track=session.track).order_by(
-            "application__last_name", "application__first_name"
-        )
+        p.user_id: p for p in _track_participants(session).order_by("application__last_name", "application__first_name")
     }
     rows = {row.user_id: row for row in Attendance.objects.filter(session=session).select_related("user")}
     marks = latest_manual_marks(session_ids=[session.pk])
