@@ -344,15 +344,17 @@ if credit_from then
   end
   if not placed then merged[#merged + 1] = new end
   watched = watched_of(merged)
-  redis.call('HSET', KEYS[3], 'spans', cjson.encode(merged), 'w', watched, 'wd', ARGV[10])
   if done == '' and duration > 0 and tonumber(watched) / duration >= threshold then
     done = ARGV[1]
-    redis.call('HSET', KEYS[3], 'done', done)
   end
+  -- One write of the hash per beat: each Redis call inside a script costs as much as the rules.
+  redis.call('HSET', KEYS[3], 'spans', cjson.encode(merged), 'w', watched, 'wd', ARGV[10], 'done', done,
+    'pos', ARGV[7])
   redis.call('XADD', KEYS[4], '*', 'u', user, 'l', lecture, 's', credit_from, 'e', credit_to,
     'p', ARGV[7], 't', ARGV[1])
+else
+  redis.call('HSET', KEYS[3], 'pos', ARGV[7])
 end
-redis.call('HSET', KEYS[3], 'pos', ARGV[7])
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[17]))
 return {outcome, watched, done}
 """
