@@ -8,6 +8,7 @@ from assessments.models import (
     AdmissionRun,
     DecisionOverride,
     ExpertAssignment,
+    ExpertProfile,
     Interview,
     InterviewPlan,
     InterviewSheet,
@@ -103,8 +104,15 @@ class InterviewPlanAdmin(admin.ModelAdmin):
 
 @admin.register(InterviewSlot)
 class InterviewSlotAdmin(admin.ModelAdmin):
-    list_display = ["expert", "starts_at", "ends_at", "published", "season"]
+    """Experts publish their own slots (/expert/availability/); staff can still add or fix one here."""
+
+    list_display = ["expert", "starts_at", "ends_at", "published", "room", "meeting_url", "season"]
     list_filter = ["season", "published", "expert"]
+
+
+@admin.register(ExpertProfile)
+class ExpertProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "timezone"]
 
 
 @admin.register(OfflineMeeting)

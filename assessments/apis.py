@@ -3,6 +3,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -20,6 +22,7 @@ from assessments.selectors.admission import (
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_csv, candidates_list, slot_list_free
 from assessments.selectors.quizzes import attempt_detail, quiz_list_for_participant
+from assessments.selectors.slots import expert_timezone, slot_list_for_expert
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
 from assessments.services.interviews import (
     interview_book,
@@ -29,7 +32,17 @@ from assessments.services.interviews import (
     presentation_stop,
 )
 from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
+from assessments.services.slots import (
+    SERIES_MAX_SLOTS,
+    SLOT_MINUTES_MAX,
+    SLOT_MINUTES_MIN,
+    expert_check,
+    interview_slot_create,
+    interview_slot_delete,
+    interview_slot_series_create,
+)
 from lms import roles
+from lms.api import openapi_error
 from lms.models import Participant, Season
 from lms.selectors import participant_current, user_has_role
 
@@ -37,6 +50,25 @@ from lms.selectors import participant_current, user_has_role
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict"
+
+
+_ERROR_SCHEMA = openapi_error("")["content"]["application/json"]["schema"]
+_ERROR_TEXTS = {
+    400: "Bad input or a rule refused it: messages per field (or `detail`); nothing was changed.",
+    403: "Not allowed for this user: `detail` says why.",
+    404: "No such object.",
+    409: "A conflict with the current state or a concurrent request: `detail` says what to do.",
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error answers of a view, in the shape lms.api.exception_handler gives them."""
+    return {code: OpenApiResponse(response=_ERROR_SCHEMA, description=_ERROR_TEXTS[code]) for code in codes}
+
+
+_FORMAT = OpenApiParameter(
+    "format", str, enum=["json", "csv", "xlsx"], required=False, description="`csv` or `xlsx` downloads the list."
+)
 
 
 def _participant_or_404(request) -> Participant:
@@ -58,7 +90,13 @@ class CompletenessSerializer(serializers.Serializer):
     missing = serializers.ListField(child=serializers.CharField())
 
 
+class CompletenessOutputSerializer(serializers.Serializer):
+    participant_id = serializers.IntegerField()
+    modules = CompletenessSerializer(many=True)
+
+
 class MeCompletenessApi(APIView):
+    @extend_schema(responses={200: CompletenessOutputSerializer, **_errors(403)})
     def get(self, request):
         participant = _participant_or_404(request)
         items = participant_completeness(participant=participant)
@@ -66,6 +104,7 @@ class MeCompletenessApi(APIView):
 
 
 class ParticipantCompletenessApi(APIView):
+    @extend_schema(responses={200: CompletenessOutputSerializer, **_errors(403, 404)})
     def get(self, request, participant_id: int):
         participant = get_object_or_404(Participant.objects.select_related("season"), pk=participant_id)
         participant_read_check(user=request.user, participant=participant)
@@ -107,10 +146,15 @@ class DecisionOutputSerializer(serializers.Serializer):
     effective = serializers.CharField()
 
 
+class RunDetailOutputSerializer(RunOutputSerializer):
+    decisions = DecisionOutputSerializer(many=True, required=False, help_text="Only once the run is done.")
+
+
 class AdmissionRunCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         track = serializers.CharField()
 
+    @extend_schema(request=InputSerializer, responses={201: RunOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, season_id: int):
         season = get_object_or_404(Season, pk=season_id)
         data = self.InputSerializer(data=request.data)
@@ -140,6 +184,15 @@ class AdmissionRunDetailApi(APIView):
 
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CsvRenderer, XlsxRenderer]
 
+    @extend_schema(
+        parameters=[_FORMAT],
+        responses={
+            (200, "application/json"): RunDetailOutputSerializer,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XlsxRenderer.media_type): OpenApiTypes.BINARY,
+            **_errors(403, 404, 409),
+        },
+    )
     def get(self, request, run_id: int):
         run = get_object_or_404(AdmissionRun, pk=run_id)
         if not (is_staff(request.user) or user_has_role(user=request.user, role=roles.EXPERT)):
@@ -161,6 +214,7 @@ class AdmissionRunDetailApi(APIView):
 
 
 class AdmissionRunPublishApi(APIView):
+    @extend_schema(request=None, responses={200: RunOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, run_id: int):
         run = get_object_or_404(AdmissionRun, pk=run_id)
         run = admission_run_publish(run=run, user=request.user)
@@ -180,6 +234,7 @@ class DecisionOverrideCreateApi(APIView):
         created_by = serializers.CharField(source="created_by.username")
         created_at = serializers.DateTimeField()
 
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, decision_id: int):
         staff_check(user=request.user)
         decision = get_object_or_404(AdmissionDecision, pk=decision_id)
@@ -195,6 +250,20 @@ class DecisionOverrideCreateApi(APIView):
 
 
 class MeAdmissionApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        published = serializers.BooleanField()
+        run_id = serializers.IntegerField(required=False)
+        published_at = serializers.DateTimeField(required=False)
+        decision = serializers.CharField(required=False)
+        reasons = serializers.ListField(child=serializers.CharField(), required=False)
+        overridden = serializers.BooleanField(required=False)
+        override_justification = serializers.CharField(required=False, allow_null=True)
+        figures = serializers.JSONField(required=False)
+
+    @extend_schema(
+        responses={200: OutputSerializer, **_errors(403)},
+        description="`published: false` alone until the participant's admission list is published.",
+    )
     def get(self, request):
         participant = _participant_or_404(request)
         decision = decision_published_for(participant=participant)
@@ -218,7 +287,15 @@ class QuizListApi(APIView):
         required = serializers.BooleanField()
         diagnostic_phase = serializers.CharField()
         page_id = serializers.IntegerField(allow_null=True)
+        deadline = serializers.DateTimeField(
+            allow_null=True, help_text="The participant's own deadline: `closes_at`, or their extension's."
+        )
+        deadline_extended = serializers.SerializerMethodField()
 
+        def get_deadline_extended(self, quiz) -> bool:
+            return quiz.extended_deadline is not None
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **_errors(403)})
     def get(self, request):
         participant = _participant_or_404(request)
         return Response(self.OutputSerializer(quiz_list_for_participant(participant=participant), many=True).data)
@@ -240,6 +317,7 @@ class AttemptOutputSerializer(serializers.Serializer):
 
 
 class AttemptCreateApi(APIView):
+    @extend_schema(request=None, responses={201: AttemptOutputSerializer, **_errors(400, 403, 404, 409)})
     def post(self, request, quiz_id: int):
         quiz = get_object_or_404(Quiz, pk=quiz_id)
         try:
@@ -257,6 +335,7 @@ def _own_attempt(request, attempt_id: int) -> Attempt:
 
 
 class AttemptDetailApi(APIView):
+    @extend_schema(responses={200: AttemptOutputSerializer, **_errors(403, 404)})
     def get(self, request, attempt_id: int):
         attempt = _own_attempt(request, attempt_id)
         attempt_close_if_expired(attempt=attempt)
@@ -265,8 +344,16 @@ class AttemptDetailApi(APIView):
 
 class AnswerSaveApi(APIView):
     class InputSerializer(serializers.Serializer):
-        value = serializers.JSONField()
+        value = serializers.JSONField(
+            help_text="Single choice: an option's number; multiple: a list of them; number or short text: a string."
+        )
 
+    class OutputSerializer(serializers.Serializer):
+        question_id = serializers.IntegerField()
+        value = serializers.JSONField()
+        saved_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_errors(400, 403, 404)})
     def put(self, request, attempt_id: int, question_id: int):
         attempt = _own_attempt(request, attempt_id)
         data = self.InputSerializer(data=request.data)
@@ -274,10 +361,11 @@ class AnswerSaveApi(APIView):
         answer = answer_save(
             attempt=attempt, question_id=question_id, value=data.validated_data["value"], user=request.user
         )
-        return Response({"question_id": answer.question_id, "value": answer.value, "saved_at": answer.saved_at})
+        return Response(self.OutputSerializer(answer).data)
 
 
 class AttemptSubmitApi(APIView):
+    @extend_schema(request=None, responses={200: AttemptOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, attempt_id: int):
         attempt = _own_attempt(request, attempt_id)
         attempt = attempt_submit(attempt=attempt, user=request.user)
@@ -290,7 +378,13 @@ class SlotListApi(APIView):
         starts_at = serializers.DateTimeField()
         ends_at = serializers.DateTimeField()
         expert = serializers.CharField(source="expert.get_full_name")
+        online = serializers.SerializerMethodField()
+        room = serializers.CharField(help_text="Where an in-person slot takes place; empty for an online one.")
 
+        def get_online(self, slot) -> bool:
+            return not slot.room
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **_errors(403)})
     def get(self, request):
         participant = _participant_or_404(request)
         slots = slot_list_free(season_id=participant.season_id, now=timezone.now())
@@ -304,9 +398,18 @@ class InterviewOutputSerializer(serializers.Serializer):
     meeting_id = serializers.IntegerField(allow_null=True)
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
+    starts_at = serializers.SerializerMethodField()
+    meeting_url = serializers.CharField(source="slot.meeting_url", allow_null=True, default=None)
+    room = serializers.CharField(source="slot.room", allow_null=True, default=None)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_starts_at(self, interview) -> str:
+        starts_at = interview.slot.starts_at if interview.slot_id else interview.meeting.starts_at
+        return serializers.DateTimeField().to_representation(starts_at)
 
 
 class SlotBookApi(APIView):
+    @extend_schema(request=None, responses={201: InterviewOutputSerializer, **_errors(400, 403, 404, 409)})
     def post(self, request, slot_id: int):
         participant = _participant_or_404(request)
         slot = get_object_or_404(InterviewSlot, pk=slot_id)
@@ -318,6 +421,7 @@ class SlotBookApi(APIView):
 
 
 class MeetingRegisterApi(APIView):
+    @extend_schema(request=None, responses={201: InterviewOutputSerializer, **_errors(400, 403, 404, 409)})
     def post(self, request, meeting_id: int):
         participant = _participant_or_404(request)
         meeting = get_object_or_404(OfflineMeeting, pk=meeting_id)
@@ -329,6 +433,7 @@ class MeetingRegisterApi(APIView):
 
 
 class InterviewCancelApi(APIView):
+    @extend_schema(request=None, responses={200: InterviewOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, interview_id: int):
         interview = get_object_or_404(Interview, pk=interview_id)
         return Response(InterviewOutputSerializer(interview_cancel(interview=interview, user=request.user)).data)
@@ -353,12 +458,14 @@ def _interview(interview_id: int) -> Interview:
 
 
 class PresentationStartApi(APIView):
+    @extend_schema(request=None, responses={200: SheetOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, interview_id: int):
         sheet = presentation_start(interview=_interview(interview_id), expert=request.user)
         return Response(SheetOutputSerializer(sheet).data)
 
 
 class PresentationStopApi(APIView):
+    @extend_schema(request=None, responses={200: SheetOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, interview_id: int):
         sheet = presentation_stop(interview=_interview(interview_id), expert=request.user)
         return Response(SheetOutputSerializer(sheet).data)
@@ -371,6 +478,7 @@ class SheetSubmitApi(APIView):
         comment = serializers.CharField(allow_blank=True, required=False, default="")
         recommended_level = serializers.CharField(allow_blank=True, required=False, default="")
 
+    @extend_schema(request=InputSerializer, responses={200: SheetOutputSerializer, **_errors(400, 403, 404)})
     def put(self, request, interview_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -393,6 +501,17 @@ class CandidatesListApi(APIView):
         overrun_seconds = serializers.IntegerField()
         recommended_levels = serializers.ListField(child=serializers.CharField())
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("direction", str, enum=sorted(DIRECTION_LEVELS), required=True),
+            OpenApiParameter("format", str, enum=["json", "csv"], required=False, description="`csv` downloads."),
+        ],
+        responses={
+            (200, "application/json"): OutputSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            **_errors(400, 403, 404),
+        },
+    )
     def get(self, request, season_id: int):
         staff_check(user=request.user)
         direction = request.query_params.get("direction", "")
@@ -404,3 +523,136 @@ class CandidatesListApi(APIView):
             response["Content-Disposition"] = f'attachment; filename="candidates-{direction}.csv"'
             return response
         return Response(self.OutputSerializer(rows, many=True).data)
+
+
+# ---------------------------------------------------------------- experts' own availability
+
+
+class ExpertSlotOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    season_id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    duration_minutes = serializers.SerializerMethodField()
+    meeting_url = serializers.CharField()
+    room = serializers.CharField()
+    booked = serializers.SerializerMethodField()
+    interview_id = serializers.IntegerField(
+        source="booked_interview_id", allow_null=True, default=None, help_text="The booking, if any."
+    )
+    participant_name = serializers.CharField(source="booked_name", allow_null=True, default=None)
+
+    def get_duration_minutes(self, slot) -> int:
+        return int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+
+    def get_booked(self, slot) -> bool:
+        return getattr(slot, "booked_interview_id", None) is not None
+
+
+class _PlaceInputSerializer(serializers.Serializer):
+    season_id = serializers.IntegerField()
+    duration_minutes = serializers.IntegerField(min_value=SLOT_MINUTES_MIN, max_value=SLOT_MINUTES_MAX)
+    meeting_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    room = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+def _season_or_400(season_id: int) -> Season:
+    season = Season.objects.filter(pk=season_id).first()
+    if season is None:
+        raise serializers.ValidationError({"season_id": [_("There is no such season.")]})
+    return season
+
+
+class ExpertSlotListApi(APIView):
+    """The caller's own published slots (experts), with their bookings; `?season=` narrows them."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("season", int, required=False)],
+        responses={200: ExpertSlotOutputSerializer(many=True), **_errors(400, 403)},
+    )
+    def get(self, request):
+        expert_check(user=request.user)
+        season = request.query_params.get("season")
+        if season is not None and not season.isdigit():
+            return Response({"season": [_("Give a season's id.")]}, status=status.HTTP_400_BAD_REQUEST)
+        slots = slot_list_for_expert(expert=request.user, season_id=int(season) if season else None)
+        return Response(ExpertSlotOutputSerializer(slots, many=True).data)
+
+
+class ExpertSlotCreateApi(APIView):
+    """Publish one slot. `starts_at` with an offset is taken as given; without one, it is read in
+    the expert's own time zone. Rules: within the season's interview period, in the future, not
+    overlapping another of the expert's slots; an online link or a room."""
+
+    class InputSerializer(_PlaceInputSerializer):
+        starts_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: ExpertSlotOutputSerializer, **_errors(400, 403, 409)})
+    def post(self, request):
+        expert_check(user=request.user)
+        data = self.InputSerializer(data=request.data)
+        with timezone.override(expert_timezone(user=request.user)):
+            data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            slot = interview_slot_create(
+                expert=request.user,
+                season=_season_or_400(fields["season_id"]),
+                starts_at=fields["starts_at"],
+                duration_minutes=fields["duration_minutes"],
+                meeting_url=fields["meeting_url"],
+                room=fields["room"],
+            )
+        except ConflictError as error:
+            raise Conflict(str(error)) from error
+        return Response(ExpertSlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+
+class ExpertSlotSeriesCreateApi(APIView):
+    """Publish a day's series of slots in the expert's own time zone (e.g. 10:00 to 14:00 in
+    30-minute slots): all of them, or none with every problem named."""
+
+    class InputSerializer(_PlaceInputSerializer):
+        day = serializers.DateField()
+        from_time = serializers.TimeField()
+        until_time = serializers.TimeField()
+        break_minutes = serializers.IntegerField(min_value=0, max_value=SLOT_MINUTES_MAX, required=False, default=0)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ExpertSlotOutputSerializer(many=True), **_errors(400, 403, 409)},
+        description=f"At most {SERIES_MAX_SLOTS} slots in one series.",
+    )
+    def post(self, request):
+        expert_check(user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            slots = interview_slot_series_create(
+                expert=request.user,
+                season=_season_or_400(fields["season_id"]),
+                day=fields["day"],
+                from_time=fields["from_time"],
+                until_time=fields["until_time"],
+                duration_minutes=fields["duration_minutes"],
+                break_minutes=fields["break_minutes"],
+                meeting_url=fields["meeting_url"],
+                room=fields["room"],
+            )
+        except ConflictError as error:
+            raise Conflict(str(error)) from error
+        return Response(ExpertSlotOutputSerializer(slots, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ExpertSlotDeleteApi(APIView):
+    """Remove one of the caller's unbooked slots (staff: anyone's); a booked slot answers 409."""
+
+    @extend_schema(request=None, responses={204: None, **_errors(403, 404, 409)})
+    def delete(self, request, slot_id: int):
+        slot = get_object_or_404(InterviewSlot, pk=slot_id, published=True)
+        try:
+            interview_slot_delete(slot=slot, user=request.user)
+        except ConflictError as error:
+            raise Conflict(str(error)) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -28,9 +28,13 @@ class AssessmentsConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from assessments.cabinet import register_cabinet
         from assessments.demo import demo_assessments_seed
+        from assessments.signals import expert_timezone_remember_on_login
         from lms.signals import demo_seeded
 
         register_cabinet()
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
+        user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")

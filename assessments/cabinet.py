@@ -65,3 +65,23 @@ def register_cabinet() -> None:
             order=30,
         )
     )
+    staff_tool_register(
+        StaffTool(
+            "interview-availability",
+            _("Your interview availability"),
+            lambda: reverse("assessments:expert-availability"),
+            _("Publish the times participants may book an interview with you"),
+            order=40,
+            roles=("expert",),
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "interview-sheets",
+            _("Interview scoring sheets"),
+            lambda: reverse("assessments:expert-interviews"),
+            _("Your interviews and their scoring"),
+            order=41,
+            roles=("expert", "staff"),
+        )
+    )

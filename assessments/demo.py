@@ -231,7 +231,13 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
         for hour in range(4):
             starts = first_day + timedelta(hours=hour)
             InterviewSlot.objects.get_or_create(
-                season=season, expert=expert, starts_at=starts, defaults={"ends_at": starts + timedelta(minutes=30)}
+                season=season,
+                expert=expert,
+                starts_at=starts,
+                defaults={
+                    "ends_at": starts + timedelta(minutes=30),
+                    "meeting_url": "https://meet.example.org/demo-expert",
+                },
             )
 
     past = _past_season(timezone.localdate())

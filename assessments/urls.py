@@ -10,6 +10,9 @@ urlpatterns = [
     path("cabinet/interview/book/", views.interview_book_view, name="interview-book"),
     path("cabinet/interview/<int:interview_id>/cancel/", views.interview_cancel_view, name="interview-cancel-page"),
     path("expert/interviews/", views.expert_interview_list, name="expert-interviews"),
+    path("expert/availability/", views.expert_availability, name="expert-availability"),
+    path("expert/availability/timezone/", views.expert_timezone_change, name="expert-timezone"),
+    path("expert/availability/slots/<int:slot_id>/remove/", views.expert_slot_remove, name="expert-slot-remove"),
     path("expert/interviews/<int:interview_id>/", views.expert_sheet_page, name="expert-sheet"),
     path("staff/admission/", views.admission_home, name="admission"),
     path("staff/admission/runs/<int:run_id>/", views.admission_run_page, name="admission-run"),
@@ -38,6 +41,18 @@ urlpatterns = [
     ),
     path("api/v1/attempts/<int:attempt_id>/submit/", apis.AttemptSubmitApi.as_view(), name="attempt-submit"),
     path("api/v1/interview-slots/", apis.SlotListApi.as_view(), name="slot-list"),
+    path("api/v1/expert/interview-slots/", apis.ExpertSlotListApi.as_view(), name="expert-slot-list"),
+    path("api/v1/expert/interview-slots/create/", apis.ExpertSlotCreateApi.as_view(), name="expert-slot-create"),
+    path(
+        "api/v1/expert/interview-slots/series/",
+        apis.ExpertSlotSeriesCreateApi.as_view(),
+        name="expert-slot-series-create",
+    ),
+    path(
+        "api/v1/expert/interview-slots/<int:slot_id>/",
+        apis.ExpertSlotDeleteApi.as_view(),
+        name="expert-slot-delete",
+    ),
     path("api/v1/interview-slots/<int:slot_id>/bookings/", apis.SlotBookApi.as_view(), name="slot-book"),
     path(
         "api/v1/offline-meetings/<int:meeting_id>/registrations/",

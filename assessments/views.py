@@ -1,9 +1,12 @@
 import json
+from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +26,13 @@ from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RU
 from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import admission_run_list, decisions_effective
 from assessments.selectors.interviews import interview_list_for_expert
-from assessments.selectors.quizzes import attempt_detail, attempt_list
+from assessments.selectors.quizzes import attempt_detail, attempt_list, quiz_deadline_for
+from assessments.selectors.slots import (
+    expert_timezone,
+    expert_timezone_name,
+    seasons_for_interviews,
+    slot_list_for_expert,
+)
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
 from assessments.services.interviews import (
     interview_book,
@@ -34,10 +43,20 @@ from assessments.services.interviews import (
     presentation_stop,
 )
 from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
+from assessments.services.slots import (
+    SLOT_MINUTES_MAX,
+    SLOT_MINUTES_MIN,
+    expert_check,
+    expert_timezone_update,
+    interview_slot_create,
+    interview_slot_delete,
+    interview_slot_series_create,
+)
 from lms import roles
+from lms.middleware import SESSION_TIMEZONE_KEY
 from lms.models import Level, Track
-from lms.regions import FederalDistrict
-from lms.selectors import participant_current, season_list, user_has_role
+from lms.regions import FederalDistrict, timezone_choices
+from lms.selectors import participant_current, programme_today, season_list, user_has_role
 
 
 def _messages_from(request, error: ValidationError) -> None:
@@ -61,7 +80,12 @@ def quiz_page(request, quiz_id: int):
     attempts = list(attempt_list(quiz=quiz, user=request.user))
     for attempt in attempts:
         attempt_close_if_expired(attempt=attempt)
-    return render(request, "assessments/quiz.html", {"quiz": quiz, "attempts": attempts})
+    deadline = quiz_deadline_for(quiz=quiz, user_id=request.user.pk)
+    return render(
+        request,
+        "assessments/quiz.html",
+        {"quiz": quiz, "attempts": attempts, "deadline": deadline, "extended": deadline != quiz.closes_at},
+    )
 
 
 def _form_value(question: dict, request):
@@ -237,3 +261,140 @@ def expert_sheet_page(request, interview_id: int):
             "limit_minutes": PRESENTATION_LIMIT_SECONDS // 60,
         },
     )
+
+
+# ---------------------------------------------------------------- experts' own availability
+
+DURATIONS = (15, 20, 30, 45, 60, 90)
+
+
+def _expert_or_403(request) -> None:
+    expert_check(user=request.user)
+
+
+def _availability_url(season_id: str) -> str:
+    url = reverse("assessments:expert-availability")
+    return f"{url}?season={season_id}" if season_id.isdigit() else url
+
+
+def _parsed(form: dict, errors: list[str]) -> dict:
+    """Read the availability forms' fields; a field that does not parse adds a message."""
+    values: dict = {}
+    readers = {
+        "day": (date.fromisoformat, _("Enter the date.")),
+        "starts": (time.fromisoformat, _("Enter the start time.")),
+        "from_time": (time.fromisoformat, _("Enter the time the series starts.")),
+        "until_time": (time.fromisoformat, _("Enter the time the series ends.")),
+        "duration": (int, _("Choose the length of a slot.")),
+        "break": (int, _("Enter the break in minutes (0 for none).")),
+    }
+    for name, (read, message) in readers.items():
+        if name not in form:
+            continue
+        try:
+            values[name] = read(form[name].strip() or ("0" if name == "break" else ""))
+        except ValueError:
+            errors.append(message)
+    return values
+
+
+@login_required
+def expert_availability(request):
+    """The expert's slots for a season's interview period; add one, add a day's series, remove."""
+    _expert_or_403(request)
+    tz = expert_timezone(user=request.user)
+    # Times on this page are the expert's: the zone of their profile, for this and later pages.
+    timezone.activate(tz)
+    if request.session.get(SESSION_TIMEZONE_KEY) != str(tz):
+        request.session[SESSION_TIMEZONE_KEY] = str(tz)
+    seasons = list(seasons_for_interviews(today=programme_today()))
+    chosen = request.POST.get("season") or request.GET.get("season")
+    season = next((s for s in seasons if str(s.id) == chosen), seasons[0] if seasons else None)
+    form = {key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"}
+    status = 200
+    if request.method == "POST" and season is not None:
+        errors: list[str] = []
+        values = _parsed(form, errors)
+        series = form.get("action") == "series"
+        needed = ("day", "from_time", "until_time", "duration") if series else ("day", "starts", "duration")
+        if not errors and any(name not in values for name in needed):
+            errors.append(_("Fill in every field of the form."))
+        if not errors:
+            try:
+                if series:
+                    created = interview_slot_series_create(
+                        expert=request.user,
+                        season=season,
+                        day=values["day"],
+                        from_time=values["from_time"],
+                        until_time=values["until_time"],
+                        duration_minutes=values["duration"],
+                        break_minutes=values.get("break", 0),
+                        meeting_url=form.get("meeting_url", ""),
+                        room=form.get("room", ""),
+                    )
+                else:
+                    created = [
+                        interview_slot_create(
+                            expert=request.user,
+                            season=season,
+                            starts_at=datetime.combine(values["day"], values["starts"], tzinfo=tz),
+                            duration_minutes=values["duration"],
+                            meeting_url=form.get("meeting_url", ""),
+                            room=form.get("room", ""),
+                        )
+                    ]
+            except ValidationError as error:
+                errors.extend(error.messages)
+            except ConflictError as error:
+                errors.append(str(error))
+            else:
+                messages.success(request, _("Slots published: %(count)s.") % {"count": len(created)})
+                return redirect(_availability_url(str(season.id)))
+        for message in errors:
+            messages.error(request, message)
+        status = 400
+    slots = list(slot_list_for_expert(expert=request.user, season_id=season.id)) if season else []
+    return render(
+        request,
+        "assessments/expert_availability.html",
+        {
+            "seasons": seasons,
+            "season": season,
+            "slots": slots,
+            "form": form,
+            "durations": DURATIONS,
+            "min_minutes": SLOT_MINUTES_MIN,
+            "max_minutes": SLOT_MINUTES_MAX,
+            "timezone_name": expert_timezone_name(user=request.user),
+            "timezone_choices": timezone_choices(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def expert_timezone_change(request):
+    _expert_or_403(request)
+    try:
+        expert_timezone_update(user=request.user, tz=request.POST.get("timezone", ""), session=request.session)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Your times are now in %(tz)s.") % {"tz": request.POST["timezone"]})
+    return redirect(_availability_url(request.POST.get("season", "")))
+
+
+@login_required
+@require_POST
+def expert_slot_remove(request, slot_id: int):
+    slot = get_object_or_404(InterviewSlot, pk=slot_id, published=True)
+    try:
+        interview_slot_delete(slot=slot, user=request.user)
+    except ConflictError as error:
+        messages.error(request, str(error))
+    else:
+        when = timezone.localtime(slot.starts_at, expert_timezone(user=request.user))
+        messages.success(request, _("The slot of %(when)s is removed.") % {"when": when.strftime("%d.%m.%Y %H:%M")})
+    return redirect(_availability_url(str(slot.season_id)))

@@ -1,9 +1,18 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from assessments.models import Question, QuestionBank, Quiz
+from assessments.models import Question, QuestionBank, Quiz, QuizDeadlineExtension
+from assessments.services.quizzes import (
+    quiz_deadline_extension_check,
+    quiz_deadline_extension_delete,
+    quiz_deadline_extension_grant,
+)
 
 
 class QuestionBankViewSet(ModelViewSet):
@@ -61,10 +70,78 @@ class QuizViewSet(ModelViewSet):
     ]
 
 
+class QuizDeadlineExtensionForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            quiz_deadline_extension_check(
+                quiz=cleaned.get("quiz"),
+                user=cleaned.get("user"),
+                deadline=cleaned.get("deadline"),
+                reason=cleaned.get("reason", ""),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class _GrantMixin:
+    """Through the service, so who granted it is recorded and the rules hold."""
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return quiz_deadline_extension_grant(
+            user=data["user"],
+            quiz=data["quiz"],
+            deadline=data["deadline"],
+            reason=data["reason"],
+            granted_by=self.request.user,
+            extension=self.form.instance if self.form.instance.pk else None,
+        )
+
+
+class QuizDeadlineExtensionCreateView(_GrantMixin, CreateView):
+    pass
+
+
+class QuizDeadlineExtensionEditView(_GrantMixin, EditView):
+    pass
+
+
+class QuizDeadlineExtensionDeleteView(DeleteView):
+    def delete_action(self):
+        quiz_deadline_extension_delete(extension=self.object)
+
+
+class QuizDeadlineExtensionViewSet(ModelViewSet):
+    """Staff give one participant a later deadline for one test, saying why."""
+
+    model = QuizDeadlineExtension
+    icon = "time"
+    menu_label = _("Test deadline extensions")
+    add_view_class = QuizDeadlineExtensionCreateView
+    edit_view_class = QuizDeadlineExtensionEditView
+    delete_view_class = QuizDeadlineExtensionDeleteView
+    list_display = ["user", "quiz", "deadline", "policy_deadline", "granted_by", "granted_at"]
+    list_filter = ["quiz"]
+    search_fields = ["user__username", "user__last_name", "reason"]
+    edit_handler = ObjectList(
+        [FieldPanel("user"), FieldPanel("quiz"), FieldPanel("deadline"), FieldPanel("reason")],
+        base_form_class=QuizDeadlineExtensionForm,
+    )
+
+
 class AssessmentsViewSetGroup(ViewSetGroup):
     menu_label = _("Assessments")
     menu_icon = "tasks"
-    items = (QuizViewSet("quizzes"), QuestionBankViewSet("question_banks"), QuestionViewSet("questions"))
+    items = (
+        QuizViewSet("quizzes"),
+        QuestionBankViewSet("question_banks"),
+        QuestionViewSet("questions"),
+        QuizDeadlineExtensionViewSet("quiz_deadline_extensions"),
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -1,32 +1,76 @@
 from collections.abc import Sequence
+from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import ScorePolicy
 from assessments.scores import Figure, ParticipantRow, ScoreModule, clamp
 from lms.models import Participant, Season
 
 
 def required_quizzes(*, season_id: int, track: str) -> list[Quiz]:
-    """A test without a track is shared: passing it counts whatever track the participant is on."""
+    """A test without a track is shared: passing it counts whatever track the participant is on.
+    `has_extensions` (same query) says whether anyone has a later deadline for it, so the
+    extensions are read only when there are some."""
     return list(
         Quiz.objects.filter(season_id=season_id, required=True, diagnostic_phase="")
         .filter(track__in=[track, ""])
+        .annotate(has_extensions=Exists(QuizDeadlineExtension.objects.filter(quiz=OuterRef("pk"))))
         .order_by("closes_at", "id")
     )
 
 
+def _in_time(quizzes: Sequence[Quiz]) -> Q | None:
+    """An attempt counts when it was started before the participant's deadline: the test's own,
+    or their extension's when one moves it later. (Starting is what the deadline governs; a timed
+    attempt cannot run past it either.)"""
+    if all(quiz.closes_at is None for quiz in quizzes):
+        return None
+    condition = Q()
+    for quiz in quizzes:
+        if quiz.closes_at is None:
+            condition |= Q(quiz_id=quiz.id)
+            continue
+        condition |= Q(quiz_id=quiz.id, started_at__lt=quiz.closes_at)
+        if getattr(quiz, "has_extensions", True):
+            extended = QuizDeadlineExtension.objects.filter(
+                quiz_id=quiz.id, user_id=OuterRef("user_id"), deadline__gt=OuterRef("started_at")
+            )
+            condition |= Q(Exists(extended), quiz_id=quiz.id)
+    return condition
+
+
+def extended_deadlines(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[int, dict[int, datetime]]:
+    """{user id: {quiz id: extended deadline}} where an extension moves a deadline later: no query
+    when no test has extensions, else one."""
+    by_id = {quiz.id: quiz for quiz in quizzes if quiz.closes_at and getattr(quiz, "has_extensions", True)}
+    if not by_id:
+        return {}
+    extensions = QuizDeadlineExtension.objects.filter(quiz_id__in=list(by_id))
+    if user_ids is not None:
+        extensions = extensions.filter(user_id__in=user_ids)
+    result: dict[int, dict[int, datetime]] = {}
+    for quiz_id, user_id, deadline in extensions.values_list("quiz_id", "user_id", "deadline"):
+        if deadline > by_id[quiz_id].closes_at:
+            result.setdefault(user_id, {})[quiz_id] = deadline
+    return result
+
+
 def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[tuple[int, int], float]:
-    """(quiz id, user id) → the score that counts: best or last closed attempt. Two queries."""
+    """(quiz id, user id) → the score that counts: best or last closed attempt started in time.
+    Two queries."""
     scores: dict[tuple[int, int], float] = {}
     closed = Attempt.objects.filter(closed_at__isnull=False, score__isnull=False)
     if user_ids is not None:
         closed = closed.filter(user_id__in=user_ids)
+    in_time = _in_time(quizzes)
+    if in_time is not None:
+        closed = closed.filter(in_time)
     best = [quiz.id for quiz in quizzes if quiz.score_policy == ScorePolicy.BEST]
     last = [quiz.id for quiz in quizzes if quiz.score_policy == ScorePolicy.LAST]
     if best:
@@ -52,25 +96,33 @@ class TestsModule(ScoreModule):
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
         scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
+        extended = extended_deadlines(quizzes=quizzes, user_ids=user_ids)
         done_template, failed_template, summary_template = (
             _("%(title)s: %(score)s%%"),
             _("Not passed: %(title)s, %(score)s%% of %(mark)s%% needed"),
             _("%(done)s of %(total)s required tests passed"),
         )
-        not_taken = {
-            quiz.id: _("Not taken: %(title)s, closes on %(date)s")
-            % {"title": quiz.title, "date": _date(quiz.closes_at)}
-            if quiz.closes_at
-            else _("Not taken: %(title)s") % {"title": quiz.title}
-            for quiz in quizzes
-        }
-        total = len(quizzes)
+        not_taken_texts: dict[tuple[int, datetime | None], str] = {}
 
-        def figure_for(own_scores: tuple) -> Figure:
+        def not_taken(quiz: Quiz, deadline: datetime | None) -> str:
+            """What a participant is told of a test not taken, with their own deadline."""
+            text = not_taken_texts.get((quiz.id, deadline))
+            if text is None:
+                text = not_taken_texts[quiz.id, deadline] = (
+                    _("Not taken: %(title)s, closes on %(date)s") % {"title": quiz.title, "date": _date(deadline)}
+                    if deadline
+                    else _("Not taken: %(title)s") % {"title": quiz.title}
+                )
+            return text
+
+        total = len(quizzes)
+        no_extensions: dict[int, datetime] = {}
+
+        def figure_for(own_scores: tuple, own_deadlines: dict[int, datetime]) -> Figure:
             done, missing = [], []
             for quiz, score in zip(quizzes, own_scores):
                 if score is None:
-                    missing.append(not_taken[quiz.id])
+                    missing.append(not_taken(quiz, own_deadlines.get(quiz.id, quiz.closes_at)))
                 elif score >= float(quiz.pass_mark):
                     done.append(done_template % {"title": quiz.title, "score": round(score * 100)})
                 else:
@@ -85,14 +137,17 @@ class TestsModule(ScoreModule):
                 missing=missing,
             )
 
-        # One Figure per distinct tuple of counting scores, shared by the participants who have it.
+        # One Figure per distinct tuple of counting scores (and extended deadlines, for the few who
+        # have any), shared by the participants who have it.
         shared: dict[tuple, Figure] = {}
         result = {}
         for participant in participants:
             own_scores = tuple(scores.get((quiz.id, participant.user_id)) for quiz in quizzes)
-            figure = shared.get(own_scores)
+            own_deadlines = extended.get(participant.user_id) or no_extensions
+            key = (own_scores, tuple(sorted(own_deadlines.items()))) if own_deadlines else own_scores
+            figure = shared.get(key)
             if figure is None:
-                figure = shared[own_scores] = figure_for(own_scores)
+                figure = shared[key] = figure_for(own_scores, own_deadlines)
             result[participant.id] = figure
         return result
 

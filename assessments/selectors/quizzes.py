@@ -1,18 +1,46 @@
 from collections import defaultdict
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assessments.models import Answer, Attempt, Question, Quiz
+from assessments.models import Answer, Attempt, Question, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import DiagnosticPhase, ResultsShown
 from lms.models import Participant
 
 
 def quiz_list_for_participant(*, participant: Participant) -> QuerySet[Quiz]:
-    return Quiz.objects.filter(season_id=participant.season_id, track__in=[participant.track, ""]).order_by(
-        "closes_at", "id"
+    """The participant's tests, each with `deadline`: theirs, an extension applied (`extended_deadline`
+    is set only when an extension moves it), in the same query."""
+    return with_deadline_for(
+        Quiz.objects.filter(season_id=participant.season_id, track__in=[participant.track, ""]),
+        user_id=participant.user_id,
+    ).order_by("closes_at", "id")
+
+
+def with_deadline_for(quizzes: QuerySet[Quiz], *, user_id: int) -> QuerySet[Quiz]:
+    """An extension counts only while it is later than the test's deadline: if the editor later
+    moves the deadline past it, the test's own deadline stands; a test without a deadline has none."""
+    extension = QuizDeadlineExtension.objects.filter(
+        quiz=OuterRef("pk"), user_id=user_id, deadline__gt=OuterRef("closes_at")
+    ).values("deadline")[:1]
+    return quizzes.annotate(extended_deadline=Subquery(extension)).annotate(
+        deadline=Coalesce("extended_deadline", "closes_at")
     )
+
+
+def quiz_deadline_for(*, quiz: Quiz, user_id: int) -> datetime | None:
+    """One participant's deadline for one test, an extension applied."""
+    if quiz.closes_at is None:
+        return None
+    extended = (
+        QuizDeadlineExtension.objects.filter(quiz=quiz, user_id=user_id, deadline__gt=quiz.closes_at)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+    return extended or quiz.closes_at
 
 
 def attempt_list(*, quiz: Quiz, user: AbstractBaseUser) -> QuerySet[Attempt]:

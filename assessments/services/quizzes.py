@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.errors import ConflictError
-from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz
+from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
+from assessments.selectors.quizzes import quiz_deadline_for
+from lms.models import Participant
 from lms.selectors import participant_current
 
 
@@ -100,7 +102,8 @@ def attempt_start(*, quiz: Quiz, user: AbstractBaseUser, now: datetime | None = 
     _quiz_access_check(quiz=quiz, user=user)
     if quiz.opens_at and now < quiz.opens_at:
         raise ValidationError({"quiz": _("This test opens on %(date)s.") % {"date": timezone.localtime(quiz.opens_at)}})
-    if quiz.closes_at and now >= quiz.closes_at:
+    deadline = quiz_deadline_for(quiz=quiz, user_id=user.pk)
+    if deadline and now >= deadline:
         raise ValidationError({"quiz": _("The deadline of this test has passed.")})
     attempts = list(Attempt.objects.select_for_update().filter(quiz=quiz, user=user).order_by("number"))
     for attempt in attempts:
@@ -116,8 +119,8 @@ def attempt_start(*, quiz: Quiz, user: AbstractBaseUser, now: datetime | None = 
     ends_at = None
     if quiz.time_limit_minutes:
         ends_at = now + timedelta(minutes=quiz.time_limit_minutes)
-        if quiz.closes_at:
-            ends_at = min(ends_at, quiz.closes_at)
+        if deadline:
+            ends_at = min(ends_at, deadline)
     try:
         with transaction.atomic():
             return Attempt.objects.create(
@@ -175,3 +178,65 @@ def attempt_submit(*, attempt: Attempt, user: AbstractBaseUser, now: datetime | 
         if attempt.closed_at is not None:
             raise ValidationError({"attempt": _("This attempt is already closed.")})
         return attempt_grade(attempt=attempt, now=now)
+
+
+def quiz_deadline_extension_check(
+    *, quiz: Quiz | None, user: AbstractBaseUser | None, deadline: datetime | None, reason: str
+) -> datetime:
+    """Validate an extension; return the test's deadline it extends. Only later: an extension never
+    shortens anyone's time (the database refuses it too)."""
+    errors: dict[str, list] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the deadline is extended.")]
+    if quiz is not None and user is not None:
+        participant = Participant.objects.filter(user=user, season_id=quiz.season_id).first()
+        if participant is None or quiz.track not in ("", participant.track):
+            errors["user"] = [_("This person does not take this test: not a participant of its season and track.")]
+    policy = quiz.closes_at if quiz is not None else None
+    if quiz is not None and policy is None:
+        errors.setdefault("deadline", []).append(_("This test has no deadline to extend."))
+    elif policy is not None and deadline is not None and deadline <= policy:
+        errors.setdefault("deadline", []).append(
+            _("An extension can only move the deadline later than %(policy)s.")
+            % {"policy": timezone.localtime(policy).strftime("%d.%m.%Y %H:%M")}
+        )
+    if errors:
+        raise ValidationError(errors)
+    return policy
+
+
+def quiz_deadline_extension_grant(
+    *,
+    user: AbstractBaseUser,
+    quiz: Quiz,
+    deadline: datetime,
+    reason: str,
+    granted_by: AbstractBaseUser | None,
+    extension: QuizDeadlineExtension | None = None,
+) -> QuizDeadlineExtension:
+    """Give one participant a later deadline for one test (or change their extension); who granted
+    it and when are stored. Attempts started before it count (scores/tests.py), and a timed attempt
+    runs until it at the latest."""
+    policy = quiz_deadline_extension_check(quiz=quiz, user=user, deadline=deadline, reason=reason)
+    extension = extension or QuizDeadlineExtension()
+    extension.user = user
+    extension.quiz = quiz
+    extension.deadline = deadline
+    extension.policy_deadline = policy
+    extension.reason = reason.strip()
+    extension.granted_by = granted_by
+    extension.full_clean()
+    try:
+        with transaction.atomic():
+            extension.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"user": [_("This participant already has an extension for this test; change it.")]}
+        ) from error
+    return extension
+
+
+def quiz_deadline_extension_delete(*, extension: QuizDeadlineExtension) -> None:
+    # An attempt already running keeps its end time; attempts started after the test's own
+    # deadline stop counting (scores/tests.py judges by the deadline in force).
+    extension.delete()
