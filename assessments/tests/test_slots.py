@@ -507,3 +507,30 @@ def test_the_page_names_missing_or_unreadable_fields(season, expert, client):
     html = unreadable.content.decode()
     assert unreadable.status_code == 400 and "Укажите дату" in html and "Укажите время начала серии" in html
     assert not InterviewSlot.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_overlapping_slots_one_is_published(season, expert):
+    """The expert's row lock makes the second request see the first slot: one 201, one 400."""
+    import threading
+
+    from django.db import connection
+
+    barrier, codes = threading.Barrier(2), []
+
+    def create(minute):
+        client = _client(expert)
+        barrier.wait()
+        body = {"season_id": season.id, "starts_at": _at(_day(season), 10, minute).isoformat(), "duration_minutes": 30}
+        codes.append(
+            client.post(reverse("assessments:expert-slot-create"), {**body, "room": "1"}, format="json").status_code
+        )
+        connection.close()
+
+    threads = [threading.Thread(target=create, args=(minute,)) for minute in (0, 10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [201, 400]
+    assert InterviewSlot.objects.count() == 1
