@@ -40,6 +40,9 @@ class BeatKey:
     deadline: float
     duration: float
     threshold: float
+    # The participant's time zone where the key was handed out: beats carry no session, and a
+    # refusal names the deadline in the participant's own time.
+    zone: str = ""
 
 
 @cache
@@ -56,9 +59,16 @@ def _signature(payload: str) -> str:
 
 
 def beat_key_make(
-    *, user_id: int, lecture_id: int, deadline: float, duration: float, threshold: float, expires: float
+    *,
+    user_id: int,
+    lecture_id: int,
+    deadline: float,
+    duration: float,
+    threshold: float,
+    expires: float,
+    zone: str = "",
 ) -> str:
-    payload = f"{user_id}:{lecture_id}:{expires!r}:{deadline!r}:{duration!r}:{threshold!r}"
+    payload = f"{user_id}:{lecture_id}:{expires!r}:{deadline!r}:{duration!r}:{threshold!r}:{zone.replace(':', '')}"
     return f"{payload}:{_signature(payload)}"
 
 
@@ -72,8 +82,16 @@ def beat_key_read(*, key: str | None, lecture_id: int, now: float) -> BeatKey:
     payload, _sep, signature = key.rpartition(":")
     if not hmac.compare_digest(_signature(payload).encode(), signature.encode()):
         raise PermissionDenied(_("This beat key is not valid: reload the lecture page."))
-    user_id, key_lecture_id, *times = payload.split(":")
-    claims = BeatKey(int(user_id), int(key_lecture_id), *(float(value) for value in times))
+    try:
+        user_id, key_lecture_id, expires, deadline, duration, threshold, zone = payload.split(":")
+        claims = BeatKey(
+            int(user_id), int(key_lecture_id), float(expires), float(deadline), float(duration), float(threshold), zone
+        )
+    except ValueError:
+        # Genuine but of an older shape (handed out before an upgrade): a renewal replaces it.
+        raise BeatKeyStale(
+            _("This beat key has expired: the player renews it; reload the page if this persists.")
+        ) from None
     if claims.lecture_id != lecture_id:
         raise PermissionDenied(_("This beat key was issued for another lecture."))
     if now >= claims.expires:

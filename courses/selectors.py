@@ -378,4 +378,5 @@ def lecture_beat_key(*, row: LectureRow, user_id: int, now: float | None = None)
         duration=row.duration,
         threshold=lecture_threshold(row.lecture),
         expires=now + conf.beat_key_seconds(),
+        zone=timezone.get_current_timezone_name(),
     )

@@ -1,5 +1,6 @@
 import time
 import uuid
+import zoneinfo
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -58,12 +59,17 @@ def lecture_progress_record(
     beat = Beat(playback_id, seq, start, end, rate, visible)
     beat_validate(beat=beat, duration=key.duration)
     if now >= key.deadline:
-        closed = lecture_access(
-            available_from=None,
-            enrolled=True,
-            deadline=datetime.fromtimestamp(key.deadline, tz=UTC),
-            now=datetime.fromtimestamp(now, tz=UTC),
-        )
+        try:
+            zone = zoneinfo.ZoneInfo(key.zone) if key.zone else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        with timezone.override(zone):
+            closed = lecture_access(
+                available_from=None,
+                enrolled=True,
+                deadline=datetime.fromtimestamp(key.deadline, tz=UTC),
+                now=datetime.fromtimestamp(now, tz=UTC),
+            )
         raise BeatKeyStale(closed.reason)
     target = LectureTarget(lecture_id, key.duration, key.threshold)
     return progress_store().beat(user_id=key.user_id, target=target, beat=beat, now=now)

@@ -1,5 +1,6 @@
 import time
 import uuid
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -162,7 +163,9 @@ def test_a_key_is_handed_out_only_while_the_participant_may_watch(store, course,
 def _resigned(key: str, **changes) -> str:
     """A key with some claims rewritten and the old signature kept: what a forger can make."""
     *values, signature = key.split(":")
-    claims = dict(zip(["user_id", "lecture_id", "expires", "deadline", "duration", "threshold"], values, strict=True))
+    claims = dict(
+        zip(["user_id", "lecture_id", "expires", "deadline", "duration", "threshold", "zone"], values, strict=True)
+    )
     claims.update({name: str(value) for name, value in changes.items()})
     return ":".join([*claims.values(), signature])
 
@@ -232,6 +235,28 @@ def test_a_beat_after_the_keys_deadline_is_refused_until_a_renewal_brings_an_ext
     assert renewed.status_code == 200
     assert post_beat(client, lecture.id, opening(), key=key).status_code == 403  # the old key keeps its deadline
     assert post_beat(client, lecture.id, opening(), key=renewed.json()["beat_key"]).status_code == 200
+
+
+def test_a_refusal_after_the_deadline_names_it_in_the_participants_own_time(store, course, participant, client_of):
+    deadline = timezone.now() - timedelta(seconds=10)
+    lecture = lecture_make(course=course, available_from=deadline - timedelta(days=5), deadline=deadline)
+    kamchatka = zoneinfo.ZoneInfo("Asia/Kamchatka")  # UTC+12, nine hours ahead of Moscow
+    with timezone.override(kamchatka):
+        key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=deadline.timestamp() - 60)
+    refused = post_beat(client_of(participant), lecture.id, opening(), key=key)
+    assert refused.status_code == 403 and refused.json()["renew"] is True
+    detail = refused.json()["detail"]
+    assert deadline.astimezone(kamchatka).strftime("%H:%M") in detail
+    assert deadline.astimezone(zoneinfo.ZoneInfo("Europe/Moscow")).strftime("%H:%M") not in detail
+
+
+def test_a_key_of_an_older_shape_is_stale_not_an_error(store, lecture, participant, client_of):
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    payload = key.rpartition(":")[0].rpartition(":")[0]  # without the zone, as keys were before it
+    from courses.beatkeys import _signature
+
+    response = post_beat(client_of(participant), lecture.id, opening(), key=f"{payload}:{_signature(payload)}")
+    assert response.status_code == 403 and response.json()["renew"] is True
 
 
 def test_progress_answer_tells_when_a_beat_got_no_credit(store, lecture, participant, client_of):
