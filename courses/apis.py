@@ -25,6 +25,7 @@ from courses.selectors import (
     lecture_rows_for_participant,
 )
 from courses.services import lecture_progress_record
+from lms.middleware import sessionless
 from lms.selectors import participant_current
 
 
@@ -162,7 +163,7 @@ class LectureProgressCreateApi(View):
     @classmethod
     def as_view(cls, **initkwargs):
         # Exempt once here, as DRF's APIView does, rather than wrapping dispatch anew per request.
-        return csrf_exempt(super().as_view(**initkwargs))
+        return sessionless(csrf_exempt(super().as_view(**initkwargs)))
 
     def post(self, request: HttpRequest, lecture_id: int) -> HttpResponse:
         # META directly: `request.headers` parses every header of the request to read this one.

@@ -30,6 +30,7 @@ from live.services import (
     presence_key_issue,
 )
 from live.tasks import bbb_recording_fetch_task
+from lms.middleware import sessionless
 
 
 def _now():
@@ -97,6 +98,7 @@ def _json(data: dict, status_code: int) -> HttpResponse:
     return HttpResponse(json.dumps(data, ensure_ascii=False), status=status_code, content_type="application/json")
 
 
+@sessionless
 @csrf_exempt
 @require_POST
 def presence_beat_create(request: HttpRequest, session_id: int) -> HttpResponse:

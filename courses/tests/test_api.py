@@ -396,3 +396,21 @@ def test_required_lectures_completion_counts_only_completions_in_time_the_same_o
             answer = path(policy=policy, extensions=extensions, user_ids=user_ids)
             wanted = {user_id: ids for user_id, ids in expected.items() if user_ids is None or user_id in user_ids}
             assert {user_id: set(ids) for user_id, ids in answer.items()} == wanted, (path, user_ids)
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+def test_a_beat_from_a_logged_in_browser_reads_neither_session_nor_database(
+    store, lecture, participant, client, django_assert_num_queries
+):
+    # The player's fetch carries the session cookie; the signed key is what counts, and the beat
+    # must not cost a session read (a database query per beat with the default session store).
+    client.force_login(participant.user)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    with django_assert_num_queries(0):
+        response = client.post(
+            f"/api/v1/lectures/{lecture.id}/progress/",
+            opening(),
+            content_type="application/json",
+            HTTP_X_BEAT_KEY=key,
+        )
+    assert response.status_code == 200, response.content
