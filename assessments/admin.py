@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from assessments.models import (
     AdmissionDecision,
@@ -18,6 +21,7 @@ from assessments.models import (
     QuestionBank,
     Quiz,
 )
+from assessments.selectors.slots import slot_overlapping
 from assessments.services.admission import admission_policy_save, admission_policy_validate
 
 
@@ -102,10 +106,35 @@ class InterviewPlanAdmin(admin.ModelAdmin):
     list_display = ["season", "offers_online", "offers_offline", "cancel_cutoff_hours"]
 
 
+class InterviewSlotForm(forms.ModelForm):
+    class Meta:
+        model = InterviewSlot
+        fields = ["season", "expert", "starts_at", "ends_at", "published", "meeting_url", "room"]
+
+    def clean(self):
+        data = super().clean()
+        expert, starts_at, ends_at = data.get("expert"), data.get("starts_at"), data.get("ends_at")
+        # Staff fixing a slot here keep the rule the experts' own page keeps: no overlapping slots.
+        if expert and starts_at and ends_at and data.get("published"):
+            other = slot_overlapping(
+                expert_id=expert.pk, starts_at=starts_at, ends_at=ends_at, exclude_id=self.instance.pk
+            )
+            if other is not None:
+                raise ValidationError(
+                    _("This overlaps the expert's slot %(start)s — %(end)s.")
+                    % {
+                        "start": date_format(timezone.localtime(other.starts_at), "j E Y, H:i"),
+                        "end": date_format(timezone.localtime(other.ends_at), "H:i"),
+                    }
+                )
+        return data
+
+
 @admin.register(InterviewSlot)
 class InterviewSlotAdmin(admin.ModelAdmin):
     """Experts publish their own slots (/expert/availability/); staff can still add or fix one here."""
 
+    form = InterviewSlotForm
     list_display = ["expert", "starts_at", "ends_at", "published", "room", "meeting_url", "season"]
     list_filter = ["season", "published", "expert"]
 

@@ -52,3 +52,13 @@ def slot_list_for_expert(*, expert: AbstractBaseUser, season_id: int | None = No
     if season_id is not None:
         slots = slots.filter(season_id=season_id)
     return slots
+
+
+def slot_overlapping(*, expert_id: int, starts_at, ends_at, exclude_id: int | None = None) -> InterviewSlot | None:
+    """The expert's first published slot overlapping [starts_at, ends_at), if any."""
+    slots = InterviewSlot.objects.filter(
+        expert_id=expert_id, published=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude_id is not None:
+        slots = slots.exclude(pk=exclude_id)
+    return slots.order_by("starts_at").first()

@@ -534,3 +534,30 @@ def test_two_concurrent_overlapping_slots_one_is_published(season, expert):
         thread.join()
     assert sorted(codes) == [201, 400]
     assert InterviewSlot.objects.count() == 1
+
+
+def test_staff_in_the_admin_cannot_add_a_slot_overlapping_the_experts_own(season, expert):
+    from assessments.admin import InterviewSlotForm
+
+    kept = _create(expert, season, _at(_day(season), 10))
+
+    def form(starts, ends, instance=None, published=True):
+        return InterviewSlotForm(
+            data={
+                "season": season.pk,
+                "expert": expert.pk,
+                "starts_at": timezone.localtime(starts).strftime("%Y-%m-%d %H:%M:%S"),
+                "ends_at": timezone.localtime(ends).strftime("%Y-%m-%d %H:%M:%S"),
+                "published": "on" if published else "",
+                "room": "Room 1",
+            },
+            instance=instance,
+        )
+
+    overlapping = form(_at(_day(season), 10, 15), _at(_day(season), 10, 45))
+    assert not overlapping.is_valid()
+    assert "overlaps" in str(overlapping.errors)
+    assert form(_at(_day(season), 10, 30), _at(_day(season), 11)).is_valid()  # right after it
+    assert form(_at(_day(season), 10, 15), _at(_day(season), 10, 45), published=False).is_valid()
+    # Moving the slot itself within its own time is no overlap with itself.
+    assert form(_at(_day(season), 10, 5), _at(_day(season), 10, 35), instance=kept).is_valid()
