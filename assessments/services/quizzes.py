@@ -116,11 +116,11 @@ def attempt_start(*, quiz: Quiz, user: AbstractBaseUser, now: datetime | None = 
     question_ids = questions_draw(quiz=quiz, seed=seed)
     if not question_ids:
         raise ValidationError({"quiz": _("This test has no questions yet.")})
-    ends_at = None
-    if quiz.time_limit_minutes:
-        ends_at = now + timedelta(minutes=quiz.time_limit_minutes)
-        if deadline:
-            ends_at = min(ends_at, deadline)
+    # The server's clock closes an attempt at its time limit or at the participant's deadline,
+    # whichever comes first: an untimed attempt opened before the deadline is not a way past it.
+    ends_at = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    if deadline:
+        ends_at = min(ends_at, deadline) if ends_at else deadline
     try:
         with transaction.atomic():
             return Attempt.objects.create(

@@ -6,7 +6,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Answer, Attempt, QuestionKind
+from assessments.models import Answer, Attempt, QuestionKind, Quiz
 from assessments.services.quizzes import questions_draw
 from assessments.tests.factories import QuestionBankFactory, QuestionFactory, QuizFactory
 from tests.factories import ParticipantFactory
@@ -107,6 +107,27 @@ def test_the_server_owns_the_clock(setup, api_client):
     assert response.status_code == 400 and "attempt" in response.json()
     attempt = Attempt.objects.get(pk=attempt_id)
     assert attempt.closed_at and attempt.timed_out and attempt.score == 0.25
+    assert not Answer.objects.filter(attempt=attempt, question=q["number"]).exists()
+
+
+def test_an_untimed_attempt_closes_at_the_deadline_graded_as_it_stands(setup, api_client):
+    participant, quiz, q = setup
+    quiz.time_limit_minutes = None
+    quiz.closes_at = timezone.now() + timedelta(hours=1)
+    quiz.save(update_fields=["time_limit_minutes", "closes_at"])
+    started = _start(api_client, participant, quiz)
+    assert started.status_code == 201
+    attempt_id = started.json()["id"]
+    assert Attempt.objects.get(pk=attempt_id).ends_at == quiz.closes_at
+    assert _put(api_client, attempt_id, q["single"].id, 0).status_code == 200
+    # The deadline passes while the attempt is open: a later answer is refused and not stored.
+    deadline = timezone.now() - timedelta(seconds=1)
+    Quiz.objects.filter(pk=quiz.pk).update(closes_at=deadline)
+    Attempt.objects.filter(pk=attempt_id).update(ends_at=deadline)
+    response = _put(api_client, attempt_id, q["number"].id, "4")
+    assert response.status_code == 400 and "attempt" in response.json()
+    attempt = Attempt.objects.get(pk=attempt_id)
+    assert attempt.closed_at == deadline and attempt.score == 0.25
     assert not Answer.objects.filter(attempt=attempt, question=q["number"]).exists()
 
 

@@ -556,7 +556,7 @@ def test_staff_in_the_admin_cannot_add_a_slot_overlapping_the_experts_own(season
 
     overlapping = form(_at(_day(season), 10, 15), _at(_day(season), 10, 45))
     assert not overlapping.is_valid()
-    assert "overlaps" in str(overlapping.errors)
+    assert "10:00 — 10:30" in str(overlapping.errors)  # names the slot it overlaps
     assert form(_at(_day(season), 10, 30), _at(_day(season), 11)).is_valid()  # right after it
     assert form(_at(_day(season), 10, 15), _at(_day(season), 10, 45), published=False).is_valid()
     # Moving the slot itself within its own time is no overlap with itself.
