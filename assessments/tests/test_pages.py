@@ -1,3 +1,4 @@
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,20 @@ def test_take_a_test_in_the_cabinet_pages(client):
     attempt.refresh_from_db()
     assert attempt.closed_at and attempt.score == 1.0
     assert "Верный ответ" in client.get(response.url).content.decode()
+
+
+def test_an_open_attempt_page_names_when_it_closes_with_the_date_and_time_left(client):
+    participant = ParticipantFactory()
+    bank = QuestionBankFactory()
+    QuestionFactory(bank=bank, options=["да", "нет"], correct_options=[0])
+    closes_at = timezone.now() + timedelta(days=2, hours=3)
+    quiz = QuizFactory(season=participant.season, banks=[bank], question_count=1, closes_at=closes_at)
+    client.force_login(participant.user)
+    client.post(reverse("assessments:quiz", args=[quiz.id]))
+    page = client.get(reverse("assessments:attempt", args=[Attempt.objects.get().id])).content.decode()
+    local = timezone.localtime(closes_at, zoneinfo.ZoneInfo(participant.timezone))
+    assert f"{local.day} " in page and local.strftime("%H:%M") in page
+    assert "осталось 2" in page and "секунд" not in page  # "2 дня, 3 часа", not 183,600 seconds
 
 
 def test_diagnostics_growth_per_competence():
