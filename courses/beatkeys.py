@@ -16,8 +16,8 @@ key's lifetime (COURSES_BEAT_KEY_SECONDS)."""
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -32,8 +32,7 @@ class BeatKeyStale(PermissionDenied):
     (the renewal decides with the database), so the player renews and retries once."""
 
 
-@dataclass(frozen=True)
-class BeatKey:
+class BeatKey(NamedTuple):
     user_id: int
     lecture_id: int
     expires: float
