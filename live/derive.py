@@ -1,30 +1,36 @@
 """Set-based derivation: one SQL statement turns a whole session's raw events into every
-participant's covered seconds, following exactly the rules of `live.attendance`.
+participant's covered seconds, following exactly the rules of `live.attendance`, and one more
+writes the figures back.
 
-The statement is PostgreSQL's (window functions over intervals, GREATEST/LEAST, arrays). On any
-other database (the embedded SQLite of `make demo`) the same figures come from the pure rules,
-fed by one query over the session's events; tests hold the two paths to identical answers."""
+The statements are PostgreSQL's (a window function over each connection's signals, range_agg's
+multiranges for the union: PostgreSQL 14 or later, as Django 5.2 requires). On any other
+database (the embedded SQLite of `make demo`) the same figures come from the pure rules, fed by
+one query over the session's events, and are written by bulk_create; tests hold the two paths
+to identical answers."""
 
+import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
 
 from live.attendance import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
-from live.models import AttendanceEvent
+from live.models import Attendance, AttendanceEvent
 
 # One pass per connection (ordered by time, then kind, as the pure rules sort them) gives each
 # signal its interval: a beat covers 60 s unless the next signal of its connection hides the page;
 # a join runs to the next signal of its connection (a leave closes it, a repeated join carries it
 # on, so the pieces join up to the first leave) or to the window's end; a report row is its own
 # interval. Intervals are clipped to the window.
-# A second pass per user (ordered by start) measures the union: each interval adds only what
-# reaches past every earlier interval's end, whatever its source or connection. Ties in start may
-# come in any order: the sum is the same.
+# The union is then PostgreSQL's range_agg (a multirange: overlapping and touching ranges merged),
+# first per connection, straight off the pass's order (no sort: 180 beats of a tab become one or
+# two ranges), then per user over those few ranges; the covered seconds are the lengths of the
+# union's ranges, and its lower bound is the first moment present. An earlier form measured the
+# union with a second window pass per user, which needed every interval sorted by user and start.
 COVERAGE_SQL = """
 WITH clipped AS (
-    SELECT user_id, source, kind,
+    SELECT user_id, source, connection, kind,
            GREATEST(occurred_at, %(window_start)s) AS s,
            LEAST(
                CASE kind
@@ -38,21 +44,27 @@ WITH clipped AS (
                %(until)s) AS e
     FROM live_attendanceevent
     WHERE session_id = %(session)s {user_filter}
-    -- In the order of the live_event_derive_sort index: no sort here.
+    -- In the order of the live_event_derive_sort index (which also carries ends_at, so the scan
+    -- reads the index alone): no sort here.
     WINDOW w AS (PARTITION BY source, connection, user_id ORDER BY occurred_at, kind, id)
 ),
-ordered AS (
-    SELECT user_id, source, s, e,
-           MAX(e) OVER (PARTITION BY user_id ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+per_connection AS (
+    -- Grouped in the window's own order, so the rows arrive grouped.
+    SELECT user_id, source, range_agg(tstzrange(s, e)) AS covered
     FROM clipped
     WHERE kind IN ('interval', 'beat', 'join') AND e > s
+    GROUP BY source, connection, user_id
+),
+per_user AS (
+    SELECT user_id, range_agg(covered) AS covered, ARRAY_AGG(DISTINCT source ORDER BY source) AS sources
+    FROM per_connection
+    GROUP BY user_id
 )
 SELECT user_id,
-       FLOOR(SUM(EXTRACT(EPOCH FROM GREATEST(e - GREATEST(s, COALESCE(reached, s)), INTERVAL '0'))))::bigint,
-       MIN(s),
-       ARRAY_AGG(DISTINCT source ORDER BY source)
-FROM ordered
-GROUP BY user_id
+       (SELECT FLOOR(SUM(EXTRACT(EPOCH FROM upper(piece) - lower(piece))))::bigint FROM unnest(covered) AS piece),
+       lower(covered),
+       sources
+FROM per_user
 """
 
 
@@ -132,3 +144,76 @@ def session_coverage_by_rules(
             sources=sorted(sources),
         )
     return found
+
+
+# The derived rows go back in one statement as one JSON parameter: building 1,000 model instances
+# and binding nine arrays of 1,000 values cost Python more than the database spends inserting.
+UPSERT_SQL = """
+INSERT INTO live_attendance
+    (session_id, user_id, covered_seconds, window_seconds, first_joined_at, status, manual, sources, derived_at)
+SELECT %(session)s, r.u, r.c, %(window_seconds)s, r.f, r.s, r.m, r.o, %(derived_at)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(u integer, c integer, f timestamptz, s varchar, m boolean, o jsonb)
+ON CONFLICT (session_id, user_id) DO UPDATE SET
+    covered_seconds = EXCLUDED.covered_seconds,
+    window_seconds = EXCLUDED.window_seconds,
+    first_joined_at = EXCLUDED.first_joined_at,
+    status = EXCLUDED.status,
+    manual = EXCLUDED.manual,
+    sources = EXCLUDED.sources,
+    derived_at = EXCLUDED.derived_at
+"""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One participant's figures as the derivation writes them (an Attendance row's fields)."""
+
+    user_id: int
+    covered_seconds: int
+    first_joined_at: datetime | None
+    status: str
+    manual: bool
+    sources: list[str]
+
+
+def attendance_upsert(*, session_id: int, window_seconds: int, rows: list[Derived], derived_at: datetime) -> None:
+    """Insert or replace the session's Attendance rows (one per participant) in one statement.
+    The model's constraints (covered within the window) hold in the database either way."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Attendance.objects.bulk_create(
+            [
+                Attendance(session_id=session_id, window_seconds=window_seconds, derived_at=derived_at, **asdict(row))
+                for row in rows
+            ],
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["session", "user"],
+            update_fields=[
+                "covered_seconds",
+                "window_seconds",
+                "first_joined_at",
+                "status",
+                "manual",
+                "sources",
+                "derived_at",
+            ],
+        )
+        return
+    payload = json.dumps(
+        [
+            {
+                "u": row.user_id,
+                "c": row.covered_seconds,
+                "f": row.first_joined_at.isoformat() if row.first_joined_at else None,
+                "s": row.status,
+                "m": row.manual,
+                "o": row.sources,
+            }
+            for row in rows
+        ]
+    )
+    params = {"session": session_id, "window_seconds": window_seconds, "rows": payload, "derived_at": derived_at}
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_SQL, params)

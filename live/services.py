@@ -22,9 +22,8 @@ from courses.services import lecture_draft_create
 from live import bbb, conf
 from live.attendance import status_decide
 from live.buffer import beat_buffer_flush, beat_buffer_push, buffer_client
-from live.derive import session_coverage
+from live.derive import Derived, attendance_upsert, session_coverage
 from live.models import (
-    Attendance,
     AttendanceEvent,
     Delivery,
     EventKind,
@@ -170,11 +169,9 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
         first = found.first_joined_at if found else None
         mark = marks.get((session.pk, user_id))
         rows.append(
-            Attendance(
-                session=session,
+            Derived(
                 user_id=user_id,
                 covered_seconds=covered,
-                window_seconds=window_seconds,
                 first_joined_at=first,
                 status=status_decide(
                     covered_seconds=covered,
@@ -188,21 +185,7 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
                 sources=(found.sources if found else []) + ([Source.MANUAL.value] if mark else []),
             )
         )
-    Attendance.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["session", "user"],
-        update_fields=[
-            "covered_seconds",
-            "window_seconds",
-            "first_joined_at",
-            "status",
-            "manual",
-            "sources",
-            "derived_at",
-        ],
-    )
+    attendance_upsert(session_id=session.pk, window_seconds=window_seconds, rows=rows, derived_at=timezone.now())
     return len(rows)
 
 

@@ -191,6 +191,48 @@ def test_rules_path_gives_the_sql_figures_for_a_whole_session():
 
 
 @pytest.mark.django_db
+def test_set_based_sql_agrees_with_the_rules_to_the_microsecond():
+    """BBB's and the page's times carry milliseconds and microseconds: the SQL's union (ranges of
+    microsecond timestamps) and its floor of the seconds equal the rules' on random sub-second mixes."""
+    import random
+
+    from live.derive import session_coverage_by_rules
+
+    chance = random.Random(20261123)
+    session = LiveSessionFactory(starts_at=START, ends_at=END)
+    rows = []
+    for person in range(20):
+        user = UserFactory()
+        for index in range(chance.randint(1, 30)):
+            when = at(chance.randint(-3, 62), chance.randint(0, 59)) + timedelta(
+                microseconds=chance.randint(0, 999_999)
+            )
+            kind = chance.choice(["beat", "beat", "hidden", "join", "leave", "interval"])
+            source = {"beat": "page", "hidden": "page", "interval": "report"}.get(kind, "bbb")
+            rows.append(
+                AttendanceEvent(
+                    session=session,
+                    user=user,
+                    source=source,
+                    kind=kind,
+                    connection=f"c{chance.randint(0, 1)}",
+                    occurred_at=when,
+                    ends_at=when + timedelta(seconds=chance.randint(0, 900), microseconds=chance.randint(0, 999_999))
+                    if kind == "interval"
+                    else None,
+                    dedupe_key=f"micro:{person}:{index}",
+                )
+            )
+    AttendanceEvent.objects.bulk_create(rows)
+    window_end = END - timedelta(microseconds=250_000)
+    for now in (None, at(33, 17) + timedelta(microseconds=123_456)):
+        by_sql = session_coverage(session_id=session.pk, window_start=START, window_end=window_end, now=now)
+        by_rules = session_coverage_by_rules(session_id=session.pk, window_start=START, window_end=window_end, now=now)
+        assert by_sql == by_rules
+        assert len(by_sql) > 10
+
+
+@pytest.mark.django_db
 def test_set_based_sql_agrees_with_the_rules_on_random_sessions():
     """Random mixes of beats, hidden pages, joins, leaves and report rows on several connections,
     with ties in time; the pure rules are the reference."""

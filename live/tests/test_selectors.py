@@ -178,3 +178,38 @@ def test_required_sessions_attendance_rows_of_others_defaults_and_marks():
         season_id=season.pk, track="introductory", user_ids=[absent.user_id, marked.user_id]
     )["attendance"]
     assert asked == {absent.user_id: attendance[absent.user_id], marked.user_id: attendance[marked.user_id]}
+
+
+def test_derivation_writes_the_same_rows_on_either_database_path(monkeypatch):
+    """PostgreSQL's path (coverage SQL, one JSON upsert) and the portable one (pure rules,
+    bulk_create's upsert, the demo's SQLite) write identical rows, inserting and updating."""
+    from django.db import connection
+
+    season = SeasonFactory()
+    session = LiveSessionFactory(season=season, starts_at=PAST, ends_at=PAST + timedelta(hours=1))
+    people = _participants_with_figures(season, session, 3)
+    ParticipantFactory(season=season)  # no events: a row of 0 s, absent
+
+    def rows():
+        return sorted(
+            Attendance.objects.filter(session=session).values_list(
+                "user_id", "covered_seconds", "window_seconds", "first_joined_at", "status", "manual", "sources"
+            )
+        )
+
+    session_attendance_derive(session=session)
+    by_postgres = rows()
+    assert len(by_postgres) == 4 and by_postgres[0][1:3] == (3600, 3600)
+    Attendance.objects.filter(session=session).delete()
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    session_attendance_derive(session=session)
+    assert rows() == by_postgres
+    speaker = SpeakerFactory()
+    session.speakers.set([speaker])
+    attendance_mark_set(session=session, user_id=people[0].user_id, status="excused", comment="", by=speaker.user)
+    session_attendance_derive(session=session)  # the portable path updates in place
+    portable = rows()
+    monkeypatch.undo()
+    session_attendance_derive(session=session)  # and so does PostgreSQL's
+    assert rows() == portable
+    assert [r for r in portable if r[0] == people[0].user_id][0][4:] == ("excused", True, ["bbb", "manual"])
