@@ -5,26 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from lms.choices import LEVEL_TRACK, Level, Track  # noqa: F401  (the core's vocabulary, re-exported)
 from lms.regions import FederalDistrict, region_choices, timezone_choices
-
-
-class Level(models.TextChoices):
-    BEGINNER = "beginner", _("Beginner")
-    YOUNG = "young", _("Young")
-    PRO = "pro", _("PRO")
-
-
-class Track(models.TextChoices):
-    INTRODUCTORY = "introductory", _("Introductory course")
-    ADVANCED = "advanced", _("Advanced course")
-
-
-# Beginner and Young share the introductory course; PRO take the advanced one (DOMAIN.md).
-LEVEL_TRACK: dict[str, str] = {
-    Level.BEGINNER: Track.INTRODUCTORY,
-    Level.YOUNG: Track.INTRODUCTORY,
-    Level.PRO: Track.ADVANCED,
-}
 
 
 class Stage(models.TextChoices):

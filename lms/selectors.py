@@ -21,6 +21,10 @@ def season_list() -> QuerySet[Season]:
     return Season.objects.all()
 
 
+def season_get(*, season_id: int) -> Season | None:
+    return Season.objects.filter(pk=season_id).first()
+
+
 def season_open_for_applications(*, on: date | None = None) -> Season | None:
     day = on or programme_today()
     return (
@@ -40,6 +44,14 @@ def participant_current(*, user: AbstractBaseUser) -> Participant | None:
         .order_by("-season__campaign_starts_on", "-id")
         .first()
     )
+
+
+def participant_get(*, participant_id: int) -> Participant | None:
+    return Participant.objects.select_related("season", "application").filter(pk=participant_id).first()
+
+
+def participant_in_season(*, user_id: int, season_id: int) -> Participant | None:
+    return Participant.objects.filter(user_id=user_id, season_id=season_id).first()
 
 
 def participant_list(*, season: Season, track: str | None = None) -> QuerySet[Participant]:
