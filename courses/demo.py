@@ -7,10 +7,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cms.models import HomePage
+from cms.services import site_root_ensure
 from courses.models import CourseIndexPage, CoursePage, DeadlineExtension, LecturePage
 from courses.services import deadline_extension_grant
-from lms.models import Track
+from lms.choices import Track
 
 DEMO_COURSES = [
     (
@@ -42,7 +42,7 @@ DEMO_CLIP_SECONDS = 12
 def course_index_ensure() -> CourseIndexPage:
     index = CourseIndexPage.objects.first()
     if index is None:
-        home = HomePage.objects.first()
+        home = site_root_ensure()
         index = CourseIndexPage(title="Курсы", slug="courses")
         home.add_child(instance=index)
         index.save_revision().publish()

@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from cms.blocks import BaseStreamBlock
-from lms.models import Track
+from lms.choices import Track
 
 
 class CourseIndexPage(Page):

@@ -12,7 +12,7 @@ from courses.selectors import (
     required_lectures_completion,
 )
 from lms import roles
-from lms.models import Track
+from lms.choices import Track
 from lms.selectors import participant_list, season_list, user_has_role
 
 
