@@ -1,5 +1,6 @@
 from assessments.models.admission import (
     AdmissionDecision,
+    AdmissionNotice,
     AdmissionPolicy,
     AdmissionRun,
     Decision,
@@ -28,6 +29,7 @@ from assessments.models.quizzes import (
 
 __all__ = [
     "AdmissionDecision",
+    "AdmissionNotice",
     "AdmissionPolicy",
     "AdmissionRun",
     "Answer",

@@ -123,7 +123,13 @@ class AdmissionRun(models.Model):
         related_name="+",
         verbose_name=_("published by"),
     )
+    # Set when every participant's e-mail is sent (each one is recorded in AdmissionNotice).
     notified_at = models.DateTimeField(_("participants e-mailed at"), null=True, blank=True)
+    # The worker computing the run holds it by `claim`; its progress renews `claimed_at`. A claim
+    # older than the lease (ASSESSMENTS_RUN_LEASE_SECONDS) belongs to a dead worker.
+    claim = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     # Only the run's life cycle moves; what it decided never does.
     PUBLISH_FIELDS = frozenset({"published_at", "published_by", "notified_at"})
@@ -138,6 +144,9 @@ class AdmissionRun(models.Model):
             "published_at",
             "published_by",
             "notified_at",
+            "claim",
+            "claimed_at",
+            "attempts",
         }
     )
 
@@ -252,6 +261,34 @@ class DecisionOverride(models.Model):
         if self.pk is not None:
             raise ImmutableError(_("An override is kept as written; add a new one."))
         super().save(*args, **kwargs)
+
+
+class AdmissionNotice(models.Model):
+    """One participant's e-mail about a published run. The sender claims it with a conditional
+    UPDATE before sending and marks it sent after, so a retried task sends only the rest and nobody
+    twice (decisions themselves never change, hence a table of its own)."""
+
+    run = models.ForeignKey(AdmissionRun, on_delete=models.PROTECT, related_name="notices", verbose_name=_("run"))
+    decision = models.OneToOneField(
+        AdmissionDecision, on_delete=models.PROTECT, related_name="notice", verbose_name=_("decision")
+    )
+    email = models.EmailField(_("e-mail"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "decision"]
+        verbose_name = _("admission e-mail")
+        verbose_name_plural = _("admission e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False), name="admission_notice_sent_claimed"
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "sent_at"], name="admission_notice_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} → {self.email}"
 
 
 class ExpertAssignment(models.Model):

@@ -1,7 +1,9 @@
 import gc
 import json
+import logging
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
 
@@ -10,11 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection, send_mail
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assessments import conf
 from assessments.models import (
     AdmissionDecision,
+    AdmissionNotice,
     AdmissionPolicy,
     AdmissionRun,
     Decision,
@@ -36,6 +41,8 @@ from assessments.snapshot import (
 from lms.models import Season, Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
+
+logger = logging.getLogger(__name__)
 
 POLICY_FIELDS = ["rules", "borderline_band", "weights", "capacity", "capacity_scope"]
 
@@ -106,10 +113,6 @@ def admission_run_start(*, season: Season, track: str, user: AbstractBaseUser) -
 
     admission_run_execute_task.delay_on_commit(run.id)
     return run
-
-
-def _progress(run_id: int, percent: int) -> None:
-    AdmissionRun.objects.filter(pk=run_id).update(progress=percent)
 
 
 def admission_outcomes_compute(
@@ -199,13 +202,78 @@ def _decisions_copy(*, run_id: int, lines: list[SnapshotLine]) -> None:
             copy.write_row((run_id, *line))
 
 
+class _ClaimLost(Exception):
+    """Another worker took the run over (this one's lease ran out): what this one computed is dropped."""
+
+
+def _claimed(run_id: int, claim: uuid.UUID):
+    return AdmissionRun.objects.filter(pk=run_id, claim=claim, status=RunStatus.RUNNING)
+
+
+def _progress(owned, percent: int) -> None:
+    # Each progress report also renews the lease.
+    if not owned.update(progress=percent, claimed_at=timezone.now()):
+        raise _ClaimLost
+
+
+def _stale_runs(*, now: datetime):
+    """Running runs whose worker stopped reporting: no claim time (runs from before the lease) or
+    one older than the lease."""
+    stale = now - timedelta(seconds=conf.run_lease_seconds())
+    return AdmissionRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True)
+    )
+
+
+def _give_up_message(attempts: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "The run was interrupted %(attempts)s times (its worker stopped) and is given up; start a new run."
+        ) % {"attempts": attempts}
+
+
+def _stale_runs_give_up(*, now: datetime, run_id: int | None = None) -> int:
+    """Stale runs that used up their attempts end FAILED, saying why."""
+    runs = _stale_runs(now=now).filter(attempts__gte=conf.run_max_attempts())
+    if run_id is not None:
+        runs = runs.filter(pk=run_id)
+    return runs.update(
+        status=RunStatus.FAILED, error=_give_up_message(conf.run_max_attempts()), claim=None, finished_at=now
+    )
+
+
+def _failure_message(error: Exception) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(error, ValidationError):
+            return " ".join(error.messages)
+        if isinstance(error, ModuleUnavailable | KeyError):
+            return str(error)
+        return _("The run failed because of an internal error (%(error)s); start a new run or tell the developers.") % {
+            "error": f"{type(error).__name__}: {error}"
+        }
+
+
 def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
-    """Claim a waiting run (a redelivered task finds it claimed and does nothing), compute, store."""
-    claimed = AdmissionRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
-        status=RunStatus.RUNNING, progress=5
+    """Claim the run, compute, store. A waiting run is claimed once (a redelivered task finds it
+    claimed and does nothing); a running run whose claim is older than the lease belongs to a dead
+    worker and is claimed again, up to ASSESSMENTS_RUN_MAX_ATTEMPTS times. Whatever goes wrong, the
+    run ends FAILED with the reason: it never stays RUNNING behind a live worker."""
+    now = timezone.now()
+    claim = uuid.uuid4()
+    stale = now - timedelta(seconds=conf.run_lease_seconds())
+    claimed = (
+        AdmissionRun.objects.filter(pk=run_id, attempts__lt=conf.run_max_attempts())
+        .filter(
+            Q(status=RunStatus.PENDING)
+            | Q(status=RunStatus.RUNNING, claimed_at__lt=stale)
+            | Q(status=RunStatus.RUNNING, claimed_at__isnull=True)
+        )
+        .update(status=RunStatus.RUNNING, progress=5, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
+        _stale_runs_give_up(now=now, run_id=run_id)
         return None
+    owned = _claimed(run_id, claim)
     run = AdmissionRun.objects.select_related("season").get(pk=run_id)
     try:
         # Plain rows, not model instances: 100,000 Participant objects cost seconds.
@@ -217,7 +285,7 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
                 .values_list(*PARTICIPANT_ROW_FIELDS),
             )
         )
-        _progress(run.id, 20)
+        _progress(owned, 20)
         # Millions of short-lived objects (the contracts' answers) would make the cyclic GC rescan
         # them again and again; nothing here makes cycles, so it waits until the run is computed.
         gc.disable()
@@ -227,17 +295,57 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
             )
         finally:
             gc.enable()
-        _progress(run.id, 80)
+        _progress(owned, 80)
+        finished_at, content_hash = timezone.now(), snapshot_hash(policy_content=run.policy_content, lines=lines)
         with transaction.atomic():
+            # The conditional UPDATE first: it locks the row, so of two workers (one whose lease ran
+            # out) only the claim holder writes the snapshot.
+            if not owned.update(
+                status=RunStatus.DONE,
+                progress=100,
+                finished_at=finished_at,
+                participant_count=len(lines),
+                content_hash=content_hash,
+            ):
+                raise _ClaimLost
             _decisions_copy(run_id=run.id, lines=lines)
-            run.status, run.progress, run.finished_at = RunStatus.DONE, 100, timezone.now()
-            run.participant_count = len(lines)
-            run.content_hash = snapshot_hash(policy_content=run.policy_content, lines=lines)
-            run.save(update_fields=["status", "progress", "finished_at", "participant_count", "content_hash"])
-    except (ModuleUnavailable, ValidationError, KeyError) as error:
-        run.status, run.error = RunStatus.FAILED, str(error)
-        run.save(update_fields=["status", "error"])
+        run.status, run.progress, run.finished_at = RunStatus.DONE, 100, finished_at
+        run.participant_count, run.content_hash = len(lines), content_hash
+    except _ClaimLost:
+        logger.warning("admission run %s was taken over by another worker; this result is dropped", run_id)
+        return None
+    except Exception as error:
+        # Any error ends the run with its message; the traceback goes to the log.
+        if not isinstance(error, ModuleUnavailable | ValidationError | KeyError):
+            logger.exception("admission run %s failed", run_id)
+        run.status, run.error = RunStatus.FAILED, _failure_message(error)
+        owned.update(status=RunStatus.FAILED, error=run.error, finished_at=timezone.now())
     return run
+
+
+def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic safety net: re-queue runs whose worker died (stale claim) or whose task was lost
+    (waiting longer than the lease), give up runs out of attempts, and re-queue the e-mails of
+    published runs not all sent (a task that ran out of retries). Every task it queues is
+    idempotent, so queueing one twice does no harm."""
+    from assessments.tasks import admission_run_execute_task, admission_run_notify_task
+
+    now = now or timezone.now()
+    given_up = _stale_runs_give_up(now=now)
+    stale = now - timedelta(seconds=conf.run_lease_seconds())
+    run_ids = list(
+        _stale_runs(now=now).filter(attempts__lt=conf.run_max_attempts()).values_list("pk", flat=True)
+    ) + list(AdmissionRun.objects.filter(status=RunStatus.PENDING, created_at__lt=stale).values_list("pk", flat=True))
+    for run_id in run_ids:
+        admission_run_execute_task.delay_on_commit(run_id)
+    unsent = list(
+        AdmissionRun.objects.filter(
+            published_at__lt=now - timedelta(seconds=conf.email_claim_seconds()), notified_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    for run_id in unsent:
+        admission_run_notify_task.delay_on_commit(run_id)
+    return {"requeued": len(run_ids), "given_up": given_up, "notify_requeued": len(unsent)}
 
 
 @transaction.atomic
@@ -275,21 +383,36 @@ def admission_run_publish(*, run: AdmissionRun, user: AbstractBaseUser) -> Admis
 
 
 def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
-    """E-mail each participant of a published run their decision; returns the number sent."""
+    """E-mail each participant of a published run their decision; returns the number sent.
+
+    Each e-mail is claimed with a conditional UPDATE before it is sent and marked sent after: when
+    sending fails the claim is released and the error raised (the task retries), so a retry sends
+    only the rest and nobody gets the e-mail twice; two tasks running at once share the work. The
+    run's `notified_at` is set once every e-mail is sent."""
     from assessments.selectors.admission import decisions_effective
 
-    claimed = AdmissionRun.objects.filter(pk=run_id, published_at__isnull=False, notified_at__isnull=True).update(
-        notified_at=now or timezone.now()
+    run = (
+        AdmissionRun.objects.select_related("season")
+        .filter(pk=run_id, published_at__isnull=False, notified_at__isnull=True)
+        .first()
     )
-    if not claimed:
+    if run is None:
         return 0
-    run = AdmissionRun.objects.select_related("season").get(pk=run_id)
+    rows = [row for row in decisions_effective(run=run) if row["email"]]
+    AdmissionNotice.objects.bulk_create(
+        [AdmissionNotice(run_id=run.id, decision_id=row["id"], email=row["email"]) for row in rows],
+        ignore_conflicts=True,
+    )
     sent = 0
     connection = get_connection()
     with translation.override(settings.LANGUAGE_CODE):
-        for row in decisions_effective(run=run):
-            if not row["email"]:
-                continue
+        for row in rows:
+            stale = timezone.now() - timedelta(seconds=conf.email_claim_seconds())
+            notice = AdmissionNotice.objects.filter(decision_id=row["id"], sent_at__isnull=True)
+            if not notice.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)).update(
+                claimed_at=timezone.now()
+            ):
+                continue  # sent already, or being sent by another task
             body = "\n".join(
                 [
                     _("The admission to the interviews of %(season)s is decided.") % {"season": run.season.name},
@@ -298,12 +421,19 @@ def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
                     *row["reasons"],
                 ]
             )
-            send_mail(
-                _("Admission to the interviews"),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [row["email"]],
-                connection=connection,
-            )
+            try:
+                send_mail(
+                    _("Admission to the interviews"),
+                    body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [row["email"]],
+                    connection=connection,
+                )
+            except BaseException:
+                notice.update(claimed_at=None)
+                raise
+            notice.update(sent_at=timezone.now())
             sent += 1
+    if not AdmissionNotice.objects.filter(run_id=run.id, sent_at__isnull=True).exists():
+        AdmissionRun.objects.filter(pk=run.id, notified_at__isnull=True).update(notified_at=now or timezone.now())
     return sent
