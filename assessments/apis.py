@@ -20,7 +20,13 @@ from assessments.selectors.admission import (
     decisions_effective,
 )
 from assessments.selectors.completeness import participant_completeness
-from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_csv, candidates_list, slot_list_free
+from assessments.selectors.interviews import (
+    DIRECTION_LEVELS,
+    candidates_csv,
+    candidates_list,
+    candidates_xlsx,
+    slot_list_free,
+)
 from assessments.selectors.quizzes import attempt_detail, quiz_list_for_participant
 from assessments.selectors.slots import expert_timezone, slot_list_for_expert
 from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
@@ -487,28 +493,35 @@ class SheetSubmitApi(APIView):
 
 
 class CandidatesListApi(APIView):
-    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged; `?format=csv`."""
+    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged; a participant
+    whose experts recommend, on average, a level of the other direction is listed there (`moved`).
+    `?format=csv|xlsx` downloads the list."""
 
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CsvRenderer]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CsvRenderer, XlsxRenderer]
 
     class OutputSerializer(serializers.Serializer):
         participant_id = serializers.IntegerField()
         name = serializers.CharField()
-        level = serializers.CharField()
+        level = serializers.CharField(help_text="The participant's level now.")
+        recommended_level = serializers.CharField(help_text="The experts' recommendations averaged.")
+        direction = serializers.CharField()
+        moved = serializers.BooleanField(help_text="Listed here because of the recommended level.")
         federal_district = serializers.CharField()
         experts = serializers.IntegerField()
         average = serializers.FloatField()
+        criteria = serializers.DictField(child=serializers.FloatField(), help_text="Rubric averages, 0..5.")
         overrun_seconds = serializers.IntegerField()
         recommended_levels = serializers.ListField(child=serializers.CharField())
 
     @extend_schema(
         parameters=[
             OpenApiParameter("direction", str, enum=sorted(DIRECTION_LEVELS), required=True),
-            OpenApiParameter("format", str, enum=["json", "csv"], required=False, description="`csv` downloads."),
+            _FORMAT,
         ],
         responses={
             (200, "application/json"): OutputSerializer(many=True),
             (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XlsxRenderer.media_type): OpenApiTypes.BINARY,
             **_errors(400, 403, 404),
         },
     )
@@ -518,9 +531,11 @@ class CandidatesListApi(APIView):
         if direction not in DIRECTION_LEVELS:
             return Response({"direction": [_("Choose roiv or foiv.")]}, status=status.HTTP_400_BAD_REQUEST)
         rows = candidates_list(season_id=get_object_or_404(Season, pk=season_id).id, direction=direction)
-        if request.accepted_renderer.format == "csv":
-            response = HttpResponse(candidates_csv(rows=rows), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="candidates-{direction}.csv"'
+        export = request.accepted_renderer.format
+        if export in ("csv", "xlsx"):
+            content = candidates_csv(rows=rows) if export == "csv" else candidates_xlsx(rows=rows, direction=direction)
+            response = HttpResponse(content, content_type=request.accepted_renderer.media_type)
+            response["Content-Disposition"] = f'attachment; filename="candidates-{season_id}-{direction}.{export}"'
             return response
         return Response(self.OutputSerializer(rows, many=True).data)
 
@@ -573,7 +588,8 @@ class ExpertSlotListApi(APIView):
     def get(self, request):
         expert_check(user=request.user)
         season = request.query_params.get("season")
-        if season is not None and not season.isdigit():
+        # isascii: "²" is a digit to str.isdigit but not a number to int().
+        if season is not None and not (season.isascii() and season.isdigit() and len(season) <= 18):
             return Response({"season": [_("Give a season's id.")]}, status=status.HTTP_400_BAD_REQUEST)
         slots = slot_list_for_expert(expert=request.user, season_id=int(season) if season else None)
         return Response(ExpertSlotOutputSerializer(slots, many=True).data)

@@ -67,6 +67,15 @@ def register_cabinet() -> None:
     )
     staff_tool_register(
         StaffTool(
+            "candidates",
+            _("Candidates per direction"),
+            lambda: reverse("assessments:candidates-page"),
+            _("ROIV internships and FOIV interviews after the interviews, with the experts' scores"),
+            order=35,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
             "interview-availability",
             _("Your interview availability"),
             lambda: reverse("assessments:expert-availability"),

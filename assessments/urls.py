@@ -16,6 +16,7 @@ urlpatterns = [
     path("expert/interviews/<int:interview_id>/", views.expert_sheet_page, name="expert-sheet"),
     path("staff/admission/", views.admission_home, name="admission"),
     path("staff/admission/runs/<int:run_id>/", views.admission_run_page, name="admission-run"),
+    path("staff/candidates/", views.candidates_page, name="candidates-page"),
     path("api/v1/me/completeness/", apis.MeCompletenessApi.as_view(), name="me-completeness"),
     path("api/v1/me/admission/", apis.MeAdmissionApi.as_view(), name="me-admission"),
     path(

@@ -25,7 +25,7 @@ from assessments.models import (
 from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
 from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import admission_run_list, decisions_effective
-from assessments.selectors.interviews import interview_list_for_expert
+from assessments.selectors.interviews import DIRECTIONS, candidates_by_direction, interview_list_for_expert
 from assessments.selectors.quizzes import attempt_detail, attempt_list, quiz_deadline_for
 from assessments.selectors.slots import (
     expert_timezone,
@@ -57,11 +57,21 @@ from lms.middleware import SESSION_TIMEZONE_KEY
 from lms.models import Level, Track
 from lms.regions import FederalDistrict, timezone_choices
 from lms.selectors import participant_current, programme_today, season_list, user_has_role
+from lms.views import cabinet
 
 
 def _messages_from(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _id(raw) -> int | None:
+    """A form's id field as a number, or None for anything else ("abc", "²", "", 10**30): a bad
+    value must end in a clear 400, never in a ValueError or a database overflow."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
 
 
 @login_required
@@ -92,12 +102,13 @@ def _form_value(question: dict, request):
     name = f"q{question['id']}"
     if question["kind"] == "multiple":
         values = request.POST.getlist(name)
-        return [int(v) for v in values if v.isdigit()] if values else None
+        # A value that is not an option number is kept as it came, for the service to refuse.
+        return [_id(v) if _id(v) is not None else v for v in values] if values else None
     raw = request.POST.get(name, "").strip()
     if not raw:
         return None
     if question["kind"] == "single":
-        return int(raw) if raw.isdigit() else raw
+        return _id(raw) if _id(raw) is not None else raw
     return raw
 
 
@@ -130,18 +141,25 @@ def attempt_page(request, attempt_id: int):
 @login_required
 def admission_home(request):
     staff_check(user=request.user)
+    seasons = list(season_list())
+    status = 200
     if request.method == "POST":
-        season = get_object_or_404(season_list(), pk=request.POST.get("season"))
+        season = next((s for s in seasons if s.id == _id(request.POST.get("season"))), None)
         try:
+            if season is None:
+                raise ValidationError({"season": _("Choose a season from the list.")})
             run = admission_run_start(season=season, track=request.POST.get("track", ""), user=request.user)
         except ValidationError as error:
             _messages_from(request, error)
-            return redirect("assessments:admission")
-        return redirect("assessments:admission-run", run.id)
-    seasons = list(season_list())
+            status = 400
+        else:
+            return redirect("assessments:admission-run", run.id)
     runs = AdmissionRun.objects.select_related("season").order_by("-created_at")[:20]
     return render(
-        request, "assessments/admission_home.html", {"seasons": seasons, "tracks": Track.choices, "runs": runs}
+        request,
+        "assessments/admission_home.html",
+        {"seasons": seasons, "tracks": Track.choices, "runs": runs},
+        status=status,
     )
 
 
@@ -149,13 +167,17 @@ def admission_home(request):
 def admission_run_page(request, run_id: int):
     staff_check(user=request.user)
     run = get_object_or_404(AdmissionRun.objects.select_related("season"), pk=run_id)
+    status = 200
     if request.method == "POST":
         try:
             if "publish" in request.POST:
                 # The page itself shows the publication and the override: no flash message needed.
                 admission_run_publish(run=run, user=request.user)
             else:
-                decision = get_object_or_404(AdmissionDecision, pk=request.POST.get("decision_id"), run=run)
+                decision_id = _id(request.POST.get("decision_id"))
+                decision = AdmissionDecision.objects.filter(pk=decision_id, run=run).first() if decision_id else None
+                if decision is None:
+                    raise ValidationError({"decision_id": _("There is no such decision in this run.")})
                 decision_override_add(
                     decision=decision,
                     value=request.POST.get("value", ""),
@@ -164,7 +186,10 @@ def admission_run_page(request, run_id: int):
                 )
         except ValidationError as error:
             _messages_from(request, error)
-        return redirect("assessments:admission-run", run.id)
+            status = 400
+            run.refresh_from_db()
+        else:
+            return redirect("assessments:admission-run", run.id)
     rows = decisions_effective(run=run, user=request.user) if run.status == "done" else []
     labels, districts = dict(Decision.choices), dict(FederalDistrict.choices)
     for row in rows:
@@ -180,6 +205,41 @@ def admission_run_page(request, run_id: int):
             "decisions": Decision.choices,
             "other_runs": admission_run_list(season_id=run.season_id),
         },
+        status=status,
+    )
+
+
+@login_required
+def candidates_page(request):
+    """Staff's list of candidates per direction with the experts' scores averaged, and downloads."""
+    staff_check(user=request.user)
+    seasons = list(season_list())
+    status = 200
+    if "season" in request.GET:
+        season = next((s for s in seasons if s.id == _id(request.GET["season"])), None)
+        if season is None:
+            messages.error(request, _("There is no such season; choose one from the list."))
+            status = 400
+    else:
+        # The newest season whose interviews have begun, else the newest one.
+        today = programme_today()
+        season = next((s for s in seasons if s.interviews_starts_on <= today), seasons[0] if seasons else None)
+    directions = candidates_by_direction(season_id=season.id) if season else {}
+    levels, districts = dict(Level.choices), dict(FederalDistrict.choices)
+    sections = []
+    for direction, title in DIRECTIONS.items():
+        rows = directions.get(direction, [])
+        for row in rows:
+            row["level_label"] = levels[row["level"]]
+            row["recommended_label"] = levels[row["recommended_level"]]
+            row["district_label"] = districts.get(row["federal_district"], row["federal_district"])
+            row["criteria_list"] = [(RUBRIC[name], value) for name, value in row["criteria"].items()]
+        sections.append({"key": direction, "title": title, "rows": rows})
+    return render(
+        request,
+        "assessments/candidates.html",
+        {"seasons": seasons, "season": season, "sections": sections, "rubric_max": RUBRIC_MAX},
+        status=status,
     )
 
 
@@ -189,8 +249,21 @@ def interview_book_view(request):
     participant = participant_current(user=request.user)
     if participant is None:
         raise PermissionDenied(_("You are not a participant of a season."))
-    slot = get_object_or_404(InterviewSlot, pk=request.POST["slot"]) if request.POST.get("slot") else None
-    meeting = None if slot else get_object_or_404(OfflineMeeting, pk=request.POST.get("meeting"))
+    slot = meeting = None
+    if request.POST.get("slot"):
+        slot_id = _id(request.POST["slot"])
+        slot = InterviewSlot.objects.filter(pk=slot_id).first() if slot_id else None
+        missing = slot is None and _("This interview slot does not exist (any more); choose another one.")
+    else:
+        meeting_id = _id(request.POST.get("meeting"))
+        meeting = OfflineMeeting.objects.filter(pk=meeting_id).first() if meeting_id else None
+        missing = meeting is None and _("Choose an interview slot or a selection meeting from the list.")
+    if missing:
+        # The cabinet again, with the message, as the form's answer (the booking forms live there).
+        messages.error(request, missing)
+        response = cabinet(request)
+        response.status_code = 400
+        return response
     try:
         interview_book(participant=participant, user=request.user, slot=slot, meeting=meeting)
     except ValidationError as error:
@@ -219,6 +292,29 @@ def expert_interview_list(request):
     return render(request, "assessments/expert_interviews.html", {"interviews": interviews})
 
 
+def _minutes_seconds(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def presentation_clock_texts(*, elapsed: int) -> dict:
+    """The clock's templates for the script (the same words in both languages) and its first
+    reading, so the page says where the presentation stands even without JavaScript."""
+    texts = {
+        "running": _("Elapsed %(elapsed)s, remaining %(remaining)s"),
+        "overrun": _("Overrun by %(overrun)s (elapsed %(elapsed)s)"),
+        "minutes_left": _("Minutes left: %(minutes)s"),
+        "time_up": _("Time is up: the self-presentation runs over %(limit)s minutes.")
+        % {"limit": PRESENTATION_LIMIT_SECONDS // 60},
+    }
+    elapsed = max(0, elapsed)
+    over = elapsed - PRESENTATION_LIMIT_SECONDS
+    if over > 0:
+        reading = texts["overrun"] % {"overrun": _minutes_seconds(over), "elapsed": _minutes_seconds(elapsed)}
+    else:
+        reading = texts["running"] % {"elapsed": _minutes_seconds(elapsed), "remaining": _minutes_seconds(-over)}
+    return {"texts": texts, "reading": reading, "overrun": over > 0}
+
+
 @login_required
 def expert_sheet_page(request, interview_id: int):
     interview = get_object_or_404(
@@ -235,7 +331,7 @@ def expert_sheet_page(request, interview_id: int):
                 rubric = {}
                 for name in RUBRIC:
                     value = request.POST.get(f"rubric_{name}", "")
-                    rubric[name] = int(value) if value.isdigit() else value
+                    rubric[name] = _id(value) if _id(value) is not None else value
                 interview_sheet_submit(
                     interview=interview,
                     expert=request.user,
@@ -248,12 +344,23 @@ def expert_sheet_page(request, interview_id: int):
             _messages_from(request, error)
         return redirect("assessments:expert-sheet", interview.id)
     sheet = InterviewSheet.objects.filter(interview=interview, expert=request.user).first()
+    clock = None
+    if sheet and sheet.presentation_started_at and sheet.presentation_seconds is None:
+        now = timezone.now()
+        clock = {
+            # Epoch milliseconds: the script counts from the server's start and the server's now.
+            "started_ms": int(sheet.presentation_started_at.timestamp() * 1000),
+            "now_ms": int(now.timestamp() * 1000),
+            "limit": PRESENTATION_LIMIT_SECONDS,
+            **presentation_clock_texts(elapsed=int((now - sheet.presentation_started_at).total_seconds())),
+        }
     return render(
         request,
         "assessments/expert_sheet.html",
         {
             "interview": interview,
             "sheet": sheet,
+            "clock": clock,
             "topics": [(name, label, bool(sheet and sheet.topics.get(name))) for name, label in TOPICS.items()],
             "rubric": [(name, label, sheet.rubric.get(name) if sheet else None) for name, label in RUBRIC.items()],
             "scores": range(RUBRIC_MAX + 1),

@@ -2,9 +2,13 @@ import csv
 import io
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Interview, InterviewPlan, InterviewSheet, InterviewSlot, InterviewStatus, OfflineMeeting
+from assessments.models.interviews import RUBRIC, RUBRIC_MAX
 from lms.models import Level
+from lms.regions import FederalDistrict
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.
 DIRECTION_LEVELS = {"roiv": [Level.BEGINNER], "foiv": [Level.YOUNG, Level.PRO]}
@@ -20,15 +24,44 @@ def slot_list_free(*, season_id: int, now) -> QuerySet[InterviewSlot]:
     )
 
 
-def candidates_list(*, season_id: int, direction: str) -> list[dict]:
-    """Interviewed participants of a direction with the experts' sheets averaged (one query),
-    best first."""
+# The levels from the first step up: an expert's recommendation moves a participant along it.
+LEVEL_LADDER = [Level.BEGINNER, Level.YOUNG, Level.PRO]
+DIRECTIONS = {
+    "roiv": gettext_lazy("ROIV internships (Beginners)"),
+    "foiv": gettext_lazy("FOIV interviews (Young and PRO)"),
+}
+
+
+def direction_of(level: str) -> str:
+    return next(direction for direction, levels in DIRECTION_LEVELS.items() if level in levels)
+
+
+def level_recommended(*, current: str, recommendations: list[str]) -> str:
+    """The experts' recommended levels averaged on the ladder Beginner < Young < PRO. A sheet that
+    recommends no change counts as the current level; the mean is rounded to the nearest step, and
+    a tie (e.g. one expert says Young, one says no change for a Beginner) stays on the side of the
+    current level: a move needs the experts' weight, not half of it."""
+    here = LEVEL_LADDER.index(current)
+    steps = [LEVEL_LADDER.index(level or current) for level in recommendations]
+    if not steps:
+        return current
+    # In integers, so a half is exactly a half: the mean is lower + remainder / count.
+    count = len(steps)
+    lower, remainder = divmod(sum(steps), count)
+    if 2 * remainder == count:
+        step = lower if abs(lower - here) < abs(lower + 1 - here) else lower + 1
+    else:
+        step = lower + (1 if 2 * remainder > count else 0)
+    return LEVEL_LADDER[step]
+
+
+def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
+    """Interviewed participants of a season with the experts' sheets averaged (two queries), per
+    direction, best first. A participant goes to the direction of the level the experts recommend
+    on average (`level_recommended`); one moved that way has `moved` set and keeps their current
+    level beside it (the level itself changes only when staff record the change in the admin)."""
     interviews = list(
-        Interview.objects.filter(
-            participant__season_id=season_id,
-            participant__level__in=DIRECTION_LEVELS[direction],
-            status=InterviewStatus.BOOKED,
-        )
+        Interview.objects.filter(participant__season_id=season_id, status=InterviewStatus.BOOKED)
         .annotate(
             experts=Count("sheets", filter=Q(sheets__submitted_at__isnull=False)),
             overrun=Avg("sheets__overrun_seconds", filter=Q(sheets__submitted_at__isnull=False)),
@@ -41,34 +74,102 @@ def candidates_list(*, season_id: int, direction: str) -> list[dict]:
         interview__in=[i.id for i in interviews], submitted_at__isnull=False
     ).order_by("id"):
         sheets.setdefault(sheet.interview_id, []).append(sheet)
-    rows = []
+    directions: dict[str, list[dict]] = {direction: [] for direction in DIRECTION_LEVELS}
     for interview in interviews:
         own = sheets.get(interview.id, [])
-        average = sum(sheet.total for sheet in own) / len(own)
-        levels = sorted({sheet.recommended_level for sheet in own if sheet.recommended_level})
-        rows.append(
+        participant = interview.participant
+        recommended = level_recommended(
+            current=participant.level, recommendations=[sheet.recommended_level for sheet in own]
+        )
+        direction = direction_of(recommended)
+        directions[direction].append(
             {
                 "participant_id": interview.participant_id,
-                "name": interview.participant.application.full_name,
-                "level": interview.participant.level,
-                "federal_district": interview.participant.federal_district,
+                "name": participant.application.full_name,
+                "level": participant.level,
+                "recommended_level": recommended,
+                "direction": direction,
+                "moved": direction != direction_of(participant.level),
+                "federal_district": participant.federal_district,
                 "experts": interview.experts,
-                "average": round(average, 4),
+                "average": round(sum(sheet.total for sheet in own) / len(own), 4),
+                "criteria": {
+                    name: round(sum(sheet.rubric.get(name, 0) for sheet in own) / len(own), 2) for name in RUBRIC
+                },
                 "overrun_seconds": round(interview.overrun or 0),
-                "recommended_levels": levels,
+                "recommended_levels": sorted({sheet.recommended_level for sheet in own if sheet.recommended_level}),
             }
         )
-    return sorted(rows, key=lambda row: (-row["average"], row["participant_id"]))
+    return {
+        direction: sorted(rows, key=lambda row: (-row["average"], row["participant_id"]))
+        for direction, rows in directions.items()
+    }
+
+
+def candidates_list(*, season_id: int, direction: str) -> list[dict]:
+    return candidates_by_direction(season_id=season_id)[direction]
+
+
+def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The export's header (in the active language) and lines."""
+    levels, districts = dict(Level.choices), dict(FederalDistrict.choices)
+    header = [
+        _("Participant ID"),
+        _("Participant"),
+        _("Federal district"),
+        _("Level"),
+        _("Level recommended by the experts"),
+        _("Direction"),
+        _("Moved by the recommendation"),
+        _("Experts"),
+        _("Average score, %"),
+        *[
+            _("%(criterion)s, average of 0–%(max)s") % {"criterion": label, "max": RUBRIC_MAX}
+            for label in RUBRIC.values()
+        ],
+        _("Overrun, seconds"),
+    ]
+    body = [
+        [
+            row["participant_id"],
+            row["name"],
+            str(districts.get(row["federal_district"], row["federal_district"])),
+            str(levels.get(row["level"], row["level"])),
+            str(levels.get(row["recommended_level"], row["recommended_level"])),
+            str(DIRECTIONS[row["direction"]]),
+            _("yes") if row["moved"] else _("no"),
+            row["experts"],
+            round(row["average"] * 100, 1),
+            *[row["criteria"][name] for name in RUBRIC],
+            row["overrun_seconds"],
+        ]
+        for row in rows
+    ]
+    return [str(title) for title in header], body
 
 
 def candidates_csv(*, rows: list[dict]) -> bytes:
+    header, body = candidates_table(rows=rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    columns = ["participant_id", "name", "level", "federal_district", "experts", "average", "overrun_seconds"]
-    writer.writerow([*columns, "recommended_levels"])
-    for row in rows:
-        writer.writerow([row[c] for c in columns] + [" ".join(row["recommended_levels"])])
+    writer.writerow(header)
+    writer.writerows(body)
+    # The BOM makes Excel read the file as UTF-8 (Cyrillic names).
     return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def candidates_xlsx(*, rows: list[dict], direction: str) -> bytes:
+    from openpyxl import Workbook
+
+    header, body = candidates_table(rows=rows)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(direction.upper())
+    sheet.append(header)
+    for line in body:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def interview_booking_for(*, participant, now) -> dict:

@@ -1,5 +1,6 @@
 import random
 import secrets
+import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -7,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.errors import ConflictError
@@ -15,6 +17,9 @@ from assessments.selectors.quizzes import quiz_deadline_for
 from lms.models import Participant
 from lms.selectors import participant_current
 
+# A number answer longer than this is refused: the key has at most 14 digits anyway.
+NUMBER_DIGITS_MAX = 20
+
 
 def questions_draw(*, quiz: Quiz, seed: int) -> list[int]:
     """The same seed always draws the same questions in the same order."""
@@ -22,10 +27,20 @@ def questions_draw(*, quiz: Quiz, seed: int) -> list[int]:
     return random.Random(seed).sample(pool, min(quiz.question_count, len(pool)))
 
 
-def _quiz_access_check(*, quiz: Quiz, user: AbstractBaseUser) -> None:
+def _quiz_access_check(*, quiz: Quiz, user: AbstractBaseUser) -> Participant:
     participant = participant_current(user=user)
     if participant is None or participant.season_id != quiz.season_id or quiz.track not in ("", participant.track):
         raise PermissionDenied(_("This test is not part of your programme."))
+    return participant
+
+
+def _participant_moment(*, moment: datetime, participant: Participant) -> str:
+    """A moment as the participant reads it: their own zone, the language's date format."""
+    try:
+        zone = zoneinfo.ZoneInfo(participant.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_current_timezone()
+    return date_format(timezone.localtime(moment, zone), "j E Y, H:i")
 
 
 def attempt_grade(*, attempt: Attempt, now: datetime, timed_out: bool = False) -> Attempt:
@@ -82,6 +97,11 @@ def answer_validate(*, question: Question, value) -> object:
             raise ValidationError({"value": _("Enter a number.")}) from error
         if isinstance(value, bool) or not number.is_finite():
             raise ValidationError({"value": _("Enter a number.")})
+        # 1e999999999 is a finite Decimal, but comparing it with the key would overflow at grading.
+        if not -NUMBER_DIGITS_MAX <= number.adjusted() < NUMBER_DIGITS_MAX:
+            raise ValidationError(
+                {"value": _("Enter a number of at most %(digits)s digits.") % {"digits": NUMBER_DIGITS_MAX}}
+            )
         return str(number)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         raise ValidationError({"value": _("Enter a short text answer (up to 500 characters).")})
@@ -99,9 +119,14 @@ def attempt_close_if_expired(*, attempt: Attempt, now: datetime | None = None) -
 @transaction.atomic
 def attempt_start(*, quiz: Quiz, user: AbstractBaseUser, now: datetime | None = None) -> Attempt:
     now = now or timezone.now()
-    _quiz_access_check(quiz=quiz, user=user)
+    participant = _quiz_access_check(quiz=quiz, user=user)
     if quiz.opens_at and now < quiz.opens_at:
-        raise ValidationError({"quiz": _("This test opens on %(date)s.") % {"date": timezone.localtime(quiz.opens_at)}})
+        raise ValidationError(
+            {
+                "quiz": _("This test opens on %(date)s.")
+                % {"date": _participant_moment(moment=quiz.opens_at, participant=participant)}
+            }
+        )
     deadline = quiz_deadline_for(quiz=quiz, user_id=user.pk)
     if deadline and now >= deadline:
         raise ValidationError({"quiz": _("The deadline of this test has passed.")})

@@ -1,0 +1,212 @@
+"""Candidates per direction after the interviews: ROIV internships for Beginners, FOIV interviews
+for Young and PRO, moved by the experts' averaged recommendation; the staff page and exports."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone, translation
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from assessments.models import Interview, InterviewSheet, InterviewSlot
+from assessments.selectors.interviews import candidates_by_direction, candidates_table, level_recommended
+from lms import roles
+from lms.models import Level
+from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+RUBRIC_NAMES = ("motivation", "communication", "knowledge", "initiative")
+
+
+@pytest.mark.parametrize(
+    ("current", "recommendations", "expected"),
+    [
+        (Level.BEGINNER, ["", ""], Level.BEGINNER),
+        (Level.BEGINNER, [Level.YOUNG, Level.YOUNG], Level.YOUNG),
+        (Level.BEGINNER, [Level.YOUNG, ""], Level.BEGINNER),  # a tie keeps the current level
+        (Level.BEGINNER, [Level.YOUNG, Level.YOUNG, ""], Level.YOUNG),
+        (Level.BEGINNER, [Level.PRO, ""], Level.YOUNG),  # the average of Beginner and PRO
+        (Level.YOUNG, [Level.BEGINNER, ""], Level.YOUNG),
+        (Level.YOUNG, [Level.BEGINNER, Level.BEGINNER], Level.BEGINNER),
+        (Level.PRO, [Level.BEGINNER, Level.YOUNG], Level.YOUNG),  # mean 0.5: the side of PRO
+        (Level.PRO, [], Level.PRO),
+    ],
+)
+def test_the_recommended_level_is_the_experts_average(current, recommendations, expected):
+    assert level_recommended(current=current, recommendations=recommendations) == expected
+
+
+def _role(user, role):
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def world():
+    season = SeasonFactory(name="Сезон кандидатов")
+    experts = [_role(UserFactory(username=f"cand-expert-{n}"), roles.EXPERT) for n in range(2)]
+    return season, experts
+
+
+_hours = iter(range(1, 10_000))
+
+
+def interviewed(season, experts, participant, sheets):
+    """An interview of `participant` with one submitted sheet per (score for every criterion,
+    recommended level) in `sheets`, each by the next expert."""
+    starts = timezone.now() + timedelta(days=2, hours=next(_hours))
+    slot = InterviewSlot.objects.create(
+        season=season, expert=experts[0], starts_at=starts, ends_at=starts + timedelta(minutes=30)
+    )
+    interview = Interview.objects.create(participant=participant, slot=slot)
+    for expert, (score, level) in zip(experts, sheets, strict=False):
+        InterviewSheet.objects.create(
+            interview=interview,
+            expert=expert,
+            rubric=dict.fromkeys(RUBRIC_NAMES, score),
+            recommended_level=level,
+            overrun_seconds=30,
+            submitted_at=timezone.now(),
+        )
+    return interview
+
+
+def _person(season, level, last_name):
+    return ParticipantFactory(season=season, level=level, application__user__last_name=last_name)
+
+
+@pytest.fixture
+def candidates(world):
+    season, experts = world
+    stays = _person(season, Level.BEGINNER, "Остаётся")
+    moved_up = _person(season, Level.BEGINNER, "Повышенная")
+    young = _person(season, Level.YOUNG, "Молодой")
+    tie = _person(season, Level.YOUNG, "Ничья")
+    interviewed(season, experts, stays, [(3, ""), (4, "")])
+    interviewed(season, experts, moved_up, [(5, Level.YOUNG), (4, Level.YOUNG)])
+    interviewed(season, experts, young, [(2, "")])
+    interviewed(season, experts, tie, [(4, Level.BEGINNER), (4, "")])
+    # Interviewed, but no sheet submitted yet: not a candidate.
+    interviewed(season, experts, _person(season, Level.PRO, "Безоценки"), [])
+    return season, {"stays": stays, "moved_up": moved_up, "young": young, "tie": tie}
+
+
+def test_candidates_go_to_the_direction_of_the_recommended_level(candidates):
+    season, people = candidates
+    directions = candidates_by_direction(season_id=season.id)
+    roiv = {row["participant_id"]: row for row in directions["roiv"]}
+    foiv = {row["participant_id"]: row for row in directions["foiv"]}
+    assert set(roiv) == {people["stays"].id}
+    assert [row["participant_id"] for row in directions["foiv"]] == [
+        people["moved_up"].id,  # 0.9 average
+        people["tie"].id,  # 0.8
+        people["young"].id,  # 0.4
+    ]
+    moved = foiv[people["moved_up"].id]
+    assert (moved["level"], moved["recommended_level"], moved["moved"]) == ("beginner", "young", True)
+    assert moved["average"] == pytest.approx(0.9) and moved["criteria"]["motivation"] == 4.5
+    assert moved["experts"] == 2 and moved["overrun_seconds"] == 30
+    tie = foiv[people["tie"].id]
+    assert (tie["recommended_level"], tie["moved"]) == ("young", False)
+    assert not roiv[people["stays"].id]["moved"]
+
+
+def test_candidates_query_count_is_fixed(world, django_assert_num_queries):
+    season, experts = world
+    interviewed(season, experts, _person(season, Level.BEGINNER, "Первый"), [(3, ""), (4, Level.YOUNG)])
+    # interviews with their sheets counted (1), the submitted sheets (1)
+    with django_assert_num_queries(2):
+        assert sum(map(len, candidates_by_direction(season_id=season.id).values())) == 1
+    interviewed(season, experts, _person(season, Level.PRO, "Второй"), [(3, Level.BEGINNER), (4, "")])
+    with django_assert_num_queries(2):
+        assert sum(map(len, candidates_by_direction(season_id=season.id).values())) == 2
+
+
+def test_exports_have_translated_headers_and_labels(candidates):
+    season, people = candidates
+    staff = _role(UserFactory(username="cand-staff-api"), roles.STAFF)
+    client = APIClient()
+    client.force_authenticate(staff)
+    url = reverse("assessments:candidates", args=[season.id])
+    body = client.get(url, {"direction": "foiv"}).json()
+    assert body[0]["moved"] and body[0]["recommended_level"] == "young" and body[0]["criteria"]["knowledge"] == 4.5
+
+    response = client.get(url, {"direction": "foiv", "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:3] == ["ID участника", "Участник", "Федеральный округ"]
+    assert "Уровень, рекомендованный экспертами" in header and "Средний балл, %" in header
+    assert "Мотивация, среднее из 0–5" in header
+    moved = next(row for row in rows[1:] if row[0] == str(people["moved_up"].id))
+    assert moved[3:7] == ["Начинающие", "Молодые", "Собеседования в ФОИВ (молодые и PRO)", "да"]
+    assert moved[8] == "90.0"
+
+    response = client.get(url, {"direction": "roiv", "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=1, column=2).value == "Участник"
+    assert sheet.cell(row=2, column=2).value.startswith("Остаётся")
+    assert sheet.max_row == 2
+
+    with translation.override("en"):
+        header, _body = candidates_table(rows=candidates_by_direction(season_id=season.id)["roiv"])
+    assert header[:2] == ["Participant ID", "Participant"] and "Motivation, average of 0–5" in header
+
+
+def test_the_staff_page_shows_both_directions_and_says_the_rule(candidates, client):
+    season, people = candidates
+    staff = _role(UserFactory(username="cand-staff"), roles.STAFF)
+    client.force_login(staff)
+    workspace = client.get(reverse("cabinet")).content.decode()
+    assert reverse("assessments:candidates-page") in workspace and "Кандидаты по направлениям" in workspace
+
+    response = client.get(reverse("assessments:candidates-page"), {"season": season.id})
+    assert response.status_code == 200
+    html = response.content.decode()
+    roiv = html.split('data-testid="direction-roiv"')[1].split("</section>")[0]
+    foiv = html.split('data-testid="direction-foiv"')[1].split("</section>")[0]
+    assert f'data-testid="candidate-{people["stays"].id}"' in roiv
+    assert f'data-testid="candidate-{people["moved_up"].id}"' in foiv
+    assert "Начинающие → <strong>Молодые</strong>" in foiv and "перенесён из РОИВ" in foiv
+    assert "90%" in foiv
+    assert f"{reverse('assessments:candidates', args=[season.id])}?direction=foiv&amp;format=xlsx" in foiv
+    assert "ничья оставляет текущий" in html
+
+
+def test_the_staff_page_refuses_a_bad_season_and_non_staff(candidates, client):
+    season, people = candidates
+    staff = _role(UserFactory(username="cand-staff-2"), roles.STAFF)
+    client.force_login(staff)
+    for value in ("abc", "²", "424242"):
+        response = client.get(reverse("assessments:candidates-page"), {"season": value})
+        html = response.content.decode()
+        assert response.status_code == 400 and "Такого сезона нет" in html and "Сезонов пока нет" not in html
+    assert client.get(reverse("assessments:candidates-page")).status_code == 200
+    client.force_login(people["stays"].user)
+    assert client.get(reverse("assessments:candidates-page")).status_code == 403
+
+
+def test_the_staff_page_query_count_is_fixed(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    season, experts = world
+    staff = _role(UserFactory(username="cand-staff-3"), roles.STAFF)
+    client.force_login(staff)
+    url = reverse("assessments:candidates-page")
+    interviewed(season, experts, _person(season, Level.BEGINNER, "Первый"), [(3, "")])
+    client.get(url, {"season": season.id})  # the first request of a session loads what later ones reuse
+
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url, {"season": season.id}).status_code == 200
+    interviewed(season, experts, _person(season, Level.YOUNG, "Второй"), [(3, ""), (5, Level.PRO)])
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url, {"season": season.id})
+    assert response.status_code == 200 and response.content.decode().count('data-testid="candidate-') == 2
+    assert len(second.captured_queries) == len(first.captured_queries)
