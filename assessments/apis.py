@@ -1,5 +1,7 @@
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,8 +51,10 @@ from assessments.services.slots import (
 )
 from lms import roles
 from lms.api import openapi_error
-from lms.models import Participant, Season
-from lms.selectors import participant_current, user_has_role
+from lms.selectors import participant_current, participant_get, season_get, user_has_role
+
+if TYPE_CHECKING:
+    from lms.models import Participant, Season
 
 
 class Conflict(APIException):
@@ -77,7 +81,14 @@ _FORMAT = OpenApiParameter(
 )
 
 
-def _participant_or_404(request) -> Participant:
+def _season_or_404(season_id: int) -> "Season":
+    season = season_get(season_id=season_id)
+    if season is None:
+        raise Http404
+    return season
+
+
+def _participant_or_404(request) -> "Participant":
     participant = participant_current(user=request.user)
     if participant is None:
         raise PermissionDenied(_("You are not a participant of a season."))
@@ -112,7 +123,9 @@ class MeCompletenessApi(APIView):
 class ParticipantCompletenessApi(APIView):
     @extend_schema(responses={200: CompletenessOutputSerializer, **_errors(403, 404)})
     def get(self, request, participant_id: int):
-        participant = get_object_or_404(Participant.objects.select_related("season"), pk=participant_id)
+        participant = participant_get(participant_id=participant_id)
+        if participant is None:
+            raise Http404
         participant_read_check(user=request.user, participant=participant)
         items = participant_completeness(participant=participant)
         return Response({"participant_id": participant.id, "modules": CompletenessSerializer(items, many=True).data})
@@ -162,7 +175,7 @@ class AdmissionRunCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: RunOutputSerializer, **_errors(400, 403, 404)})
     def post(self, request, season_id: int):
-        season = get_object_or_404(Season, pk=season_id)
+        season = _season_or_404(season_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = admission_run_start(season=season, track=data.validated_data["track"], user=request.user)
@@ -530,7 +543,7 @@ class CandidatesListApi(APIView):
         direction = request.query_params.get("direction", "")
         if direction not in DIRECTION_LEVELS:
             return Response({"direction": [_("Choose roiv or foiv.")]}, status=status.HTTP_400_BAD_REQUEST)
-        rows = candidates_list(season_id=get_object_or_404(Season, pk=season_id).id, direction=direction)
+        rows = candidates_list(season_id=_season_or_404(season_id).id, direction=direction)
         export = request.accepted_renderer.format
         if export in ("csv", "xlsx"):
             content = candidates_csv(rows=rows) if export == "csv" else candidates_xlsx(rows=rows, direction=direction)
@@ -571,8 +584,8 @@ class _PlaceInputSerializer(serializers.Serializer):
     room = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-def _season_or_400(season_id: int) -> Season:
-    season = Season.objects.filter(pk=season_id).first()
+def _season_or_400(season_id: int) -> "Season":
+    season = season_get(season_id=season_id)
     if season is None:
         raise serializers.ValidationError({"season_id": [_("There is no such season.")]})
     return season

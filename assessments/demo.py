@@ -9,6 +9,7 @@
   create them, so those modules count nothing as required there.)"""
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -27,9 +28,12 @@ from assessments.models import (
     Quiz,
 )
 from assessments.services.admission import admission_policy_save, admission_run_execute
-from lms.models import Season, Track
+from lms.choices import Track
 from lms.selectors import participant_list
-from lms.services import ApplicationData, application_submit
+from lms.services import ApplicationData, application_submit, season_ensure
+
+if TYPE_CHECKING:
+    from lms.models import Season
 
 QUESTIONS = [
     (
@@ -114,7 +118,7 @@ def _bank() -> QuestionBank:
     return bank
 
 
-def _quiz(*, season: Season, title: str, bank: QuestionBank, **fields) -> Quiz:
+def _quiz(*, season: "Season", title: str, bank: QuestionBank, **fields) -> Quiz:
     quiz, _ = Quiz.objects.get_or_create(season=season, title=title, defaults=fields)
     quiz.banks.add(bank)
     return quiz
@@ -137,28 +141,25 @@ def _diagnostic_taken(*, quiz: Quiz, user, right: set[str], when) -> None:
     attempt.save(update_fields=["score", "passed"])
 
 
-def _past_season(today: date) -> Season:
-    season, _ = Season.objects.get_or_create(
+def _past_season(today: date) -> "Season":
+    return season_ensure(
         slug="demo-past-season",
-        defaults=dict(
-            name="ProКадры — прошлый сезон (демо)",
-            campaign_starts_on=today - timedelta(days=200),
-            campaign_ends_on=today - timedelta(days=150),
-            education_starts_on=today - timedelta(days=149),
-            education_ends_on=today - timedelta(days=60),
-            interviews_starts_on=today - timedelta(days=59),
-            interviews_ends_on=today - timedelta(days=40),
-            internships_starts_on=today - timedelta(days=39),
-            internships_ends_on=today - timedelta(days=10),
-            closing_starts_on=today - timedelta(days=9),
-            closing_ends_on=today - timedelta(days=1),
-            age_reference_date=today - timedelta(days=200),
-        ),
+        name="ProКадры — прошлый сезон (демо)",
+        campaign_starts_on=today - timedelta(days=200),
+        campaign_ends_on=today - timedelta(days=150),
+        education_starts_on=today - timedelta(days=149),
+        education_ends_on=today - timedelta(days=60),
+        interviews_starts_on=today - timedelta(days=59),
+        interviews_ends_on=today - timedelta(days=40),
+        internships_starts_on=today - timedelta(days=39),
+        internships_ends_on=today - timedelta(days=10),
+        closing_starts_on=today - timedelta(days=9),
+        closing_ends_on=today - timedelta(days=1),
+        age_reference_date=today - timedelta(days=200),
     )
-    return season
 
 
-def _past_people(season: Season) -> None:
+def _past_people(season: "Season") -> None:
     User = get_user_model()
     for username, last_name, first_name, region, _passed in PAST_PEOPLE:
         user, created = User.objects.get_or_create(

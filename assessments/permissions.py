@@ -1,18 +1,22 @@
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from assessments.models import ExpertAssignment
 from lms import roles
-from lms.models import Participant
 from lms.selectors import user_has_role
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 
 def is_staff(user: AbstractBaseUser) -> bool:
     return user.is_authenticated and (user.is_staff or user_has_role(user=user, role=roles.STAFF))
 
 
-def participant_read_check(*, user: AbstractBaseUser, participant: Participant) -> None:
+def participant_read_check(*, user: AbstractBaseUser, participant: "Participant") -> None:
     """Staff see everyone, experts the participants assigned to them, a participant only themself."""
     if participant.user_id == user.pk or is_staff(user):
         return

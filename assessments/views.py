@@ -53,8 +53,8 @@ from assessments.services.slots import (
     interview_slot_series_create,
 )
 from lms import roles
+from lms.choices import Level, Track
 from lms.middleware import SESSION_TIMEZONE_KEY
-from lms.models import Level, Track
 from lms.regions import FederalDistrict, timezone_choices
 from lms.selectors import participant_current, programme_today, season_list, user_has_role
 from lms.views import cabinet

@@ -51,6 +51,16 @@ def _human_date(day: date) -> str:
     return date_format(day, "j E Y")
 
 
+def season_ensure(*, slug: str, **fields) -> Season:
+    """A season by its slug, created (validated) from `fields` when missing: the demo seeds use it."""
+    season = Season.objects.filter(slug=slug).first()
+    if season is None:
+        season = Season(slug=slug, **fields)
+        season.full_clean()
+        season.save()
+    return season
+
+
 def _application_errors(*, season: Season, data: ApplicationData, user: AbstractBaseUser | None, today: date) -> dict:
     errors: dict[str, list[str]] = {}
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from lms.models import Level
+from lms.choices import Level
 from lms.regions import FederalDistrict, timezone_choices
 
 PRESENTATION_LIMIT_SECONDS = 5 * 60

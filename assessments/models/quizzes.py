@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lms.models import Track
+from lms.choices import Track
 
 
 class QuestionKind(models.TextChoices):

@@ -8,13 +8,15 @@ one without touching this app:
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.apps import apps
 from django.utils.module_loading import import_string
 
 from assessments.conf import extra_score_module_paths
-from lms.models import Participant, Season
+
+if TYPE_CHECKING:
+    from lms.models import Participant, Season
 
 
 class ParticipantRow(NamedTuple):
@@ -63,7 +65,7 @@ class ScoreModule:
     label: str = ""
 
     def figures(
-        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
     ) -> dict[int, Figure]:
         raise NotImplementedError
 

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -7,7 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.scores import Figure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
-from lms.models import Participant, Season
+
+if TYPE_CHECKING:
+    from lms.models import Participant, Season
 
 
 def _contract():
@@ -29,7 +32,7 @@ class RecordedModule(ScoreModule):
     label = gettext_lazy("Recorded webinars")
 
     def figures(
-        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
     ) -> dict[int, Figure]:
         required_lectures_completion = _contract()
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None

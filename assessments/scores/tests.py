@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.formats import date_format
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import ScorePolicy
 from assessments.scores import Figure, ParticipantRow, ScoreModule, clamp
-from lms.models import Participant, Season
+
+if TYPE_CHECKING:
+    from lms.models import Participant, Season
 
 
 def required_quizzes(*, season_id: int, track: str) -> list[Quiz]:
@@ -91,7 +94,7 @@ class TestsModule(ScoreModule):
     label = gettext_lazy("Tests")
 
     def figures(
-        self, *, season: Season, track: str, participants: Sequence[ParticipantRow | Participant]
+        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
     ) -> dict[int, Figure]:
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None

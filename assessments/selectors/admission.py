@@ -1,5 +1,6 @@
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -8,7 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import AdmissionDecision, AdmissionRun, Decision, DecisionOverride, ExpertAssignment
 from assessments.permissions import is_staff
-from lms.models import Participant
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 
 def admission_run_get(*, run_id: int) -> AdmissionRun | None:
@@ -73,7 +76,7 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
     ]
 
 
-def decision_published_for(*, participant: Participant) -> dict | None:
+def decision_published_for(*, participant: "Participant") -> dict | None:
     """The participant's line in the latest published run of their season and track."""
     run = (
         AdmissionRun.objects.filter(

@@ -1,12 +1,16 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 
 from assessments.models import AdmissionPolicy
 from assessments.models.admission import default_rules
 from assessments.scores import ModuleUnavailable, score_modules
-from lms.models import Participant
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 
-def participant_completeness(*, participant: Participant) -> list[dict]:
+def participant_completeness(*, participant: "Participant") -> list[dict]:
     """Each score module's figure and evidence for one participant, with the minimum the current
     policy asks (so the cabinet can say "55% of 70% needed")."""
     policy = AdmissionPolicy.objects.filter(season_id=participant.season_id, track=participant.track).first()

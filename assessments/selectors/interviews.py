@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import Interview, InterviewPlan, InterviewSheet, InterviewSlot, InterviewStatus, OfflineMeeting
 from assessments.models.interviews import RUBRIC, RUBRIC_MAX
-from lms.models import Level
+from lms.choices import Level
 from lms.regions import FederalDistrict
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.

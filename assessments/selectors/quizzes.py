@@ -1,5 +1,6 @@
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -8,10 +9,12 @@ from django.utils import timezone
 
 from assessments.models import Answer, Attempt, Question, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import DiagnosticPhase, ResultsShown
-from lms.models import Participant
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 
-def quiz_list_for_participant(*, participant: Participant) -> QuerySet[Quiz]:
+def quiz_list_for_participant(*, participant: "Participant") -> QuerySet[Quiz]:
     """The participant's tests, each with `deadline`: theirs, an extension applied (`extended_deadline`
     is set only when an extension moves it), in the same query."""
     return with_deadline_for(
@@ -92,7 +95,7 @@ def attempt_detail(*, attempt: Attempt) -> dict:
     }
 
 
-def diagnostics_growth(*, participant: Participant) -> dict | None:
+def diagnostics_growth(*, participant: "Participant") -> dict | None:
     """Share of right answers per competence in the last closed start and end diagnostics."""
     quizzes = {
         quiz.diagnostic_phase: quiz

@@ -1,6 +1,7 @@
 """Reads for the experts' own interview availability."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -9,8 +10,10 @@ from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 
 from assessments.models import ExpertProfile, Interview, InterviewSlot, InterviewStatus
-from lms.models import Season
 from lms.selectors import season_list
+
+if TYPE_CHECKING:
+    from lms.models import Season
 
 
 def expert_timezone_name(*, user: AbstractBaseUser) -> str:
@@ -23,7 +26,7 @@ def expert_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
     return ZoneInfo(expert_timezone_name(user=user))
 
 
-def seasons_for_interviews(*, today: date) -> QuerySet[Season]:
+def seasons_for_interviews(*, today: date) -> "QuerySet[Season]":
     """Seasons whose interview period has not ended yet, the nearest first."""
     return season_list().filter(interviews_ends_on__gte=today).order_by("interviews_starts_on", "id")
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import gc
 import json
 import logging
@@ -6,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,9 +41,12 @@ from assessments.snapshot import (
     reasons_json,
     snapshot_hash,
 )
-from lms.models import Season, Track
+from lms.choices import Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
+
+if TYPE_CHECKING:
+    from lms.models import Season
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +23,10 @@ from assessments.models import (
 from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
 from assessments.permissions import is_staff
 from assessments.selectors.admission import decision_published_for
-from lms.models import Level, Participant
+from lms.choices import Level
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 
 def _plan(season_id: int) -> InterviewPlan:

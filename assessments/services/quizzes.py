@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 import random
 import secrets
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,8 +17,10 @@ from django.utils.translation import gettext as _
 from assessments.errors import ConflictError
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
 from assessments.selectors.quizzes import quiz_deadline_for
-from lms.models import Participant
-from lms.selectors import participant_current
+from lms.selectors import participant_current, participant_in_season
+
+if TYPE_CHECKING:
+    from lms.models import Participant
 
 # A number answer longer than this is refused: the key has at most 14 digits anyway.
 NUMBER_DIGITS_MAX = 20
@@ -214,7 +219,7 @@ def quiz_deadline_extension_check(
     if not (reason or "").strip():
         errors["reason"] = [_("Say why the deadline is extended.")]
     if quiz is not None and user is not None:
-        participant = Participant.objects.filter(user=user, season_id=quiz.season_id).first()
+        participant = participant_in_season(user_id=user.pk, season_id=quiz.season_id)
         if participant is None or quiz.track not in ("", participant.track):
             errors["user"] = [_("This person does not take this test: not a participant of its season and track.")]
     policy = quiz.closes_at if quiz is not None else None

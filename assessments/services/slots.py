@@ -2,7 +2,10 @@
 the future, never overlapping another of their slots. Participants book these slots as before
 (services/interviews.py)."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -18,9 +21,11 @@ from assessments.permissions import is_staff
 from assessments.selectors.slots import expert_timezone
 from lms import roles
 from lms.middleware import SESSION_TIMEZONE_KEY
-from lms.models import Season
 from lms.regions import RUSSIAN_TIMEZONES
 from lms.selectors import user_has_role
+
+if TYPE_CHECKING:
+    from lms.models import Season
 
 SLOT_MINUTES_MIN, SLOT_MINUTES_MAX = 10, 240
 SERIES_MAX_SLOTS = 48
