@@ -18,6 +18,7 @@ from live.models import LiveSession
 from live.presence import HEADER, PresenceKeyExpired
 from live.selectors import (
     session_by_external_meeting_id,
+    session_for_participant,
     session_list_for_participant,
     session_manageable_by,
     session_roster_now,
@@ -28,6 +29,7 @@ from live.services import (
     presence_beat_record,
     presence_beats_flush,
     presence_key_issue,
+    session_room_ready,
 )
 from live.tasks import bbb_recording_fetch_task
 from lms.middleware import sessionless
@@ -141,6 +143,28 @@ class PresenceKeyCreateApi(APIView):
         )
 
 
+class SessionRoomStatusApi(APIView):
+    """Whether the session's room can be entered now: the waiting page of a BigBlueButton session
+    asks this until the speaker has opened the room, then follows our join link."""
+
+    class OutputSerializer(serializers.Serializer):
+        ready = serializers.BooleanField(help_text="The join link now leads into the room.")
+        join_open = serializers.BooleanField(help_text="The session is open for joining at all.")
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request, session_id: int):
+        session = LiveSession.objects.select_related("season").filter(pk=session_id).first()
+        if session is None:
+            raise Http404
+        if not session_manageable_by(session=session, user=request.user) and (
+            session_for_participant(user=request.user, session_id=session.pk) is None
+        ):
+            raise PermissionDenied(_("You are not a participant of this session's track."))
+        join_open = session.joinable_at(_now())
+        ready = join_open and session_room_ready(session=session)
+        return Response(self.OutputSerializer({"ready": ready, "join_open": join_open}).data)
+
+
 class SessionRosterApi(APIView):
     """Who is present now (speakers of the session and staff)."""
 
@@ -159,8 +183,22 @@ class SessionRosterApi(APIView):
         return Response(self.OutputSerializer(session_roster_now(session=session), many=True).data)
 
 
+def _received_answer(received) -> Response:
+    """200 with what was stored and, item by item, what was skipped as malformed and why: the
+    sender's delivery as a whole was taken, so retrying it would change nothing."""
+    data = {"stored": received.stored, "skipped": received.skipped}
+    if received.skipped:
+        data["detail"] = _("%(count)s malformed items were skipped; nothing was stored from them.") % {
+            "count": len(received.skipped)
+        }
+    return Response(data)
+
+
 class BbbWebhookApi(APIView):
-    """bbb-webhooks callback: verify the checksum over the raw body, store the events, answer fast."""
+    """bbb-webhooks callback: verify the checksum over the raw body, store the events, answer fast.
+
+    A body that cannot be read at all → 400; readable events of the wrong shape are skipped (and
+    listed in the answer), the others stored → 200."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -172,17 +210,22 @@ class BbbWebhookApi(APIView):
         if not bbb.webhook_checksum_valid(
             callback_url=callback_url, body=body, checksum=request.GET.get("checksum", ""), secret=conf.bbb_secret()
         ):
-            return Response({"detail": "bad checksum"}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": _("Bad checksum.")}, status=status.HTTP_403_FORBIDDEN)
         try:
             events = bbb.webhook_events(body)
         except (ValueError, UnicodeDecodeError):
-            return Response({"event": ["Unreadable event."]}, status=status.HTTP_400_BAD_REQUEST)
-        stored = bbb_webhook_receive(events=events)
-        return Response({"stored": stored})
+            return Response(
+                {"event": [_("Unreadable event: the form field `event` must hold JSON.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return _received_answer(bbb_webhook_receive(events=events))
 
 
 class BbbAnalyticsCallbackApi(APIView):
-    """BBB's post-meeting analytics callback (HS512 JWT in the Authorization header)."""
+    """BBB's post-meeting analytics callback (HS512 JWT in the Authorization header).
+
+    A payload without the meeting id or the attendees → 400; joins and leaves of the wrong shape
+    are skipped (and listed in the answer), the others stored → 200."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -192,11 +235,14 @@ class BbbAnalyticsCallbackApi(APIView):
         if not bbb.analytics_token_valid(
             authorization=request.headers.get("Authorization", ""), secret=conf.bbb_secret(), now=_now()
         ):
-            return Response({"detail": "bad token"}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": _("Bad token.")}, status=status.HTTP_403_FORBIDDEN)
         if not isinstance(request.data, dict):
-            return Response({"payload": ["A JSON object is expected."]}, status=status.HTTP_400_BAD_REQUEST)
-        stored = bbb_analytics_receive(payload=request.data)
-        return Response({"stored": stored})
+            return Response({"payload": [_("A JSON object is expected.")]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            received = bbb_analytics_receive(payload=request.data)
+        except ValidationError as error:
+            return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return _received_answer(received)
 
 
 class BbbRecordingReadyApi(APIView):
@@ -212,9 +258,9 @@ class BbbRecordingReadyApi(APIView):
             signed_parameters=request.POST.get("signed_parameters", ""), secret=conf.bbb_secret()
         )
         if params is None or not conf.bbb_secret():
-            return Response({"detail": "bad signature"}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response({"detail": _("Bad signature.")}, status=status.HTTP_401_UNAUTHORIZED)
         session = session_by_external_meeting_id(meeting_id=str(params.get("meeting_id", "")))
         if session is None:
-            return Response({"detail": "unknown meeting"}, status=status.HTTP_410_GONE)
+            return Response({"detail": _("Unknown meeting.")}, status=status.HTTP_410_GONE)
         bbb_recording_fetch_task.delay_on_commit(session.pk, str(params.get("record_id", "")))
         return Response(status=status.HTTP_202_ACCEPTED)

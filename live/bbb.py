@@ -31,11 +31,16 @@ def external_user_id(user_id: int) -> str:
     return f"{USER_PREFIX}{user_id}"
 
 
-def user_id_from_external(external: str) -> int | None:
-    if not external or not external.startswith(USER_PREFIX):
+def user_id_from_external(external) -> int | None:
+    """Our user id from BBB's external user id `prk-user-<id>`; None for anything else (a guest,
+    staff joined otherwise, a value of the wrong type or a number no id can be)."""
+    if not isinstance(external, str) or not external.startswith(USER_PREFIX):
         return None
     tail = external[len(USER_PREFIX) :]
-    return int(tail) if tail.isdigit() else None
+    # ASCII digits only (str.isdigit takes "²"), and within a bigint.
+    if not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
+        return None
+    return int(tail)
 
 
 def webhook_checksum_valid(*, callback_url: str, body: bytes, checksum: str, secret: str) -> bool:

@@ -6,7 +6,7 @@ from lms.cabinet import CabinetPanel
 
 
 def _live_context(request, participant) -> dict:
-    from live.views import join_link, join_opens_at
+    from live.views import join_link
 
     now = timezone.now()
     upcoming, past = [], []
@@ -17,8 +17,8 @@ def _live_context(request, participant) -> dict:
             upcoming.append(
                 {
                     "session": session,
-                    "opens_at": join_opens_at(session),
-                    "join_open": join_opens_at(session) <= now,
+                    "opens_at": session.join_opens_at,
+                    "join_open": session.joinable_at(now),
                     "join_url": join_link(session=session, user_id=request.user.pk),
                 }
             )

@@ -10,6 +10,12 @@ def beats_grace_minutes() -> int:
     return getattr(settings, "LIVE_BEATS_GRACE_MINUTES", 15)
 
 
+def max_overrun_minutes() -> int:
+    """How far past its scheduled end a started, not yet ended session stays open (joins, beats,
+    the growing window). The speaker's "end" or BBB's meeting-ended closes it sooner."""
+    return getattr(settings, "LIVE_MAX_OVERRUN_MINUTES", 180)
+
+
 def presence_key_seconds() -> int:
     """Lifetime of a presence key; the page renews it at a third of this."""
     return getattr(settings, "LIVE_PRESENCE_KEY_SECONDS", 600)
@@ -47,3 +53,20 @@ def report_default_timezone() -> str:
 
 def derive_debounce_seconds() -> int:
     return getattr(settings, "LIVE_DERIVE_DEBOUNCE_SECONDS", 5)
+
+
+def join_link_seconds() -> int:
+    """How long our signed join link works after the page that shows it was made: a day, so a
+    link copied from the cabinet works on the session's day and not for weeks after."""
+    return getattr(settings, "LIVE_JOIN_LINK_SECONDS", 24 * 60 * 60)
+
+
+def room_check_seconds() -> int:
+    """How often the waiting page asks whether the speaker has opened the BBB room."""
+    return getattr(settings, "LIVE_ROOM_CHECK_SECONDS", 10)
+
+
+def room_running_cache_seconds() -> tuple[int, int]:
+    """How long BBB's isMeetingRunning answer is kept (running, not running): a room of hundreds
+    of waiting participants asks BBB once per this, not once per page."""
+    return getattr(settings, "LIVE_ROOM_RUNNING_CACHE_SECONDS", (60, 5))

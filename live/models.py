@@ -1,11 +1,14 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from lms.models import Track
+from live import conf
+from lms.choices import Track
 
 
 class Speaker(models.Model):
@@ -76,24 +79,46 @@ class LiveSession(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("live session")
         verbose_name_plural = _("live sessions")
+        # Each rule names itself in words: an editor saving the session in Wagtail sees the
+        # message, not the constraint's name (clean() puts the two an editor can break on their fields).
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="live_session_ends_after_start"),
             models.CheckConstraint(
-                condition=Q(threshold_percent__gte=1, threshold_percent__lte=100), name="live_session_threshold_percent"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="live_session_ends_after_start",
+                violation_error_message=_("The session must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_percent__gte=1, threshold_percent__lte=100),
+                name="live_session_threshold_percent",
+                violation_error_message=_("The presence threshold must be a percentage from 1 to 100."),
             ),
             models.CheckConstraint(
                 condition=Q(actual_ended_at__isnull=True)
                 | (Q(actual_started_at__isnull=False) & Q(actual_ended_at__gt=F("actual_started_at"))),
                 name="live_session_actual_end_after_start",
+                violation_error_message=_("A session can only end after it has actually started."),
             ),
             models.CheckConstraint(
-                condition=~Q(delivery="offline") | ~Q(place=""), name="live_session_offline_has_place"
+                condition=~Q(delivery="offline") | ~Q(place=""),
+                name="live_session_offline_has_place",
+                violation_error_message=_("An offline meeting needs a place."),
             ),
         ]
         indexes = [models.Index(fields=["season", "track", "starts_at"])]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """The two rules an editor can break in the form, on the fields to correct (the
+        constraints then skip them, so the message is not shown twice)."""
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = [ValidationError(_("The session must end after it starts."), code="ends_before_start")]
+        if self.delivery == Delivery.OFFLINE and not (self.place or "").strip():
+            errors["place"] = [ValidationError(_("An offline meeting needs a place."), code="offline_without_place")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def window_start(self):
@@ -105,6 +130,41 @@ class LiveSession(models.Model):
         if self.actual_ended_at:
             return self.actual_ended_at
         return self.ends_at
+
+    @property
+    def running(self) -> bool:
+        """Started by the speaker and not ended yet (by the speaker or BBB's meeting-ended)."""
+        return self.actual_started_at is not None and self.actual_ended_at is None
+
+    @property
+    def join_opens_at(self):
+        """Joining opens the set minutes before the scheduled start, or when the speaker started
+        the session, whichever is earlier."""
+        opens_at = self.starts_at - timedelta(minutes=self.join_opens_minutes)
+        return min(opens_at, self.actual_started_at) if self.actual_started_at else opens_at
+
+    @property
+    def overrun_limit(self):
+        """How long a running session may stay open past its scheduled end: a speaker who never
+        presses "end" (and no BBB meeting-ended) must not leave it open for days."""
+        scheduled_end = max(self.ends_at, self.actual_started_at or self.ends_at)
+        return scheduled_end + timedelta(minutes=conf.max_overrun_minutes())
+
+    def window_end_at(self, now):
+        """The window's end as known at `now`. A running session has no end yet: however far it
+        overruns its schedule (up to overrun_limit), its window reaches to `now`, at least to the
+        scheduled end, and to the time pressed once it ends. Figures taken during an overrun are
+        then measured against the time run so far, not cut at the scheduled end."""
+        if self.running:
+            return min(max(self.ends_at, now), self.overrun_limit)
+        return self.window_end
+
+    def joinable_at(self, now) -> bool:
+        """Open to join (and to beats) from join_opens_at; a running session until it ends,
+        however long it overruns (up to overrun_limit); any other until its scheduled or actual end."""
+        if self.running:
+            return self.join_opens_at <= now <= self.overrun_limit
+        return self.join_opens_at <= now <= self.window_end
 
     def state_at(self, now) -> str:
         if self.actual_ended_at or (self.actual_started_at is None and now >= self.ends_at):
@@ -163,7 +223,9 @@ class AttendanceEvent(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="interval") | Q(ends_at__gte=F("occurred_at")), name="attendance_interval_ordered"
+                condition=~Q(kind="interval") | Q(ends_at__gte=F("occurred_at")),
+                name="attendance_interval_ordered",
+                violation_error_message=_("An interval must end no earlier than it starts."),
             ),
         ]
 
@@ -216,9 +278,15 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(fields=["session", "user"], name="attendance_one_per_session_and_user"),
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                name="attendance_one_per_session_and_user",
+                violation_error_message=_("A participant has one attendance row per session."),
+            ),
             models.CheckConstraint(
-                condition=Q(covered_seconds__lte=F("window_seconds")), name="attendance_covered_within_window"
+                condition=Q(covered_seconds__lte=F("window_seconds")),
+                name="attendance_covered_within_window",
+                violation_error_message=_("Covered time cannot exceed the session's length."),
             ),
         ]
 

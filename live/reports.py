@@ -1,7 +1,16 @@
 """Import of a Zoom-shaped participant report (CSV, both header generations).
 
-Rows are matched to participants by e-mail only; rows that cannot be matched or read are listed
-back and nothing is stored from them."""
+Columns (header names compared case-insensitively; the table may follow a summary block):
+- `Join time` and `Leave time` (Zoom's `Join Time`, `Leave Time`), required;
+- `Email` or `User Email` (Zoom's), and/or `Participant ID` (also `participant_id`, `participant`
+  or `ID участника`): our id as the external rooms receive it, `prk-user-<id>`, or the bare
+  number. At least one of the two is required;
+- `Name (original name)` and `In waiting room`, optional (the name only describes a row in the
+  list sent back; waiting-room rows are not attendance).
+
+Rows are matched to the track's participants by our id or by e-mail, never by name. A row with
+both must name the same participant. Rows that cannot be matched or read are listed back, and
+nothing is stored from them."""
 
 import csv
 import io
@@ -12,14 +21,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from live import bbb
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.services import attendance_events_store, session_derive_later
 from lms.selectors import participant_list
 
 COLUMNS = {
-    "email": ("email", "user email"),
     "join": ("join time",),
     "leave": ("leave time",),
+}
+# At least one of these names the participant (Zoom's own "User ID" is Zoom's, not ours: not taken).
+IDENTITY = {
+    "email": ("email", "user email"),
+    "participant": ("participant id", "participant_id", "participant", "id участника"),
 }
 OPTIONAL = {"name": ("name (original name)",), "waiting": ("in waiting room",)}
 DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
@@ -38,19 +52,28 @@ def _header_index(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
         names = [cell.strip().lower() for cell in row]
         if any(name in names for name in COLUMNS["join"]):
             found = {}
-            for key, aliases in {**COLUMNS, **OPTIONAL}.items():
+            for key, aliases in {**COLUMNS, **IDENTITY, **OPTIONAL}.items():
                 for alias in aliases:
                     if alias in names:
                         found[key] = names.index(alias)
                         break
             missing = [COLUMNS[key][0] for key in COLUMNS if key not in found]
+            if not any(key in found for key in IDENTITY):
+                missing.append(_("email or participant id"))
             if missing:
                 raise ValidationError(
                     {"file": [_("The report lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}]}
                 )
             return number, found
     raise ValidationError(
-        {"file": [_("No participant table found: the report needs the columns Email, Join time and Leave time.")]}
+        {
+            "file": [
+                _(
+                    "No participant table found: the report needs the columns Join time and Leave time, "
+                    "and Email or Participant ID."
+                )
+            ]
+        }
     )
 
 
@@ -66,6 +89,34 @@ def _parse_time(value: str, zone: ZoneInfo) -> datetime:
     raise ValueError(value)
 
 
+def _our_id(value: str) -> int | None:
+    """Our participant id as the rooms receive it (`prk-user-<id>`) or as the bare number."""
+    value = value.strip().lower()
+    if value.startswith(bbb.USER_PREFIX):
+        return bbb.user_id_from_external(value)
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _row_participant(*, participant: str, email: str, ours: set[int], by_email: dict[str, int]):
+    """(user id, None) for a row that names one participant of the track, else (None, why).
+    Our id, when given, decides; an e-mail given beside it must not name someone else."""
+    by_mail = by_email.get(email.lower()) if email else None
+    if participant:
+        user_id = _our_id(participant)
+        if user_id is None:
+            return None, _("Not a participant id of ours (prk-user-<number> or the number).")
+        if user_id not in ours:
+            return None, _("No participant of this track has this id.")
+        if by_mail is not None and by_mail != user_id:
+            return None, _("The e-mail and the participant id name different participants.")
+        return user_id, None
+    if not email:
+        return None, _("No e-mail and no participant id: the row cannot be matched.")
+    if by_mail is None:
+        return None, _("No participant of this track has this e-mail.")
+    return by_mail, None
+
+
 def attendance_report_import(*, session: LiveSession, content: bytes, timezone_name: str) -> ReportResult:
     try:
         zone = ZoneInfo(timezone_name)
@@ -75,10 +126,17 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError({"file": [_("The report is not a UTF-8 CSV file.")]}) from error
-    rows = list(csv.reader(io.StringIO(text)))
+    if "\x00" in text:  # PostgreSQL stores no NUL character: not a text CSV
+        raise ValidationError({"file": [_("The report is not a readable CSV file.")]})
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a field past the csv module's size limit
+        raise ValidationError({"file": [_("The report is not a readable CSV file.")]}) from error
     header_at, columns = _header_index(rows)
     by_email = {}
+    ours = set()
     for participant in participant_list(season=session.season, track=session.track):
+        ours.add(participant.user_id)
         for email in {participant.application.email, participant.user.email}:
             if email:
                 by_email[email.strip().lower()] = participant.user_id
@@ -92,7 +150,7 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
             index = columns.get(key)
             return row[index].strip() if index is not None and index < len(row) else ""
 
-        described = {"line": line, "name": cell("name"), "email": cell("email")}
+        described = {"line": line, "name": cell("name"), "email": cell("email"), "participant": cell("participant")}
         try:
             joined, left = _parse_time(cell("join"), zone), _parse_time(cell("leave"), zone)
         except ValueError:
@@ -104,13 +162,11 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
         if cell("waiting").lower() in ("yes", "да"):
             result.skipped.append({**described, "message": _("Time in the waiting room is not attendance.")})
             continue
-        user_id = by_email.get(cell("email").lower()) if cell("email") else None
+        user_id, problem = _row_participant(
+            participant=cell("participant"), email=cell("email"), ours=ours, by_email=by_email
+        )
         if user_id is None:
-            result.unmatched.append(
-                {**described, "message": _("No participant of this track has this e-mail.")}
-                if cell("email")
-                else {**described, "message": _("No e-mail: the row cannot be matched.")}
-            )
+            result.unmatched.append({**described, "message": problem})
             continue
         events.append(
             AttendanceEvent(

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from live.attendance import BEAT_TIMEOUT, Figure, Signal, merged_intervals, presence_figure
 from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source, percent_of
-from lms.models import Season
 from lms.selectors import participant_list, user_has_role
 
 
@@ -20,6 +19,12 @@ def session_manageable_by(*, session: LiveSession, user) -> bool:
     return session.speakers.filter(user=user).exists()
 
 
+def recording_attachable_by(*, session: LiveSession, user) -> bool:
+    """The session's speakers and staff, and editors for any session (the recording becomes a
+    draft lecture, which is an editor's to publish)."""
+    return session_manageable_by(session=session, user=user) or user_has_role(user=user, role="editor")
+
+
 def session_list_for_console(*, user) -> QuerySet[LiveSession]:
     sessions = LiveSession.objects.select_related("season").order_by("-starts_at", "-id")
     if user_has_role(user=user, role="staff"):
@@ -27,10 +32,15 @@ def session_list_for_console(*, user) -> QuerySet[LiveSession]:
     return sessions.filter(speakers__user=user).distinct()
 
 
+def _season_ref(season_id: int):
+    """The season by its id alone, for the lms.selectors that take a season: an unsaved instance
+    of the foreign key's model. Reading the season (when the caller did not select it) would cost
+    a query, and live imports none of the core's models (lms.selectors is its way to those tables)."""
+    return LiveSession._meta.get_field("season").related_model(pk=season_id)
+
+
 def _track_participants(session: LiveSession):
-    # By the season's id: the session's season object is not needed, and reading it (when the
-    # caller did not select it) would cost a query.
-    return participant_list(season=Season(pk=session.season_id), track=session.track)
+    return participant_list(season=_season_ref(session.season_id), track=session.track)
 
 
 def session_participant_user_ids(*, session: LiveSession) -> list[int]:
@@ -95,8 +105,9 @@ def required_sessions_attendance(*, season_id: int, track: str, user_ids: Iterab
     )
     rows = Attendance.objects.all()
     if user_ids is None:
-        season = Season(pk=season_id)
-        user_ids = list(participant_list(season=season, track=track).order_by().values_list("user_id", flat=True))
+        user_ids = list(
+            participant_list(season=_season_ref(season_id), track=track).order_by().values_list("user_id", flat=True)
+        )
         marks_for = None
     else:
         user_ids = list(user_ids)
@@ -181,7 +192,7 @@ def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datet
     return presence_figure(
         _signals(events),
         window_start=session.window_start,
-        window_end=session.window_end,
+        window_end=session.window_end_at(now or timezone.now()),
         threshold_percent=session.threshold_percent,
         manual_status=mark.status if mark else None,
         now=now,
@@ -200,7 +211,9 @@ def session_presence_timeline(*, session: LiveSession, now: datetime | None = No
             Signal(event.source, event.kind, event.connection, event.occurred_at, event.ends_at)
         )
     return {
-        user_id: merged_intervals(signals, window_start=session.window_start, window_end=session.window_end, now=now)
+        user_id: merged_intervals(
+            signals, window_start=session.window_start, window_end=session.window_end_at(now), now=now
+        )
         for user_id, signals in by_user.items()
     }
 
@@ -219,7 +232,7 @@ def session_minute_counts(*, session: LiveSession, now: datetime | None = None) 
     now = now or timezone.now()
     timeline = session_presence_timeline(session=session, now=now)
     start = session.window_start
-    end = min(session.window_end, now)
+    end = min(session.window_end_at(now), now)
     minutes = max(0, int((end - start).total_seconds() // 60) + (1 if (end - start).total_seconds() % 60 else 0))
     counts = [0] * minutes
     for intervals in timeline.values():
@@ -233,8 +246,9 @@ def session_minute_counts(*, session: LiveSession, now: datetime | None = None) 
     return counts
 
 
-def attendance_table(*, session: LiveSession) -> list[dict]:
+def attendance_table(*, session: LiveSession, now: datetime | None = None) -> list[dict]:
     """One row per participant of the track (and anyone else with figures): the console and exports."""
+    window_seconds = int((session.window_end_at(now or timezone.now()) - session.window_start).total_seconds())
     people = {
         p.user_id: p for p in _track_participants(session).order_by("application__last_name", "application__first_name")
     }
@@ -245,7 +259,6 @@ def attendance_table(*, session: LiveSession) -> list[dict]:
         person = people.get(user_id)
         row = rows.get(user_id)
         mark = marks.get((session.pk, user_id))
-        window_seconds = int((session.window_end - session.window_start).total_seconds())
         covered = row.covered_seconds if row else 0
         status = mark.status if mark else (row.status if row else MarkStatus.ABSENT.value)
         table.append(

@@ -7,6 +7,7 @@ import urllib.request
 import uuid as uuid_module
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,8 +35,13 @@ from live.models import (
     Source,
 )
 from live.presence import PresenceKey, presence_key_make, presence_key_read
-from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
-from lms.selectors import participant_list, user_has_role
+from live.selectors import (
+    latest_manual_marks,
+    recording_attachable_by,
+    session_manageable_by,
+    session_participant_user_ids,
+)
+from lms.selectors import participant_list
 from media.services import video_asset_create
 
 User = get_user_model()
@@ -75,11 +81,15 @@ def presence_key_issue(*, session: LiveSession, user, now: datetime | None = Non
     if not participant_list(season=session.season, track=session.track).filter(user=user).exists():
         raise PermissionDenied(_("You are not a participant of this session's track."))
     now = now or timezone.now()
-    opens_at = session.starts_at - timedelta(minutes=session.join_opens_minutes)
-    if session.actual_started_at:  # started early by the speaker: open from that moment
-        opens_at = min(opens_at, session.actual_started_at)
-    closes_at = session.window_end + timedelta(minutes=conf.beats_grace_minutes())
-    expires_at = min(now + timedelta(seconds=conf.presence_key_seconds()), closes_at)
+    grace = timedelta(minutes=conf.beats_grace_minutes())
+    lifetime = timedelta(seconds=conf.presence_key_seconds())
+    # A running session has no end yet, however far it overruns the schedule (up to its limit):
+    # the key's own short life bounds it, and the first renewal after the end closes it at that
+    # end plus the grace.
+    end = min(max(session.ends_at, now + lifetime), session.overrun_limit) if session.running else session.window_end
+    closes_at = end + grace
+    opens_at = session.join_opens_at
+    expires_at = min(now + lifetime, closes_at)
     return presence_key_make(
         claims=PresenceKey(
             user_id=user.pk,
@@ -157,7 +167,7 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
 
     Queries: the participants, the coverage statement, the manual marks, the upsert."""
     now = now or timezone.now()
-    window_start, window_end = session.window_start, session.window_end
+    window_start, window_end = session.window_start, session.window_end_at(now)
     window_seconds = int((window_end - window_start).total_seconds())
     coverage = session_coverage(session_id=session.pk, window_start=window_start, window_end=window_end, now=now)
     marks = latest_manual_marks(session_ids=[session.pk])
@@ -252,30 +262,81 @@ def _known_user_ids(user_ids: Iterable[int]) -> set[int]:
     return set(User.objects.filter(pk__in=set(user_ids)).values_list("pk", flat=True))
 
 
-def bbb_webhook_receive(*, events: list[dict]) -> int:
+@dataclass
+class Received:
+    """What a webhook delivery or an analytics callback gave: how many raw events were stored
+    (a repeated one counts, though the database keeps it once), and each item skipped as
+    malformed, by its position, with the reason. Events of no interest to us (another event
+    type, a meeting or a user not ours) are neither."""
+
+    stored: int = 0
+    skipped: list[dict] = field(default_factory=list)
+
+    def skip(self, where: str, message: str) -> None:
+        self.skipped.append({"item": where, "message": message})
+
+
+def _field(value, *keys):
+    """value[key][key]…, when every step is a JSON object; otherwise None (never an error)."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _has_nul(value) -> bool:
+    # PostgreSQL's text and jsonb take no NUL character: such an item would fail the whole insert.
+    return "\\u0000" in json.dumps(value)
+
+
+def _bbb_time(ms) -> datetime | None:
+    """BBB's epoch milliseconds (an integer), or None when it is missing or out of range."""
+    if type(ms) is not int:
+        return None
+    try:
+        return bbb.ms_to_datetime(ms)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def bbb_webhook_receive(*, events: list) -> Received:
     """Store user-joined/user-left as raw events and take meeting-ended as the session's actual
     end; other events and unknown meetings are ignored. A retried delivery hashes to the same
-    dedupe key (and finds the end already set), so it changes nothing."""
+    dedupe key (and finds the end already set), so it changes nothing. An event of the wrong
+    shape (not an object, no meeting, user or `ts`) is skipped and named in the result: nothing
+    is stored from it, and the others in the same delivery are still taken."""
+    result = Received()
     pending = []
-    ended: dict[str, int] = {}
-    for event in events:
-        data = event.get("data", {})
-        if data.get("id") == "meeting-ended":
-            meeting_id = data.get("attributes", {}).get("meeting", {}).get("external-meeting-id", "")
-            ts = data.get("event", {}).get("ts")
-            if meeting_id and type(ts) is int:
-                ended[meeting_id] = min(ts, ended.get(meeting_id, ts))
+    ended: dict[str, datetime] = {}
+    for index, event in enumerate(events):
+        where = _("event %(number)s") % {"number": index + 1}
+        data = _field(event, "data")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            result.skip(where, _("Not a BigBlueButton event: no data.id."))
             continue
-        kind = {"user-joined": EventKind.JOIN, "user-left": EventKind.LEAVE}.get(data.get("id"))
-        if kind is None:
+        if _has_nul(event):
+            result.skip(where, _("The event contains a NUL character."))
             continue
-        attributes = data.get("attributes", {})
-        user = attributes.get("user", {})
-        user_id = bbb.user_id_from_external(user.get("external-user-id", ""))
-        meeting_id = attributes.get("meeting", {}).get("external-meeting-id", "")
-        if user_id is None or not meeting_id:
+        kind = {"user-joined": EventKind.JOIN, "user-left": EventKind.LEAVE}.get(data["id"])
+        if kind is None and data["id"] != "meeting-ended":
             continue
-        pending.append((meeting_id, user_id, kind, user.get("internal-user-id", ""), data["event"]["ts"], event))
+        meeting_id = _field(data, "attributes", "meeting", "external-meeting-id")
+        when = _bbb_time(_field(data, "event", "ts"))
+        if not isinstance(meeting_id, str) or not meeting_id or when is None:
+            result.skip(where, _("The event lacks the meeting's external id or a valid event.ts."))
+            continue
+        if kind is None:  # meeting-ended
+            ended[meeting_id] = min(when, ended.get(meeting_id, when))
+            continue
+        external = _field(data, "attributes", "user", "external-user-id")
+        internal = _field(data, "attributes", "user", "internal-user-id")
+        if not isinstance(external, str) or not isinstance(internal, str):
+            result.skip(where, _("The event lacks the user's external and internal ids."))
+            continue
+        user_id = bbb.user_id_from_external(external)
+        if user_id is not None:  # a guest, or someone not joined through our link: not ours
+            pending.append((meeting_id, user_id, kind, internal, when, event))
     sessions = {
         s.external_meeting_id: s for s in LiveSession.objects.filter(external_meeting_id__in={p[0] for p in pending})
     }
@@ -286,22 +347,23 @@ def bbb_webhook_receive(*, events: list[dict]) -> int:
             user_id=user_id,
             source=Source.BBB,
             kind=kind,
-            connection=internal_id,
-            occurred_at=bbb.ms_to_datetime(ts),
+            connection=internal_id[:100],
+            occurred_at=when,
             dedupe_key=_event_key("bbb", event),
             payload=event["data"],
         )
-        for meeting_id, user_id, kind, internal_id, ts, event in pending
+        for meeting_id, user_id, kind, internal_id, when, event in pending
         if meeting_id in sessions and user_id in known
     ]
     attendance_events_store(events=rows)
     ended_ids = [
         session_id
-        for meeting_id, ts in ended.items()
-        if (session_id := bbb_meeting_ended(meeting_id=meeting_id, ended_at=bbb.ms_to_datetime(ts))) is not None
+        for meeting_id, when in ended.items()
+        if (session_id := bbb_meeting_ended(meeting_id=meeting_id, ended_at=when)) is not None
     ]
     session_derive_later(session_ids=[row.session_id for row in rows] + ended_ids)
-    return len(rows)
+    result.stored = len(rows)
+    return result
 
 
 def bbb_meeting_ended(*, meeting_id: str, ended_at: datetime) -> int | None:
@@ -324,26 +386,65 @@ def bbb_meeting_ended(*, meeting_id: str, ended_at: datetime) -> int | None:
     return session.pk
 
 
-def bbb_analytics_receive(*, payload: dict) -> int:
-    """The post-meeting analytics: every join and leave per internal user id, for reconciliation
-    with the webhooks (the union makes the two agree where both exist and fills gaps)."""
+def _aware_time(value) -> datetime | None:
+    """An ISO 8601 time with its offset (as BBB's analytics give them), or None."""
+    if not isinstance(value, str):
+        return None
     try:
-        session = LiveSession.objects.filter(external_meeting_id=payload["meeting_id"]).first()
-        attendees = payload["data"]["attendees"]
-    except (KeyError, TypeError) as error:
-        raise ValidationError({"payload": [_("The analytics payload lacks %(field)s.") % {"field": error}]}) from error
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.utcoffset() is not None else None
+
+
+def bbb_analytics_receive(*, payload: dict) -> Received:
+    """The post-meeting analytics: every join and leave per internal user id, for reconciliation
+    with the webhooks (the union makes the two agree where both exist and fills gaps).
+
+    A payload without the meeting id or the attendees list is refused whole (ValidationError);
+    a join or leave without its user id (`userid`) or with an unreadable or zone-less timestamp
+    is skipped and named in the result, the others are stored."""
+    meeting_id = _field(payload, "meeting_id")
+    attendees = _field(payload, "data", "attendees")
+    if not isinstance(meeting_id, str) or not meeting_id or _has_nul(meeting_id):
+        raise ValidationError({"meeting_id": [_("The analytics payload lacks the meeting id.")]})
+    if not isinstance(attendees, list):
+        raise ValidationError({"data": [_("The analytics payload lacks the list data.attendees.")]})
+    result = Received()
+    session = LiveSession.objects.filter(external_meeting_id=meeting_id).first()
     if session is None:
-        return 0
-    internal_meeting = payload.get("internal_meeting_id", "")
+        return result
+    internal_meeting = payload.get("internal_meeting_id")
+    if not isinstance(internal_meeting, str) or _has_nul(internal_meeting):
+        internal_meeting = ""
     found = []
-    for attendee in attendees:
-        for connection in attendee.get("sessions", []):
-            for item in connection.get("joins", []) + connection.get("lefts", []):
-                user_id = bbb.user_id_from_external(item.get("ext_userid", ""))
-                if user_id is None:
+    for number, attendee in enumerate(attendees, start=1):
+        connections = _field(attendee, "sessions")
+        if not isinstance(connections, list):
+            result.skip(_("attendee %(number)s") % {"number": number}, _("No list of sessions."))
+            continue
+        for connection in connections:
+            items = [_field(connection, "joins"), _field(connection, "lefts")]
+            if not all(isinstance(part, list) for part in items):
+                result.skip(_("attendee %(number)s") % {"number": number}, _("A session without joins and lefts."))
+                continue
+            for item in items[0] + items[1]:
+                user_id = bbb.user_id_from_external(_field(item, "ext_userid"))
+                if user_id is None:  # not ours (staff, guests) or no object at all
+                    continue
+                where = _("attendee %(number)s") % {"number": number}
+                internal, when = item.get("userid"), _aware_time(item.get("timestamp"))
+                if not isinstance(internal, str) or not internal:
+                    result.skip(where, _("A join or leave without the user's internal id (userid)."))
+                    continue
+                if when is None:
+                    result.skip(where, _("A join or leave with an unreadable timestamp."))
+                    continue
+                if _has_nul(item):
+                    result.skip(where, _("The event contains a NUL character."))
                     continue
                 kind = EventKind.JOIN if item.get("event") == "join" else EventKind.LEAVE
-                found.append((user_id, kind, item["userid"], datetime.fromisoformat(item["timestamp"]), item))
+                found.append((user_id, kind, internal[:100], when, item))
     known = _known_user_ids(f[0] for f in found)
     rows = [
         AttendanceEvent(
@@ -353,7 +454,7 @@ def bbb_analytics_receive(*, payload: dict) -> int:
             kind=kind,
             connection=connection,
             occurred_at=when,
-            dedupe_key=f"bbb-analytics:{internal_meeting}:{connection}:{kind}:{when.isoformat()}",
+            dedupe_key=f"bbb-analytics:{internal_meeting}:{connection}:{kind}:{when.isoformat()}"[:200],
             payload=item,
         )
         for user_id, kind, connection, when, item in found
@@ -361,7 +462,8 @@ def bbb_analytics_receive(*, payload: dict) -> int:
     ]
     attendance_events_store(events=rows)
     session_derive_later(session_ids=[session.pk])
-    return len(rows)
+    result.stored = len(rows)
+    return result
 
 
 def bbb_join_url(*, session: LiveSession, user, full_name: str, moderator: bool) -> str:
@@ -399,6 +501,41 @@ def _bbb_answer(*, call: str, params: list[tuple[str, str]]):
         return ElementTree.fromstring(content)
     except ElementTree.ParseError as error:
         raise ValidationError({"bbb": [_("BigBlueButton gave an unreadable answer.")]}) from error
+
+
+def bbb_meeting_running(*, session: LiveSession) -> bool:
+    """BBB's isMeetingRunning for the session's room; the answer is kept in the cache for a short
+    while (conf.room_running_cache_seconds), so a room with hundreds of people waiting asks BBB
+    once per interval. BBB not reachable counts as not running: the waiting page asks again."""
+    if not session.external_meeting_id:
+        return False
+    key = f"live:bbb-running:{session.external_meeting_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        root = _bbb_answer(call="isMeetingRunning", params=[("meetingID", session.external_meeting_id)])
+    except ValidationError:
+        running = False
+    else:
+        running = root.findtext("returncode") == "SUCCESS" and (root.findtext("running") or "").strip() == "true"
+    keep_running, keep_waiting = conf.room_running_cache_seconds()
+    cache.set(key, running, keep_running if running else keep_waiting)
+    return running
+
+
+def session_room_ready(*, session: LiveSession) -> bool:
+    """Whether a participant can be sent into the session's room now. A BBB room exists only once
+    the speaker has started the session (session_start creates it), and BBB reports it running
+    once the speaker is in it; a join URL for a room not there yet fails on BBB's side, so the
+    participant waits on our page instead. Other rooms are always ready."""
+    if session.delivery != Delivery.BBB:
+        return True
+    if not session.running:
+        return False
+    if not conf.bbb_url():  # no BBB server configured (the embedded demo): nothing to ask
+        return True
+    return bbb_meeting_running(session=session)
 
 
 def bbb_webhook_callback_url(*, callback_base: str) -> str:
@@ -480,9 +617,7 @@ def recording_attach(
 ) -> Recording:
     """The recording goes through the transcoding pipeline and becomes a draft lecture of the
     session's course, for an editor to publish with its own deadline."""
-    if by is not None and not (
-        session_manageable_by(session=session, user=by) or user_has_role(user=by, role="editor")
-    ):
+    if by is not None and not recording_attachable_by(session=session, user=by):
         raise PermissionDenied(_("Only the session's speakers, editors and staff may attach its recording."))
     with transaction.atomic():
         asset = video_asset_create(title=session.title, source=source, created_by=by)

@@ -14,6 +14,7 @@ urlpatterns = [
         apis.PresenceKeyCreateApi.as_view(),
         name="live-presence-key",
     ),
+    path("api/v1/live-sessions/<int:session_id>/room/", apis.SessionRoomStatusApi.as_view(), name="live-room-status"),
     path("api/v1/live-sessions/<int:session_id>/roster/", apis.SessionRosterApi.as_view(), name="live-roster"),
     path("integrations/bbb/webhook/", apis.BbbWebhookApi.as_view(), name="live-bbb-webhook"),
     path("integrations/bbb/analytics/", apis.BbbAnalyticsCallbackApi.as_view(), name="live-bbb-analytics"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("live/<int:session_id>/join/", views.session_join, name="live-session-join"),
     path("live/console/", views.console_list, name="live-console"),
     path("live/console/<int:session_id>/", views.console_detail, name="live-console-detail"),
+    path("live/console/<int:session_id>/recording/", views.session_recording, name="live-session-recording"),
     path("live/console/<int:session_id>/export.<str:fmt>", views.console_export, name="live-console-export"),
 ]

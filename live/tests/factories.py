@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from live.models import LiveSession, Speaker
-from lms.models import Track
+from lms.choices import Track
 from tests.factories import SeasonFactory, UserFactory
 
 

@@ -4,9 +4,7 @@ in bbb-webhooks' own XML (src/out/webhooks/api/responses.js)."""
 
 import hashlib
 import json
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,57 +18,11 @@ from live import bbb
 from live.models import Attendance, LiveSession
 from live.services import bbb_meeting_create, bbb_webhook_receive, session_attendance_derive, session_end
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
+from live.tests.fake_bbb import CALLBACK, HOOK_DUPLICATE, HOOK_FAILED, SECRET
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SECRET = "ExampleSharedSecret-do-not-use-0123456789"
-CALLBACK = "https://prokadry.example.org/integrations/bbb/webhook/"
-
-CREATED = b"<response><returncode>SUCCESS</returncode><internalMeetingID>abc-1</internalMeetingID></response>"
-HOOK_CREATED = (
-    b"<response><returncode>SUCCESS</returncode><hookID>1</hookID>"
-    b"<permanentHook>false</permanentHook><rawData>false</rawData></response>"
-)
-HOOK_DUPLICATE = (
-    b"<response><returncode>SUCCESS</returncode><hookID>5</hookID><messageKey>duplicateWarning</messageKey>"
-    b"<message>There is already a hook for this callback URL.</message></response>"
-)
-HOOK_FAILED = (
-    b"<response><returncode>FAILED</returncode><messageKey>createHookError</messageKey>"
-    b"<message>An error happened while creating your hook. Check the logs.</message></response>"
-)
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_bbb(settings):
-    """A stand-in BBB with bbb-webhooks on loopback. `answers` maps an API call to (status, body);
-    `calls` lists every path asked for, in order."""
-    answers = {"create": (200, CREATED), "hooks/create": (200, HOOK_CREATED)}
-    calls: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            calls.append(self.path)
-            call = urlsplit(self.path).path.removeprefix("/bigbluebutton/api/")
-            status, body = answers.get(call, (404, b"not found"))
-            self.send_response(status)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.LIVE_BBB_URL = f"http://127.0.0.1:{server.server_port}/bigbluebutton"
-    settings.LIVE_BBB_SECRET = SECRET
-    settings.LIVE_BBB_WEBHOOK_CALLBACK_URL = CALLBACK
-    yield answers, calls
-    server.shutdown()
 
 
 def _hook_calls(calls):
@@ -257,13 +209,15 @@ def test_meeting_ended_sets_the_actual_end_and_the_figures_do_not_depend_on_orde
     assert (rows[b.user_id].covered_seconds, rows[b.user_id].status) == (4676, "late")
 
 
-def test_meeting_ended_queues_the_derivation(client, started_bbb_session, django_capture_on_commit_callbacks):
+def test_meeting_ended_queues_the_derivation(client, started_bbb_session, django_capture_on_commit_callbacks, clock):
     session, _a, b = started_bbb_session
     joined = next(r for r in _requests() if r["event_id"] == "user-joined" and "prk-user-1187" in r["form"]["event"])
+    clock.at = datetime(2025, 9, 10, 12, 15, tzinfo=UTC)  # the join is derived while the session runs
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, joined)
     assert Attendance.objects.get(session=session, user=b.user).window_seconds == 5397  # to the scheduled end, 13:30:00
     ended = next(r for r in _requests() if r["event_id"] == "meeting-ended")
+    clock.at = datetime(2025, 9, 10, 14, 0, tzinfo=UTC)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         _post(client, ended)
     assert len(callbacks) == 1
@@ -292,7 +246,7 @@ def test_meeting_ended_of_a_session_not_started_or_unknown_changes_nothing(clien
     assert session.actual_ended_at is None
     event = json.loads(ended["form"]["event"])
     event[0]["data"]["attributes"]["meeting"]["external-meeting-id"] = "someone-elses-meeting"
-    assert bbb_webhook_receive(events=event) == 0
+    assert bbb_webhook_receive(events=event).stored == 0
     assert not LiveSession.objects.filter(actual_ended_at__isnull=False).exists()
 
 

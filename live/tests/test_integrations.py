@@ -304,3 +304,249 @@ def test_only_speakers_of_the_session_and_staff_may_mark():
             session=session, user_id=person.user_id, status="present", comment="", by=other_speaker.user
         )
     assert not LiveSession.objects.filter(manual_marks__isnull=False).exists()
+
+
+# ---------------------------------------------------------------- malformed input, never a 500
+
+
+def post_signed_webhook(client, raw_event: str):
+    """A delivery signed exactly as bbb-webhooks signs one (sha256 over URL + body + secret)."""
+    import hashlib
+    from urllib.parse import urlencode
+
+    body = urlencode({"domain": "bbb.example.org", "event": raw_event})
+    checksum = hashlib.sha256(f"{CALLBACK}{body}{SECRET}".encode()).hexdigest()
+    return client.post(
+        f"/integrations/bbb/webhook/?checksum={checksum}",
+        data=body.encode(),
+        content_type="application/x-www-form-urlencoded;charset=UTF-8",
+    )
+
+
+def _joined_event():
+    """The recorded user-joined of participant A (prk-user-1042), as one mapped event."""
+    request = next(r for r in requests_fixture() if r["event_id"] == "user-joined" and "prk-user-1042" in r["body"])
+    return json.loads(request["form"]["event"])[0]
+
+
+def _without(event: dict, *path: str) -> dict:
+    event = json.loads(json.dumps(event))
+    target = event
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    return event
+
+
+@pytest.mark.parametrize(
+    ("raw", "skipped"),
+    [
+        ("1", 1),
+        ('{"data": "x"}', 1),
+        ('[1, null, "text", []]', 4),
+        ('[{"data": {"id": "user-joined"}}]', 1),
+        ("__no_ts__", 1),
+        ("__ts_as_text__", 1),
+        ("__ts_out_of_range__", 1),
+        ("__user_not_an_object__", 1),
+        ("__meeting_ended_without_ts__", 1),
+        ("__nul_in_internal_id__", 1),
+    ],
+)
+def test_signed_webhooks_of_the_wrong_shape_store_nothing_and_say_so(client, bbb_session, raw, skipped):
+    session, _a, _b = bbb_session
+    good = _joined_event()
+    bad = {
+        "__no_ts__": lambda: [_without(good, "data", "event", "ts")],
+        "__ts_as_text__": lambda: [{**good, "data": {**good["data"], "event": {"ts": "1757505751952"}}}],
+        "__ts_out_of_range__": lambda: [{**good, "data": {**good["data"], "event": {"ts": 10**20}}}],
+        "__user_not_an_object__": lambda: [
+            {**good, "data": {**good["data"], "attributes": {**good["data"]["attributes"], "user": 42}}}
+        ],
+        "__meeting_ended_without_ts__": lambda: [
+            {"data": {"id": "meeting-ended", "attributes": {"meeting": {"external-meeting-id": "prk-2025-live-07"}}}}
+        ],
+        "__nul_in_internal_id__": lambda: [
+            {
+                **good,
+                "data": {
+                    **good["data"],
+                    "attributes": {
+                        **good["data"]["attributes"],
+                        "user": {**good["data"]["attributes"]["user"], "internal-user-id": "w_\u0000"},
+                    },
+                },
+            }
+        ],
+    }
+    raw = json.dumps(bad[raw]()) if raw in bad else raw
+    response = post_signed_webhook(client, raw)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["stored"] == 0 and len(body["skipped"]) == skipped
+    assert all(item["message"] for item in body["skipped"])
+    assert "detail" in body
+    assert AttendanceEvent.objects.count() == 0
+    session.refresh_from_db()
+    assert session.actual_ended_at is None
+
+
+def test_a_bad_event_does_not_spoil_the_good_ones_beside_it(client, bbb_session):
+    _session, a, _b = bbb_session
+    good = _joined_event()
+    response = post_signed_webhook(client, json.dumps([1, _without(good, "data", "event", "ts"), good]))
+    assert response.status_code == 200
+    assert response.json()["stored"] == 1
+    assert [item["item"] for item in response.json()["skipped"]] == ["событие 1", "событие 2"]
+    assert AttendanceEvent.objects.get().user_id == a.user_id
+
+
+@pytest.mark.parametrize("raw", ["", "{not json", "\u00ff\u00fe"])
+def test_an_unreadable_signed_webhook_is_a_400_with_a_message(client, bbb_session, raw):
+    response = post_signed_webhook(client, raw)
+    assert response.status_code == 400
+    assert response.json()["event"]
+    assert AttendanceEvent.objects.count() == 0
+
+
+def _post_analytics(client, monkeypatch, payload):
+    headers = json.loads((FIXTURES / "bbb-analytics-callback.headers.json").read_text())
+    monkeypatch.setattr(apis, "_now", lambda: datetime(2025, 9, 10, 14, 0, tzinfo=UTC))
+    return client.post(
+        "/integrations/bbb/analytics/",
+        data=json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=headers["headers"]["Authorization"],
+    )
+
+
+def _analytics():
+    return json.loads((FIXTURES / "bbb-analytics-callback.json").read_text())
+
+
+def _items_of(payload, ext_userid):
+    attendee = next(a for a in payload["data"]["attendees"] if a["ext_user_id"] == ext_userid)
+    return [item for connection in attendee["sessions"] for item in connection["joins"] + connection["lefts"]]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    ["no userid", "empty userid", "bad timestamp", "timestamp without a zone", "timestamp a number", "item a string"],
+)
+def test_analytics_items_of_the_wrong_shape_are_skipped_the_rest_stored(client, bbb_session, monkeypatch, spoil):
+    session, a, b = bbb_session
+    payload = _analytics()
+    item = _items_of(payload, "prk-user-1042")[0]  # A's first join
+    if spoil == "no userid":
+        del item["userid"]
+    elif spoil == "empty userid":
+        item["userid"] = ""
+    elif spoil == "bad timestamp":
+        item["timestamp"] = "10.09.2025 15:02"
+    elif spoil == "timestamp without a zone":
+        item["timestamp"] = "2025-09-10T15:02:31"
+    elif spoil == "timestamp a number":
+        item["timestamp"] = 1757505751952
+    else:
+        connection = next(a for a in payload["data"]["attendees"] if a["ext_user_id"] == "prk-user-1042")["sessions"][0]
+        connection["joins"][0] = "join"
+    ours = sum(len(_items_of(payload, f"prk-user-{user}")) for user in (1042, 1187))
+    response = _post_analytics(client, monkeypatch, payload)
+    assert response.status_code == 200
+    if spoil != "item a string":  # a bare string is no join of ours at all: not counted as skipped
+        assert len(response.json()["skipped"]) == 1 and response.json()["skipped"][0]["message"]
+    assert response.json()["stored"] == ours - 1
+    assert AttendanceEvent.objects.filter(session=session).count() == ours - 1
+    # A's first join is gone: A's first connection now opens only at its leave, so A loses
+    # 15:02:31–15:25:02; B is untouched (joined 15:12:05, to the end).
+    assert attendance_figure_for_user(session=session, user_id=b.user_id).first_joined_at is not None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"meeting_id": 7, "data": {"attendees": []}},
+        {"meeting_id": "prk-2025-live-07"},
+        {"meeting_id": "prk-2025-live-07", "data": {"attendees": "all"}},
+        {"meeting_id": "prk-2025-live-07", "data": "x"},
+        {"meeting_id": "a\u0000b", "data": {"attendees": []}},
+    ],
+)
+def test_an_analytics_payload_without_its_meeting_or_attendees_is_a_400(client, bbb_session, monkeypatch, payload):
+    response = _post_analytics(client, monkeypatch, payload)
+    assert response.status_code == 400
+    assert any(response.json().values())
+    assert AttendanceEvent.objects.count() == 0
+
+
+def test_analytics_attendees_of_the_wrong_shape_are_skipped(client, bbb_session, monkeypatch):
+    payload = _analytics()
+    payload["data"]["attendees"][0] = "nobody"
+    payload["data"]["attendees"][1]["sessions"] = {"joins": []}
+    response = _post_analytics(client, monkeypatch, payload)
+    assert response.status_code == 200
+    assert [item["item"] for item in response.json()["skipped"]] == ["участник 1", "участник 2"]
+    # Only B's items are stored (A's attendee entry was spoilt).
+    assert set(AttendanceEvent.objects.values_list("user_id", flat=True)) == {1187}
+
+
+# ---------------------------------------------------------------- report rows by our id
+
+
+def test_report_rows_match_by_our_participant_id_or_e_mail_never_guessed(zoom_session):
+    session, a, b = zoom_session
+    content = (
+        "Name (original name),Participant ID,Email,Join time,Leave time\n"
+        # by our id in the rooms' form, no e-mail: A
+        f"Кто-то,prk-user-{a.user_id},,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+        # by the bare number, with an e-mail that is no participant's: B by the id
+        f"Мария,{b.user_id},maria@personal.example.org,09/17/2025 03:10:00 PM,09/17/2025 03:40:00 PM\n"
+        # no id, by e-mail: B
+        "Мария,,maria.petrova@example.org,09/17/2025 04:00:00 PM,09/17/2025 04:10:00 PM\n"
+        # id and e-mail name different participants: not guessed
+        f"Путаница,{a.user_id},maria.petrova@example.org,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+        # an id that is nobody's in this track, and one that is no id of ours (Zoom's own)
+        "Чужой,prk-user-999999,,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+        "Зум,16778240,,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+        "Зум,zoom-AbC-42,,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+        # neither
+        "Без всего,,,09/17/2025 03:00:00 PM,09/17/2025 03:30:00 PM\n"
+    ).encode()
+    result = attendance_report_import(session=session, content=content, timezone_name="Europe/Moscow")
+    assert result.stored == 3
+    assert [row["line"] for row in result.unmatched] == [5, 6, 7, 8, 9]
+    assert [row["participant"] for row in result.unmatched[:4]] == [
+        str(a.user_id),
+        "prk-user-999999",
+        "16778240",
+        "zoom-AbC-42",
+    ]
+    stored = {(e.user_id, e.occurred_at.astimezone(UTC).strftime("%H:%M")) for e in AttendanceEvent.objects.all()}
+    assert stored == {(a.user_id, "12:00"), (b.user_id, "12:10"), (b.user_id, "13:00")}
+
+
+def test_a_report_with_only_our_id_column_is_taken_and_one_with_neither_is_refused(zoom_session):
+    from django.core.exceptions import ValidationError
+
+    session, a, _b = zoom_session
+    only_id = f"participant_id,Join Time,Leave Time\nprk-user-{a.user_id},2025-09-17 15:00:00,2025-09-17 15:45:00\n"
+    result = attendance_report_import(session=session, content=only_id.encode(), timezone_name="Europe/Moscow")
+    assert result.stored == 1
+    assert attendance_figure_for_user(session=session, user_id=a.user_id).covered_seconds == 45 * 60
+    with pytest.raises(ValidationError) as error:
+        attendance_report_import(
+            session=session,
+            content=b"Name,Join time,Leave time\nX,2025-09-17 15:00:00,2025-09-17 15:45:00\n",
+            timezone_name="Europe/Moscow",
+        )
+    assert "email or participant id" in str(error.value) or "эл. почта или ID участника" in str(error.value)
+    with pytest.raises(ValidationError):
+        attendance_report_import(
+            session=session,
+            content=(
+                f"participant,Join time,Leave time,Note\n{a.user_id},2025-09-17 15:00:00,2025-09-17 15:45:00,\x00\n"
+            ).encode(),
+            timezone_name="UTC",
+        )
+    assert AttendanceEvent.objects.count() == 1

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from live.models import Recording
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
+from tests.factories import ParticipantFactory
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "ExampleSharedSecret-do-not-use-0123456789"
@@ -176,3 +177,44 @@ def test_bbb_refusing_the_room_leaves_the_session_unstarted(client, settings):
     session.refresh_from_db()
     assert session.actual_started_at is None
     assert "BigBlueButton" in response.content.decode()
+
+
+def test_editors_reach_the_recording_action_for_any_session(client, tiny_clip):
+    """Editors never see the speakers' console: Wagtail's session listing and edit view link to the
+    recording page, which takes editors (any session), the session's speakers and staff, no one else."""
+    editor = SpeakerFactory().user  # any account; the editor role is what counts
+    editor.groups.add(Group.objects.get_or_create(name="editor")[0])
+    session = LiveSessionFactory(title="Эфир для записи")
+    speaker = SpeakerFactory()
+    speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    session.speakers.set([speaker])
+    url = f"/live/console/{session.pk}/recording/"
+
+    # Wagtail: a "record" action on the session, in the listing's menu and the edit view's header.
+    from django.contrib.auth.models import Permission
+
+    editor.groups.get(name="editor").permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_livesession", "change_livesession"])
+    )
+    client.force_login(editor)
+    assert url in client.get("/cms/live_sessions/").content.decode()
+    assert url in client.get(f"/cms/live_sessions/edit/{session.pk}/").content.decode()
+
+    page = client.get(url)
+    assert page.status_code == 200 and "Эфир для записи" in page.content.decode()
+    response = client.post(url, {"recording": SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")})
+    assert response.status_code == 302
+    recording = Recording.objects.get(session=session)
+    assert recording.lecture.specific.source_live_session_id == session.pk
+    assert client.post(url, {}).status_code == 400  # no file: said so, nothing attached
+    assert Recording.objects.count() == 1
+
+    client.force_login(speaker.user)  # the session's own speaker
+    assert client.get(url).status_code == 200
+    other_speaker = SpeakerFactory().user
+    other_speaker.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    for outsider in (other_speaker, ParticipantFactory(season=session.season).user):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"recording": SimpleUploadedFile("x.mp4", tiny_clip)}).status_code == 403
+    assert Recording.objects.count() == 1

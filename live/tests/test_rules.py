@@ -84,6 +84,15 @@ CASES = {
     ),
     # The speaker pressed "end" at 12:30: the window is 30 min and the open join closes there.
     "ended early by the speaker": ([bbb("join", "w_1", at(0))], at(30), 1800, "present"),
+    # Scheduled to 13:00, the speaker pressed "end" at 13:40: the window is 100 min, and an hour
+    # and a half in BBB (12:00–13:30) is 5400 of 6000 s = 90 %, present. Measured against the
+    # scheduled hour it would be capped at 3600 s; cut at the schedule it would lose the overrun.
+    "overran, ended late by the speaker": (
+        [bbb("join", "w_1", at(0)), bbb("leave", "w_1", at(90))],
+        at(100),
+        5400,
+        "present",
+    ),
     # A beat covers 60 s unless the page reports itself hidden sooner.
     "page hidden after 20 s": (
         [Signal("page", "beat", "tab", at(0)), Signal("page", "hidden", "tab", at(0, 20))],
@@ -125,6 +134,31 @@ def test_running_session_counts_only_until_now():
     )
     assert figure.covered_seconds == 900
     assert figure.percent == 25.0
+
+
+@pytest.mark.django_db
+def test_a_running_session_past_its_schedule_is_measured_to_now():
+    """Started at 12:00, scheduled to 13:00, not ended at 13:20: the window so far is 80 min. A
+    join at 12:00 (no leave yet) and one at 12:50 are measured to 13:20: 4800 s (100 %) and 1800 s
+    (37.5 %); cut at the scheduled end they would be 3600 and 600 of 3600 s."""
+    from live.services import session_attendance_derive
+
+    session = LiveSessionFactory(starts_at=START, ends_at=END, actual_started_at=START)
+    early, late = UserFactory(), UserFactory()
+    for user, minute in ((early, 0), (late, 50)):
+        AttendanceEvent.objects.create(
+            session=session,
+            user=user,
+            source="bbb",
+            kind="join",
+            connection=f"w_{user.pk}",
+            occurred_at=at(minute),
+            dedupe_key=f"run:{user.pk}",
+        )
+    session_attendance_derive(session=session, now=at(80))
+    rows = {row.user_id: row for row in session.attendances.all()}
+    assert (rows[early.pk].window_seconds, rows[early.pk].covered_seconds) == (4800, 4800)
+    assert (rows[late.pk].covered_seconds, rows[late.pk].percent) == (1800, 37.5)
 
 
 @pytest.mark.django_db
