@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("threshold_percent__gte", 1), ("threshold_percent__lte", 100)),
                 name="live_session_threshold_percent",
-                violation_error_message="The presence threshold must be from 1 to 100 %.",
+                violation_error_message="The presence threshold must be a percentage from 1 to 100.",
             ),
         ),
         migrations.AlterConstraint(
