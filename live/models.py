@@ -117,6 +117,10 @@ class LiveSession(models.Model):
             errors["ends_at"] = [ValidationError(_("The session must end after it starts."), code="ends_before_start")]
         if self.delivery == Delivery.OFFLINE and not (self.place or "").strip():
             errors["place"] = [ValidationError(_("An offline meeting needs a place."), code="offline_without_place")]
+        if self.delivery in (Delivery.JITSI, Delivery.ZOOM, Delivery.URL) and not (self.room_url or "").strip():
+            errors["room_url"] = [
+                ValidationError(_("An external room needs its link: participants join through it."), code="no_room_url")
+            ]
         if errors:
             raise ValidationError(errors)
 

@@ -137,7 +137,11 @@ def session_join(request, session_id: int):
         raise PermissionDenied(_("You are not a participant of this session's track."))
     now = timezone.now()
     if not manager and not session.joinable_at(now):
-        return render(request, "live/join_closed.html", {"session": session, "opens_at": session.join_opens_at})
+        return render(
+            request,
+            "live/join_closed.html",
+            {"session": session, "opens_at": session.join_opens_at, "ended": now > session.join_opens_at},
+        )
     if session.delivery == Delivery.BBB:
         if manager and session.actual_started_at is None:
             messages.info(request, _("Start the session first: its BigBlueButton room is created then."))
@@ -157,8 +161,10 @@ def session_join(request, session_id: int):
         return redirect(
             bbb_join_url(session=session, user=user, full_name=user.get_full_name() or user.username, moderator=manager)
         )
-    if session.delivery == Delivery.OFFLINE or not session.room_url:
+    if session.delivery == Delivery.OFFLINE:
         return render(request, "live/join_closed.html", {"session": session, "offline": True})
+    if not session.room_url:
+        return render(request, "live/join_closed.html", {"session": session, "no_room": True})
     return redirect(room_url_for(session=session, user_id=user.pk))
 
 

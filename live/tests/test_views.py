@@ -412,3 +412,34 @@ def test_console_refusals_are_400_with_the_reason(client):
         assert response.status_code == 400, data
         assert message in response.content.decode(), data
     assert not session.manual_marks.exists()
+
+
+def test_join_says_when_a_session_has_ended_or_has_no_room_link_yet(client):
+    season = SeasonFactory()
+    person = ParticipantFactory(season=season)
+    client.force_login(person.user)
+    ended = LiveSessionFactory(
+        season=season,
+        starts_at=timezone.now() - timedelta(hours=3),
+        ends_at=timezone.now() - timedelta(hours=2),
+        delivery="url",
+        room_url="https://meet.example.org/r",
+    )
+    page = client.get(f"/live/{ended.pk}/join/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This session has ended" in page and "Joining opens" not in page
+    # Saved before the rule on room links existed (the form now asks for one): no offline text.
+    no_link = LiveSessionFactory(season=season, starts_at=timezone.now() - timedelta(minutes=1), delivery="zoom")
+    page = client.get(f"/live/{no_link.pk}/join/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "has not been set yet" in page and "offline meeting" not in page
+
+
+@pytest.mark.parametrize("delivery", ["jitsi", "zoom", "url"])
+def test_an_external_room_needs_its_link(delivery):
+    from django.core.exceptions import ValidationError
+
+    session = LiveSessionFactory.build(season=SeasonFactory(), delivery=delivery, room_url="")
+    with pytest.raises(ValidationError) as error:
+        session.clean()
+    assert "room_url" in error.value.message_dict
+    session.room_url = "https://meet.example.org/r"
+    session.clean()
