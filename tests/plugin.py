@@ -51,6 +51,19 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_zone():
+    """Each test starts in the programme's language and zone: a request through the test client
+    leaves its language (LocaleMiddleware) and zone active in the thread for whatever runs next."""
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _wagtail_site(request):
     """Tests on a transactional database empty every table when they end, the home page that the
     data migration made included; put the site back for whichever test uses the database next."""
