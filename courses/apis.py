@@ -171,7 +171,7 @@ class LectureProgressCreateApi(View):
         try:
             try:
                 body = json.loads(request.body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
             data = beat_input_parse(body)
             result = lecture_progress_record(

@@ -3,6 +3,7 @@ with per-field messages instead of a 500."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular import openapi
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RecursionError | OverflowError):
+        # Only a request can cause these here: JSON nested a thousand levels deep, or a number
+        # such as 1e999 where a whole number is expected.
+        exc = exceptions.ParseError(_("The request nests too deeply or holds a number out of range."))
     return drf_exception_handler(exc, context)
 
 

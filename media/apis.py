@@ -27,7 +27,7 @@ class VideoAssetStatusListApi(APIView):
 
         def validate_ids(self, value: str) -> list[int]:
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not parts or not all(part.isdigit() for part in parts):
+            if not parts or not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
                 raise serializers.ValidationError(_("Give video ids as whole numbers separated by commas."))
             if len(parts) > MAX_IDS:
                 raise serializers.ValidationError(_("Ask for at most %(count)d videos at once.") % {"count": MAX_IDS})

@@ -22,7 +22,8 @@ def playback_token_check(*, token: str, asset_id: int, user_id: int | None) -> N
     """Raise PermissionDenied, with a reason a person can read, unless the token is valid now for
     this asset and was issued to this (logged-in) user."""
     parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") is not) and no more than a timestamp has.
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() and len(part) <= 20 for part in parts[:2]):
         raise PermissionDenied(_("This video link is not valid."))
     token_user, expires = int(parts[0]), int(parts[1])
     expected = _signature(user_id=token_user, asset_id=asset_id, expires=expires)
