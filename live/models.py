@@ -154,6 +154,17 @@ class LiveSession(models.Model):
         scheduled_end = max(self.ends_at, self.actual_started_at or self.ends_at)
         return scheduled_end + timedelta(minutes=conf.max_overrun_minutes())
 
+    @property
+    def plausible_bounds(self):
+        """The times an event of this session may lie within: a day before its (scheduled or
+        actual) start to a day after its (actual or scheduled) end or its overrun limit. Reports are
+        checked against them and stored events clipped to them, so a stray time like 9999-12-31
+        never reaches the figures' arithmetic (which would overflow)."""
+        margin = timedelta(days=1)
+        starts = min(self.starts_at, self.actual_started_at or self.starts_at)
+        ends = max(self.window_end, self.ends_at, self.overrun_limit)
+        return starts - margin, ends + margin
+
     def window_end_at(self, now):
         """The window's end as known at `now`. A running session has no end yet: however far it
         overruns its schedule (up to overrun_limit), its window reaches to `now`, at least to the

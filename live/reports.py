@@ -15,10 +15,11 @@ nothing is stored from them."""
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from live import bbb
@@ -89,6 +90,13 @@ def _parse_time(value: str, zone: ZoneInfo) -> datetime:
     raise ValueError(value)
 
 
+def _within(moment: datetime, earliest: datetime, latest: datetime) -> bool:
+    try:
+        return earliest <= moment.astimezone(UTC) <= latest
+    except OverflowError:  # no UTC date at all, e.g. 0001-01-01 00:30 at +14:00
+        return False
+
+
 def _our_id(value: str) -> int | None:
     """Our participant id as the rooms receive it (`prk-user-<id>`) or as the bare number."""
     value = value.strip().lower()
@@ -141,6 +149,7 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
             if email:
                 by_email[email.strip().lower()] = participant.user_id
     result = ReportResult()
+    earliest, latest = session.plausible_bounds  # a row further out is no report of it
     events = []
     for line, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
@@ -155,6 +164,11 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
             joined, left = _parse_time(cell("join"), zone), _parse_time(cell("leave"), zone)
         except ValueError:
             result.errors.append({**described, "message": _("Unreadable join or leave time.")})
+            continue
+        if not (_within(joined, earliest, latest) and _within(left, earliest, latest)):
+            result.errors.append(
+                {**described, "message": _("The join or leave time is more than a day away from the session's times.")}
+            )
             continue
         if left < joined:
             result.errors.append({**described, "message": _("The leave time is before the join time.")})
@@ -182,6 +196,8 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
             )
         )
     result.stored = len(events)
-    attendance_events_store(events=events)
-    session_derive_later(session_ids=[session.pk])
+    # One file is stored whole or not at all (bulk_create writes it in batches).
+    with transaction.atomic():
+        attendance_events_store(events=events)
+        session_derive_later(session_ids=[session.pk])
     return result

@@ -2,7 +2,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from live.attendance import BEAT_TIMEOUT, Figure, Signal, merged_intervals, presence_figure
@@ -179,18 +180,29 @@ def session_for_participant(*, user, session_id: int) -> LiveSession | None:
     return session_list_for_participant(user=user).filter(pk=session_id).first()
 
 
-def _signals(events) -> list[Signal]:
-    return [Signal(e.source, e.kind, e.connection, e.occurred_at, e.ends_at) for e in events]
+def _event_rows(events: QuerySet[AttendanceEvent], *, session: LiveSession):
+    """(user id, Signal) per event, its times clipped in SQL to the session's plausible bounds:
+    an event stored with a time like 9999-12-31 (an old report import) must neither fail to load
+    nor overflow the arithmetic. The bounds lie outside every window, so figures are unchanged."""
+    earliest, latest = session.plausible_bounds
+
+    def clip(name):
+        return Greatest(Least(F(name), Value(latest)), Value(earliest), output_field=DateTimeField())
+
+    rows = events.annotate(
+        clipped_at=clip("occurred_at"),
+        # GREATEST/LEAST skip NULLs in PostgreSQL: an event without an end keeps none.
+        clipped_end=Case(When(ends_at__isnull=False, then=clip("ends_at")), default=None, output_field=DateTimeField()),
+    ).values_list("user_id", "source", "kind", "connection", "clipped_at", "clipped_end")
+    return [(user_id, Signal(source, kind, conn, at, ends_at)) for user_id, source, kind, conn, at, ends_at in rows]
 
 
 def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datetime | None = None) -> Figure:
     """One participant's figure straight from the raw events (the per-participant path)."""
-    events = AttendanceEvent.objects.filter(session=session, user_id=user_id).only(
-        "source", "kind", "connection", "occurred_at", "ends_at"
-    )
+    events = _event_rows(AttendanceEvent.objects.filter(session=session, user_id=user_id), session=session)
     mark = latest_manual_marks(session_ids=[session.pk], user_ids=[user_id]).get((session.pk, user_id))
     return presence_figure(
-        _signals(events),
+        [signal for _user_id, signal in events],
         window_start=session.window_start,
         window_end=session.window_end_at(now or timezone.now()),
         threshold_percent=session.threshold_percent,
@@ -203,13 +215,8 @@ def session_presence_timeline(*, session: LiveSession, now: datetime | None = No
     """Each user's merged intervals within the window: the roster and the per-minute chart."""
     now = now or timezone.now()
     by_user: dict[int, list[Signal]] = {}
-    events = AttendanceEvent.objects.filter(session=session).only(
-        "user_id", "source", "kind", "connection", "occurred_at", "ends_at"
-    )
-    for event in events:
-        by_user.setdefault(event.user_id, []).append(
-            Signal(event.source, event.kind, event.connection, event.occurred_at, event.ends_at)
-        )
+    for user_id, signal in _event_rows(AttendanceEvent.objects.filter(session=session), session=session):
+        by_user.setdefault(user_id, []).append(signal)
     return {
         user_id: merged_intervals(
             signals, window_start=session.window_start, window_end=session.window_end_at(now), now=now

@@ -1,0 +1,117 @@
+"""Inputs a fuzzer sent: each answers a clear 4xx (or lists the row back), never a 500, and
+stores nothing bad."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+
+from live.models import AttendanceEvent
+from live.tests.factories import LiveSessionFactory, SpeakerFactory
+from tests.factories import ApplicationFactory, ParticipantFactory, SeasonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _running_session_with_speaker_and_person():
+    season = SeasonFactory()
+    now = timezone.now().replace(microsecond=0)
+    speaker = SpeakerFactory()
+    speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
+    session = LiveSessionFactory(
+        season=season, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=60), speakers=[speaker]
+    )
+    person = ParticipantFactory(
+        season=season, application=ApplicationFactory(season=season, user=UserFactory(email="anna@example.org"))
+    )
+    return session, speaker, person
+
+
+def _upload(text: str):
+    upload = io.BytesIO(text.encode())
+    upload.name = "report.csv"
+    return upload
+
+
+@pytest.mark.parametrize(
+    ("joined", "left", "zone"),
+    [
+        ("0001-01-01T00:30:00+14:00", "0001-01-01T01:30:00+14:00", "Europe/Moscow"),
+        ("2020-01-01 10:00:00", "9999-12-31 23:59:59", "Etc/GMT+12"),
+        ("0001-01-01 00:00:00", "0001-01-01 01:00:00", "Etc/GMT-14"),
+    ],
+)
+def test_report_times_far_from_the_session_are_listed_back_and_not_stored(client, joined, left, zone):
+    session, speaker, person = _running_session_with_speaker_and_person()
+    good_from = session.starts_at.strftime("%Y-%m-%d %H:%M:%S")
+    good_to = (session.starts_at + timedelta(minutes=20)).strftime("%Y-%m-%d %H:%M:%S")
+    client.force_login(speaker.user)
+    content = (
+        "Name (original name),Email,Join time,Leave time\n"
+        f"Анна,anna@example.org,{joined},{left}\n"
+        f"Анна,anna@example.org,{good_from},{good_to}\n"
+    )
+    response = client.post(
+        f"/live/console/{session.pk}/", {"action": "import", "report": _upload(content), "timezone": zone}
+    )
+    assert response.status_code == 200
+    assert "более чем на сутки" in response.content.decode()
+    # only the good row is stored (its zone shifts it by hours, not days)
+    assert AttendanceEvent.objects.filter(session=session).count() == 1
+    for url in (f"/live/console/{session.pk}/", f"/api/v1/live-sessions/{session.pk}/roster/"):
+        assert client.get(url).status_code == 200
+    client.force_login(person.user)
+    assert client.get(f"/live/{session.pk}/").status_code == 200
+
+
+def test_report_import_is_stored_whole_or_not_at_all(monkeypatch):
+    from live import reports
+
+    session, _speaker, _person = _running_session_with_speaker_and_person()
+    at = session.starts_at.strftime("%Y-%m-%d %H:%M:%S")
+    until = (session.starts_at + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S")
+
+    def fail(**_kwargs):
+        raise RuntimeError("the queue is down")
+
+    monkeypatch.setattr(reports, "session_derive_later", fail)
+    with pytest.raises(RuntimeError):
+        reports.attendance_report_import(
+            session=session,
+            content=f"Email,Join time,Leave time\nanna@example.org,{at},{until}\n".encode(),
+            timezone_name="UTC",
+        )
+    assert AttendanceEvent.objects.filter(session=session).count() == 0
+
+
+def test_pages_survive_events_stored_with_overflowing_times(client):
+    """Events an earlier import stored with times Python cannot hold (year 0 and 10000)."""
+    session, speaker, person = _running_session_with_speaker_and_person()
+    AttendanceEvent.objects.create(
+        session=session,
+        user=person.user,
+        source="report",
+        kind="interval",
+        connection="report-line-2",
+        occurred_at=session.starts_at,
+        ends_at=session.starts_at + timedelta(minutes=10),
+        dedupe_key="bad-1",
+        payload={},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE live_attendanceevent SET occurred_at = '0001-01-01 00:30:00+14', "
+            "ends_at = '9999-12-31 23:59:59-12' WHERE dedupe_key = 'bad-1'"
+        )
+    client.force_login(speaker.user)
+    console = client.get(f"/live/console/{session.pk}/")
+    assert console.status_code == 200
+    roster = client.get(f"/api/v1/live-sessions/{session.pk}/roster/")
+    assert roster.status_code == 200
+    # the clipped interval still covers the window up to now: the person is present
+    assert [row["user_id"] for row in roster.json()] == [person.user_id]
+    client.force_login(person.user)
+    assert client.get(f"/live/{session.pk}/").status_code == 200
