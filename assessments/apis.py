@@ -240,10 +240,19 @@ class AdmissionRunPublishApi(APIView):
         return Response(RunOutputSerializer(run).data)
 
 
+class _StringField(serializers.CharField):
+    """DRF's CharField turns a number into text (1e999 would be saved as "inf"): require a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Enter text, not a number or a list."))
+        return super().to_internal_value(data)
+
+
 class DecisionOverrideCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         decision = serializers.CharField()
-        justification = serializers.CharField(allow_blank=True)
+        justification = _StringField(allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -608,13 +617,23 @@ class ExpertSlotListApi(APIView):
         return Response(ExpertSlotOutputSerializer(slots, many=True).data)
 
 
+class _DateTimeField(serializers.DateTimeField):
+    """DRF's field overflows (a 500) moving 0001-01-01 or 9999-12-31 into a zone: a 400 instead."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError as error:
+            raise serializers.ValidationError(_("This is not a valid date.")) from error
+
+
 class ExpertSlotCreateApi(APIView):
     """Publish one slot. `starts_at` with an offset is taken as given; without one, it is read in
     the expert's own time zone. Rules: within the season's interview period, in the future, not
     overlapping another of the expert's slots; an online link or a room."""
 
     class InputSerializer(_PlaceInputSerializer):
-        starts_at = serializers.DateTimeField()
+        starts_at = _DateTimeField()
 
     @extend_schema(request=InputSerializer, responses={201: ExpertSlotOutputSerializer, **_errors(400, 403, 409)})
     def post(self, request):

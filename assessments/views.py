@@ -42,7 +42,13 @@ from assessments.services.interviews import (
     presentation_start,
     presentation_stop,
 )
-from assessments.services.quizzes import answer_save, attempt_close_if_expired, attempt_start, attempt_submit
+from assessments.services.quizzes import (
+    answer_save,
+    attempt_close_if_expired,
+    attempt_start,
+    attempt_submit,
+    quiz_view_check,
+)
 from assessments.services.slots import (
     SLOT_MINUTES_MAX,
     SLOT_MINUTES_MIN,
@@ -77,6 +83,7 @@ def _id(raw) -> int | None:
 @login_required
 def quiz_page(request, quiz_id: int):
     quiz = get_object_or_404(Quiz, pk=quiz_id)
+    quiz_view_check(quiz=quiz, user=request.user)
     if request.method == "POST":
         try:
             attempt = attempt_start(quiz=quiz, user=request.user)
@@ -384,14 +391,20 @@ def _availability_url(season_id: str) -> str:
     return f"{url}?season={season_id}" if season_id.isdigit() else url
 
 
+def _clock_time(value: str) -> time:
+    """A time of day in the expert's zone: an offset ("10:00+05:00") is dropped, as the API's
+    TimeField does, so it never meets a naive time in the services."""
+    return time.fromisoformat(value).replace(tzinfo=None)
+
+
 def _parsed(form: dict, errors: list[str]) -> dict:
     """Read the availability forms' fields; a field that does not parse adds a message."""
     values: dict = {}
     readers = {
         "day": (date.fromisoformat, _("Enter the date.")),
-        "starts": (time.fromisoformat, _("Enter the start time.")),
-        "from_time": (time.fromisoformat, _("Enter the time the series starts.")),
-        "until_time": (time.fromisoformat, _("Enter the time the series ends.")),
+        "starts": (_clock_time, _("Enter the start time.")),
+        "from_time": (_clock_time, _("Enter the time the series starts.")),
+        "until_time": (_clock_time, _("Enter the time the series ends.")),
         "duration": (int, _("Choose the length of a slot.")),
         "break": (int, _("Enter the break in minutes (0 for none).")),
     }

@@ -362,8 +362,11 @@ def decision_override_add(
     errors = {}
     if value not in Decision.values:
         errors["decision"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Decision.values)}]
-    if not (justification or "").strip():
+    if not isinstance(justification, str) or not justification.strip():
         errors["justification"] = [_("Say why you override the computed decision.")]
+    elif "\x00" in justification:
+        # PostgreSQL cannot store a NUL character: refuse it here, not as a 500.
+        errors["justification"] = [_("The justification contains a NUL character; remove it.")]
     if errors:
         raise ValidationError(errors)
     override = DecisionOverride(decision=decision, value=value, justification=justification.strip(), created_by=user)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from assessments.errors import ConflictError
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
+from assessments.permissions import is_staff
 from assessments.selectors.quizzes import quiz_deadline_for
 from lms.selectors import participant_current, participant_in_season
 
@@ -37,6 +38,12 @@ def _quiz_access_check(*, quiz: Quiz, user: AbstractBaseUser) -> Participant:
     if participant is None or participant.season_id != quiz.season_id or quiz.track not in ("", participant.track):
         raise PermissionDenied(_("This test is not part of your programme."))
     return participant
+
+
+def quiz_view_check(*, quiz: Quiz, user: AbstractBaseUser) -> None:
+    """Staff may look at any test; anyone else only at a test of their own season and track."""
+    if not is_staff(user):
+        _quiz_access_check(quiz=quiz, user=user)
 
 
 def _participant_moment(*, moment: datetime, participant: Participant) -> str:
@@ -110,6 +117,9 @@ def answer_validate(*, question: Question, value) -> object:
         return str(number)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         raise ValidationError({"value": _("Enter a short text answer (up to 500 characters).")})
+    # PostgreSQL cannot store a NUL character in jsonb or text: refuse it here, not as a 500.
+    if "\x00" in value:
+        raise ValidationError({"value": _("The answer contains a NUL character; remove it.")})
     return value.strip()
 
 

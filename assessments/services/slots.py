@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 
 SLOT_MINUTES_MIN, SLOT_MINUTES_MAX = 10, 240
 SERIES_MAX_SLOTS = 48
+# No season's interviews lie outside these years; refusing a date beyond them early keeps date
+# arithmetic near date.min/date.max (9999-12-31 23:59 plus a slot) from overflowing into a 500.
+YEARS_SANE = (2000, 2100)
+
+
+def _year_check(day: date, field: str) -> None:
+    if not YEARS_SANE[0] <= day.year <= YEARS_SANE[1]:
+        raise ValidationError({field: [_("This date is outside the season's interview period.")]})
 
 
 def _when(value: datetime, tz: ZoneInfo) -> str:
@@ -175,6 +183,7 @@ def interview_slot_create(
     expert_check(user=expert)
     if timezone.is_naive(starts_at):
         raise ValueError("starts_at must be aware")
+    _year_check(starts_at, "starts_at")
     length = _duration_check(duration_minutes)
     meeting_url, room = _place_check(meeting_url=meeting_url, room=room)
     tz = expert_timezone(user=expert)
@@ -217,6 +226,7 @@ def interview_slot_series_create(
     """Publish a day's series of slots, all or none: if any slot breaks a rule, nothing is saved
     and every problem is named."""
     expert_check(user=expert)
+    _year_check(day, "day")
     length = _duration_check(duration_minutes)
     if not 0 <= break_minutes <= SLOT_MINUTES_MAX:
         raise ValidationError(
