@@ -56,7 +56,7 @@ test: install system-deps frontend
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install system-deps frontend
 	@mkdir -p var; $(PY) -m lms.testenv --require > var/bench.env || exit 1; \
