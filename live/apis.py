@@ -76,7 +76,7 @@ def _beat_input_parse(body: bytes) -> dict:
     """{"connection_id": uuid, "seq": int ≥ 0, "visible": bool}, or ValidationError per field."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested a thousand deep
         raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
     if not isinstance(data, dict):
         raise ValidationError({"detail": [_("A JSON object is expected.")]})
@@ -259,8 +259,14 @@ class BbbRecordingReadyApi(APIView):
         )
         if params is None or not conf.bbb_secret():
             return Response({"detail": _("Bad signature.")}, status=status.HTTP_401_UNAUTHORIZED)
-        session = session_by_external_meeting_id(meeting_id=str(params.get("meeting_id", "")))
+        meeting_id, record_id = str(params.get("meeting_id", "")), str(params.get("record_id", ""))
+        if "\x00" in meeting_id or "\x00" in record_id:  # PostgreSQL text holds no NUL character
+            return Response(
+                {"detail": _("A meeting or record id with a NUL character is not valid.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        session = session_by_external_meeting_id(meeting_id=meeting_id)
         if session is None:
             return Response({"detail": _("Unknown meeting.")}, status=status.HTTP_410_GONE)
-        bbb_recording_fetch_task.delay_on_commit(session.pk, str(params.get("record_id", "")))
+        bbb_recording_fetch_task.delay_on_commit(session.pk, record_id)
         return Response(status=status.HTTP_202_ACCEPTED)

@@ -55,7 +55,10 @@ def webhook_events(body: bytes) -> list[dict]:
     """The `event` form field holds a JSON array of mapped events (a bare object in old docs)."""
     fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
     raw = fields.get("event", [""])[0]
-    parsed = json.loads(raw)
+    try:
+        parsed = json.loads(raw)
+    except RecursionError as error:  # nested a thousand deep: unreadable like any other bad JSON
+        raise ValueError("The event JSON is nested too deeply.") from error
     return parsed if isinstance(parsed, list) else [parsed]
 
 
@@ -68,7 +71,10 @@ def analytics_token_valid(*, authorization: str, secret: str, now: datetime) -> 
         claims = jwt.decode(token, secret, algorithms=["HS512"], options={"verify_exp": False, "require": ["exp"]})
     except jwt.InvalidTokenError:
         return False
-    return int(claims["exp"]) >= int(now.timestamp())
+    try:
+        return int(claims["exp"]) >= int(now.timestamp())
+    except (TypeError, ValueError, OverflowError):  # "x", [1], Infinity: a malformed token
+        return False
 
 
 def recording_ready_params(*, signed_parameters: str, secret: str) -> dict | None:

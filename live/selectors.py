@@ -288,4 +288,6 @@ def attendance_table(*, session: LiveSession, now: datetime | None = None) -> li
 
 
 def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:
+    if "\x00" in meeting_id:  # PostgreSQL cannot even compare text with a NUL: no meeting has one
+        return None
     return LiveSession.objects.filter(Q(external_meeting_id=meeting_id)).first()

@@ -638,6 +638,8 @@ def recording_attach(
 def bbb_recording_fetch(*, session: LiveSession, record_id: str) -> Recording | None:
     """Find the recording's video through getRecordings, download it and attach it. A record id
     already attached is skipped, so a repeated callback or a task retry changes nothing."""
+    if "\x00" in record_id:  # PostgreSQL text holds no NUL character
+        raise ValidationError({"recording": [_("A meeting or record id with a NUL character is not valid.")]})
     if Recording.objects.filter(bbb_record_id=record_id).exists():
         return None
     with urllib.request.urlopen(bbb.api_url(call="getRecordings", params=[("recordID", record_id)]), timeout=30) as r:

@@ -115,3 +115,96 @@ def test_pages_survive_events_stored_with_overflowing_times(client):
     assert [row["user_id"] for row in roster.json()] == [person.user_id]
     client.force_login(person.user)
     assert client.get(f"/live/{session.pk}/").status_code == 200
+
+
+SECRET = "ExampleSharedSecret-do-not-use-0123456789"
+CALLBACK = "https://prokadry.example.org/integrations/bbb/webhook/"
+
+
+@pytest.fixture
+def bbb_secret(settings):
+    settings.LIVE_BBB_SECRET = SECRET
+    settings.LIVE_BBB_URL = "https://bbb.example.org/bigbluebutton"
+    settings.LIVE_BBB_WEBHOOK_CALLBACK_URL = CALLBACK
+    return settings
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"meeting_id": "prk-live-7\u0000", "record_id": "abc-1"},
+        {"meeting_id": "prk-live-7", "record_id": "abc\u0000-1"},
+    ],
+    ids=["meeting id", "record id"],
+)
+def test_recording_ready_ids_with_nul_are_a_400(client, bbb_secret, django_capture_on_commit_callbacks, params):
+    import jwt
+
+    from live.models import Recording
+
+    LiveSessionFactory(external_meeting_id="prk-live-7")
+    token = jwt.encode(params, SECRET, algorithm="HS256")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/integrations/bbb/recording-ready/", {"signed_parameters": token})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert Recording.objects.count() == 0
+
+
+def test_a_record_id_with_nul_is_refused_by_the_service_too():
+    from django.core.exceptions import ValidationError
+
+    from live.services import bbb_recording_fetch
+
+    with pytest.raises(ValidationError):
+        bbb_recording_fetch(session=LiveSessionFactory(), record_id="abc\u0000")
+
+
+@pytest.mark.parametrize("exp", ["x", [1], {"a": 1}, None, 1e400])
+def test_an_analytics_token_with_a_malformed_exp_is_a_403(client, bbb_secret, exp):
+    import json
+
+    import jwt
+
+    token = jwt.encode({"exp": exp}, SECRET, algorithm="HS512")
+    response = client.post(
+        "/integrations/bbb/analytics/",
+        data=json.dumps({"version": "1.0", "meeting_id": "m", "data": {"attendees": []}}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"]
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def test_a_deeply_nested_webhook_event_is_a_400(client, bbb_secret):
+    import hashlib
+    from urllib.parse import urlencode
+
+    body = urlencode({"domain": "bbb.example.org", "event": DEEP})
+    checksum = hashlib.sha256(f"{CALLBACK}{body}{SECRET}".encode()).hexdigest()
+    response = client.post(
+        f"/integrations/bbb/webhook/?checksum={checksum}",
+        data=body.encode(),
+        content_type="application/x-www-form-urlencoded;charset=UTF-8",
+    )
+    assert response.status_code == 400
+    assert response.json()["event"] == ["Событие не читается: поле формы `event` должно содержать JSON."]
+    assert AttendanceEvent.objects.count() == 0
+
+
+def test_a_deeply_nested_beat_body_is_a_400(client):
+    from live.presence import HEADER
+    from live.services import presence_key_issue
+
+    session, _speaker, person = _running_session_with_speaker_and_person()
+    key = presence_key_issue(session=session, user=person.user)
+    url = f"/api/v1/live-sessions/{session.pk}/presence/"
+    response = client.post(url, data=DEEP, content_type="application/json", headers={HEADER: key})
+    assert response.status_code == 400
+    unreadable = client.post(url, data="not json", content_type="application/json", headers={HEADER: key})
+    assert response.json() == unreadable.json()  # the message of any unreadable body
+    assert AttendanceEvent.objects.count() == 0
