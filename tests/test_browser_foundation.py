@@ -84,3 +84,19 @@ def test_messages_are_accessible_after_changing_the_time_zone(page):
     page.wait_for_load_state("networkidle")
     assert "Asia/Vladivostok" in page.locator("[role=status]").inner_text()
     assert axe_violations(page) == []
+
+
+def test_password_pages_are_accessible(page):
+    UserFactory(email="forgot@example.org")
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.click("text=Забыли пароль?")
+    assert axe_violations(page) == []
+    page.fill("#id_email", "forgot@example.org")
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("text=Проверьте почту")
+    screenshot(page, "password-reset-done")
+    assert axe_violations(page) == []
+    login(page, UserFactory(username="changes-password").username, TEST_PASSWORD)
+    page.goto(f"{page.base_url}/accounts/password_change/")
+    screenshot(page, "password-change")
+    assert axe_violations(page) == []

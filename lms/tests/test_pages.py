@@ -124,3 +124,28 @@ def test_participant_changes_zone_in_the_cabinet_and_pages_follow(client):
     assert participant.timezone == "Europe/Kaliningrad"
     bad = client.post("/cabinet/timezone/", {"timezone": "UTC"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "is not a Russian time zone" in bad.content.decode()
+
+
+def test_password_reset_and_change_are_the_sites_own_pages_in_russian(client, mailoutbox):
+    import re
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="reset-me@example.org")
+    user.set_password("old-Passw0rd-123")
+    user.save()
+    login = client.get("/accounts/login/").content.decode()
+    assert "Забыли пароль?" in login
+    form = client.get("/accounts/password_reset/").content.decode()
+    assert "Восстановление пароля" in form and "Административный сайт" not in form
+    done = client.post("/accounts/password_reset/", {"email": "reset-me@example.org"}, follow=True)
+    assert "Проверьте почту" in done.content.decode()
+    link = re.search(r"http://[^/]+(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    confirm = client.get(link, follow=True)
+    assert "Новый пароль" in confirm.content.decode()
+    new = "new-Passw0rd-456"
+    complete = client.post(confirm.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}, follow=True)
+    assert "Новый пароль установлен" in complete.content.decode()
+    assert client.login(username=user.username, password=new)
+    change = client.get("/accounts/password_change/").content.decode()
+    assert "Смена пароля" in change and "Административный сайт" not in change
