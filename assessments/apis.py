@@ -51,6 +51,7 @@ from assessments.services.slots import (
 )
 from lms import roles
 from lms.api import openapi_error
+from lms.numbers import whole_number
 from lms.selectors import participant_current, participant_get, season_get, user_has_role
 
 if TYPE_CHECKING:
@@ -610,10 +611,10 @@ class ExpertSlotListApi(APIView):
     def get(self, request):
         expert_check(user=request.user)
         season = request.query_params.get("season")
-        # isascii: "²" is a digit to str.isdigit but not a number to int().
-        if season is not None and not (season.isascii() and season.isdigit() and len(season) <= 18):
+        season_id = whole_number(season) if season else None
+        if season is not None and season_id is None:
             return Response({"season": [_("Give a season's id.")]}, status=status.HTTP_400_BAD_REQUEST)
-        slots = slot_list_for_expert(expert=request.user, season_id=int(season) if season else None)
+        slots = slot_list_for_expert(expert=request.user, season_id=season_id)
         return Response(ExpertSlotOutputSerializer(slots, many=True).data)
 
 

@@ -61,6 +61,7 @@ from assessments.services.slots import (
 from lms import roles
 from lms.choices import Level, Track
 from lms.middleware import SESSION_TIMEZONE_KEY
+from lms.numbers import whole_number
 from lms.regions import FederalDistrict, timezone_choices
 from lms.selectors import participant_current, programme_today, season_list, user_has_role
 from lms.views import cabinet
@@ -74,10 +75,7 @@ def _messages_from(request, error: ValidationError) -> None:
 def _id(raw) -> int | None:
     """A form's id field as a number, or None for anything else ("abc", "²", "", 10**30): a bad
     value must end in a clear 400, never in a ValueError or a database overflow."""
-    raw = (raw or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-        return int(raw)
-    return None
+    return whole_number((raw or "").strip())
 
 
 @login_required

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlencode
 import jwt
 
 from live import conf
+from lms.numbers import whole_number
 
 ALGORITHMS_BY_LENGTH = {40: "sha1", 64: "sha256", 96: "sha384", 128: "sha512"}
 USER_PREFIX = "prk-user-"
@@ -36,11 +37,7 @@ def user_id_from_external(external) -> int | None:
     staff joined otherwise, a value of the wrong type or a number no id can be)."""
     if not isinstance(external, str) or not external.startswith(USER_PREFIX):
         return None
-    tail = external[len(USER_PREFIX) :]
-    # ASCII digits only (str.isdigit takes "²"), and within a bigint.
-    if not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
-        return None
-    return int(tail)
+    return whole_number(external[len(USER_PREFIX) :])
 
 
 def webhook_checksum_valid(*, callback_url: str, body: bytes, checksum: str, secret: str) -> bool:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from live import bbb
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.services import attendance_events_store, session_derive_later
+from lms.numbers import whole_number
 from lms.selectors import participant_list
 
 COLUMNS = {
@@ -102,7 +103,7 @@ def _our_id(value: str) -> int | None:
     value = value.strip().lower()
     if value.startswith(bbb.USER_PREFIX):
         return bbb.user_id_from_external(value)
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    return whole_number(value)
 
 
 def _row_participant(*, participant: str, email: str, ours: set[int], by_email: dict[str, int]):

@@ -4,6 +4,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.numbers import whole_number
 from media.selectors import video_asset_list_by_ids
 
 MAX_IDS = 100
@@ -26,12 +27,12 @@ class VideoAssetStatusListApi(APIView):
         ids = serializers.CharField(help_text=_("Comma-separated video ids"))
 
         def validate_ids(self, value: str) -> list[int]:
-            parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not parts or not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
+            ids = [whole_number(part.strip()) for part in value.split(",") if part.strip()]
+            if not ids or None in ids:
                 raise serializers.ValidationError(_("Give video ids as whole numbers separated by commas."))
-            if len(parts) > MAX_IDS:
+            if len(ids) > MAX_IDS:
                 raise serializers.ValidationError(_("Ask for at most %(count)d videos at once.") % {"count": MAX_IDS})
-            return [int(part) for part in parts]
+            return ids
 
     @extend_schema_serializer(component_name="VideoAssetStatus")
     class OutputSerializer(serializers.Serializer):

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from lms.numbers import whole_number
+
 SALT = "media.playback-token"
 
 
@@ -22,10 +24,9 @@ def playback_token_check(*, token: str, asset_id: int, user_id: int | None) -> N
     """Raise PermissionDenied, with a reason a person can read, unless the token is valid now for
     this asset and was issued to this (logged-in) user."""
     parts = (token or "").split(".")
-    # ASCII digits only ("²".isdigit() is true, int("²") is not) and no more than a timestamp has.
-    if len(parts) != 3 or not all(part.isascii() and part.isdigit() and len(part) <= 20 for part in parts[:2]):
+    token_user, expires = (whole_number(part, digits=20) for part in parts[:2]) if len(parts) == 3 else (None, None)
+    if token_user is None or expires is None:
         raise PermissionDenied(_("This video link is not valid."))
-    token_user, expires = int(parts[0]), int(parts[1])
     expected = _signature(user_id=token_user, asset_id=asset_id, expires=expires)
     if not constant_time_compare(expected, parts[2]):
         raise PermissionDenied(_("This video link is not valid."))
