@@ -14,13 +14,12 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 
-from bench.common import ROOT, django_setup, participants_bulk_enrol
+from bench.common import ROOT, django_setup, free_port, participants_bulk_enrol, wait_up
 
 VIEWERS = 300
 CONNECTIONS = 12
@@ -319,28 +318,11 @@ def _redis_cpu() -> float:
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def run() -> bool:
     env = django_setup()
     lecture_id, tokens = _seed()
     _reset(lecture_id)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -365,7 +347,7 @@ def run() -> bool:
         start_new_session=True,
     )
     try:
-        _wait_up(port)
+        wait_up(port)
         paths = {
             "ceiling (no-op Django view)": f"/bench/noop/{lecture_id}/",
             "ours (progress endpoint)": f"/api/v1/lectures/{lecture_id}/progress/",

@@ -13,14 +13,13 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup, participants_bulk_enrol
+from bench.common import ROOT, django_setup, free_port, participants_bulk_enrol, wait_up
 
 PARTICIPANTS = 10_000
 SAMPLE = 1_000
@@ -145,23 +144,6 @@ def _drive(port: int, path: str, bodies: list[tuple[bytes, bytes]]) -> dict:
     return {"count": len(latencies), "rate": len(latencies) / elapsed, "p99": p99 * 1000, "errors": errors}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def _presence_keys(session, user_ids: list[int]) -> dict[int, bytes]:
     """The keys the session page hands out. The claims are computed once for everyone (every bench
     participant is a member), instead of presence_key_issue's membership query per participant, so
@@ -195,7 +177,7 @@ def _beats(env, season_id, user_ids) -> bool:
     session = _session(season_id, slug="bench-live-now", starts_at=timezone.now() - timedelta(minutes=5), minutes=120)
     presence_beats_flush()  # nothing left over from an earlier run
     keys = _presence_keys(session, user_ids)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -220,7 +202,7 @@ def _beats(env, season_id, user_ids) -> bool:
         start_new_session=True,
     )
     try:
-        _wait_up(port)
+        wait_up(port)
         path = f"/api/v1/live-sessions/{session.pk}/presence/"
 
         def round_of(seq: int) -> list[tuple[bytes, bytes]]:

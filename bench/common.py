@@ -1,8 +1,10 @@
 """Set-up shared by the benchmarks: a PostgreSQL database of their own, migrated."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +80,21 @@ def participants_bulk_enrol(*, season_id: int, users, batch_size: int = 2000) ->
         batch_size=batch_size,
     )
     return participants
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_up(port: int, timeout: float = 30) -> None:
+    """Wait until the server started on `port` accepts connections."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
