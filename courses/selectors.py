@@ -322,8 +322,13 @@ def _completions_in_time(
         deadline = extensions.get(user_id, no_extensions).get(lecture_id) or policy[lecture_id]
         if deadline is None or completed_at <= deadline:
             completed.setdefault(user_id, set()).add(lecture_id)
+    # Users with the same completions share one frozenset, as on the SQL path.
     shared: dict[frozenset[int], frozenset[int]] = {}
-    return {user_id: shared.setdefault(frozenset(ids), frozenset(ids)) for user_id, ids in completed.items()}
+    result = {}
+    for user_id, ids in completed.items():
+        key = frozenset(ids)
+        result[user_id] = shared.setdefault(key, key)
+    return result
 
 
 def lecture_figures_for_staff(*, season_id: int, track: str, participant_count: int) -> list[dict]:
