@@ -34,6 +34,8 @@ from live.services import (
 from live.tasks import bbb_recording_fetch_task
 from lms.middleware import sessionless
 
+HEADER_META_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
+
 
 def _now():
     return timezone.now()
@@ -114,7 +116,8 @@ def presence_beat_create(request: HttpRequest, session_id: int) -> HttpResponse:
     credential), so there is nothing for CSRF to protect, and no session or token is looked up."""
     try:
         data = _beat_input_parse(request.body)
-        presence_beat_record(key=request.headers.get(HEADER), session_id=session_id, **data)
+        # META directly: `request.headers` parses every header of the request to read this one.
+        presence_beat_record(key=request.META.get(HEADER_META_KEY), session_id=session_id, **data)
     except PresenceKeyExpired as error:
         return _json({"detail": str(error), "renew": True}, 403)
     except PermissionDenied as error:
