@@ -26,6 +26,31 @@ def season_get(*, season_id: int) -> Season | None:
     return Season.objects.filter(pk=season_id).first()
 
 
+def season_public() -> Season | None:
+    """The season the public pages speak of: the one being run (its campaign has started and it
+    has not finished), else the next planned one, else the latest."""
+    today = programme_today()
+    seasons = list(Season.objects.order_by("campaign_starts_on", "id"))
+    running = [item for item in seasons if item.campaign_starts_on <= today <= item.closing_ends_on]
+    planned = [item for item in seasons if item.campaign_starts_on > today]
+    if running:
+        return running[-1]
+    if planned:
+        return planned[0]
+    return seasons[-1] if seasons else None
+
+
+def season_timeline(*, season: Season, today: date | None = None) -> list[dict]:
+    """The season's stages with their dates, the current ones marked (stages overlap)."""
+    from lms.models import Stage
+
+    day = today or programme_today()
+    return [
+        {"label": Stage(stage).label, "starts": starts, "ends": ends, "current": starts <= day <= ends}
+        for stage, starts, ends in season.stage_windows()
+    ]
+
+
 def season_open_for_applications(*, on: date | None = None) -> Season | None:
     day = on or programme_today()
     return (
@@ -33,6 +58,42 @@ def season_open_for_applications(*, on: date | None = None) -> Season | None:
         .order_by("-campaign_starts_on")
         .first()
     )
+
+
+# What a returning applicant's form is filled from: everything they told us, except the consent,
+# which is given anew for each season, and what the service derives (district, submission times).
+REAPPLICATION_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "email",
+    "date_of_birth",
+    "region_code",
+    "timezone",
+    "education_level",
+    "institution",
+    "studies_public_administration",
+    "in_state_service",
+    "state_service_years",
+    "youth_organisations",
+    "own_projects",
+    "government_internships",
+    "youth_government_member",
+    "experience_details",
+    "internship_preference",
+    "internship_reason",
+)
+
+
+def application_latest_for_user(*, user: AbstractBaseUser) -> Application | None:
+    """A person's most recent application (of an earlier season), to fill their next one from."""
+    if not user.is_authenticated:
+        return None
+    return Application.objects.select_related("season").filter(user=user).order_by("-submitted_at", "-id").first()
+
+
+def application_reapplication_initial(*, application: Application) -> dict:
+    return {field: getattr(application, field) for field in REAPPLICATION_FIELDS}
 
 
 def participant_current(*, user: AbstractBaseUser) -> Participant | None:
