@@ -5,15 +5,73 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0002_create_homepage'),
+        ("cms", "0002_create_homepage"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='homepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 4), ('attachment', 7), ('link', 11), ('quote', 12), ('levels', 18), ('steps', 23), ('season_timeline', 24), ('contacts', 25)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 200}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'H2'), ('h3', 'H3'), ('h4', 'H4')], 'label': 'Size', 'required': False}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('size', 1)]], {}), 3: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ol', 'ul', 'h3', 'h4'], 'icon': 'pilcrow', 'label': 'Text'}), 4: ('wagtail.images.blocks.ImageBlock', [], {'label': 'Image'}), 5: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'File'}), 6: ('wagtail.blocks.CharBlock', (), {'label': 'Title', 'max_length': 200, 'required': False}), 7: ('wagtail.blocks.StructBlock', [[('document', 5), ('title', 6)]], {}), 8: ('wagtail.blocks.URLBlock', (), {'label': 'Address'}), 9: ('wagtail.blocks.CharBlock', (), {'label': 'Title', 'max_length': 200}), 10: ('wagtail.blocks.CharBlock', (), {'label': 'Description', 'max_length': 300, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('url', 8), ('title', 9), ('description', 10)]], {}), 12: ('wagtail.blocks.BlockQuoteBlock', (), {'label': 'Quote'}), 13: ('wagtail.blocks.CharBlock', (), {'label': 'Level', 'max_length': 100}), 14: ('wagtail.blocks.TextBlock', (), {'label': 'Who it is for'}), 15: ('wagtail.blocks.TextBlock', (), {'label': 'Course and internship', 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('name', 13), ('who', 14), ('path', 15)]], {}), 17: ('wagtail.blocks.ListBlock', (16,), {'label': 'Levels'}), 18: ('wagtail.blocks.StructBlock', [[('heading', 0), ('levels', 17)]], {}), 19: ('wagtail.blocks.CharBlock', (), {'label': 'Step', 'max_length': 200}), 20: ('wagtail.blocks.TextBlock', (), {'label': 'What to do', 'required': False}), 21: ('wagtail.blocks.StructBlock', [[('title', 19), ('text', 20)]], {}), 22: ('wagtail.blocks.ListBlock', (21,), {'label': 'Steps'}), 23: ('wagtail.blocks.StructBlock', [[('heading', 0), ('steps', 22)]], {}), 24: ('cms.blocks.SeasonTimelineBlock', (), {}), 25: ('cms.blocks.ContactsBlock', (), {})}, verbose_name='body'),
+            model_name="homepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 4),
+                    ("attachment", 7),
+                    ("link", 11),
+                    ("quote", 12),
+                    ("levels", 18),
+                    ("steps", 23),
+                    ("season_timeline", 24),
+                    ("contacts", 25),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"label": "Heading", "max_length": 200}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {"choices": [("h2", "H2"), ("h3", "H3"), ("h4", "H4")], "label": "Size", "required": False},
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("size", 1)]], {}),
+                    3: (
+                        "wagtail.blocks.RichTextBlock",
+                        (),
+                        {
+                            "features": ["bold", "italic", "link", "ol", "ul", "h3", "h4"],
+                            "icon": "pilcrow",
+                            "label": "Text",
+                        },
+                    ),
+                    4: ("wagtail.images.blocks.ImageBlock", [], {"label": "Image"}),
+                    5: ("wagtail.documents.blocks.DocumentChooserBlock", (), {"label": "File"}),
+                    6: ("wagtail.blocks.CharBlock", (), {"label": "Title", "max_length": 200, "required": False}),
+                    7: ("wagtail.blocks.StructBlock", [[("document", 5), ("title", 6)]], {}),
+                    8: ("wagtail.blocks.URLBlock", (), {"label": "Address"}),
+                    9: ("wagtail.blocks.CharBlock", (), {"label": "Title", "max_length": 200}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "Description", "max_length": 300, "required": False},
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("url", 8), ("title", 9), ("description", 10)]], {}),
+                    12: ("wagtail.blocks.BlockQuoteBlock", (), {"label": "Quote"}),
+                    13: ("wagtail.blocks.CharBlock", (), {"label": "Level", "max_length": 100}),
+                    14: ("wagtail.blocks.TextBlock", (), {"label": "Who it is for"}),
+                    15: ("wagtail.blocks.TextBlock", (), {"label": "Course and internship", "required": False}),
+                    16: ("wagtail.blocks.StructBlock", [[("name", 13), ("who", 14), ("path", 15)]], {}),
+                    17: ("wagtail.blocks.ListBlock", (16,), {"label": "Levels"}),
+                    18: ("wagtail.blocks.StructBlock", [[("heading", 0), ("levels", 17)]], {}),
+                    19: ("wagtail.blocks.CharBlock", (), {"label": "Step", "max_length": 200}),
+                    20: ("wagtail.blocks.TextBlock", (), {"label": "What to do", "required": False}),
+                    21: ("wagtail.blocks.StructBlock", [[("title", 19), ("text", 20)]], {}),
+                    22: ("wagtail.blocks.ListBlock", (21,), {"label": "Steps"}),
+                    23: ("wagtail.blocks.StructBlock", [[("heading", 0), ("steps", 22)]], {}),
+                    24: ("cms.blocks.SeasonTimelineBlock", (), {}),
+                    25: ("cms.blocks.ContactsBlock", (), {}),
+                },
+                verbose_name="body",
+            ),
         ),
     ]
