@@ -44,6 +44,7 @@ from assessments.snapshot import (
 from lms.choices import Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
+from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Season
@@ -364,11 +365,9 @@ def decision_override_add(
         errors["decision"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Decision.values)}]
     if not isinstance(justification, str) or not justification.strip():
         errors["justification"] = [_("Say why you override the computed decision.")]
-    elif "\x00" in justification:
-        # PostgreSQL cannot store a NUL character: refuse it here, not as a 500.
-        errors["justification"] = [_("The justification contains a NUL character; remove it.")]
     if errors:
         raise ValidationError(errors)
+    text_require_storable(value=justification, field="justification")
     override = DecisionOverride(decision=decision, value=value, justification=justification.strip(), created_by=user)
     override.full_clean()
     override.save()

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from assessments.errors import ConflictError
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
 from assessments.permissions import is_staff
 from assessments.selectors.quizzes import quiz_deadline_for
+from lms.errors import ConflictError
 from lms.selectors import participant_current, participant_in_season
+from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Participant
@@ -117,9 +118,7 @@ def answer_validate(*, question: Question, value) -> object:
         return str(number)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         raise ValidationError({"value": _("Enter a short text answer (up to 500 characters).")})
-    # PostgreSQL cannot store a NUL character in jsonb or text: refuse it here, not as a 500.
-    if "\x00" in value:
-        raise ValidationError({"value": _("The answer contains a NUL character; remove it.")})
+    text_require_storable(value=value, field="value")
     return value.strip()
 
 
