@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from assessments.models import AdmissionRun, Decision
+from assessments.models import AdmissionRun, Decision, RunStatus
 from assessments.permissions import staff_check
 from assessments.selectors.admission import (
     admission_run_list,
@@ -82,7 +82,7 @@ def admission_run_page(request, run_id: int):
             run.refresh_from_db()
         else:
             return redirect("assessments:admission-run", run.id)
-    rows = decisions_effective(run=run, user=request.user) if run.status == "done" else []
+    rows = decisions_effective(run=run, user=request.user) if run.status == RunStatus.DONE else []
     labels, districts = dict(Decision.choices), dict(FederalDistrict.choices)
     for row in rows:
         row["decision_label"] = labels[row["decision"]]
