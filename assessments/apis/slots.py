@@ -46,7 +46,9 @@ class ExpertSlotOutputSerializer(serializers.Serializer):
 
 
 class _PlaceInputSerializer(serializers.Serializer):
-    season_id = serializers.IntegerField()
+    """The fields both ways of publishing share; the validated data are the service's arguments."""
+
+    season_id = serializers.IntegerField(source="season")
     duration_minutes = serializers.IntegerField(min_value=SLOT_MINUTES_MIN, max_value=SLOT_MINUTES_MAX)
     meeting_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
     room = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -99,15 +101,7 @@ class ExpertSlotCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         with timezone.override(expert_timezone(user=request.user)):
             data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        slot = interview_slot_create(
-            expert=request.user,
-            season=fields["season_id"],
-            starts_at=fields["starts_at"],
-            duration_minutes=fields["duration_minutes"],
-            meeting_url=fields["meeting_url"],
-            room=fields["room"],
-        )
+        slot = interview_slot_create(expert=request.user, **data.validated_data)
         return Response(ExpertSlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
 
 
@@ -130,18 +124,7 @@ class ExpertSlotSeriesCreateApi(APIView):
         expert_check(user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        slots = interview_slot_series_create(
-            expert=request.user,
-            season=fields["season_id"],
-            day=fields["day"],
-            from_time=fields["from_time"],
-            until_time=fields["until_time"],
-            duration_minutes=fields["duration_minutes"],
-            break_minutes=fields["break_minutes"],
-            meeting_url=fields["meeting_url"],
-            room=fields["room"],
-        )
+        slots = interview_slot_series_create(expert=request.user, **data.validated_data)
         return Response(ExpertSlotOutputSerializer(slots, many=True).data, status=status.HTTP_201_CREATED)
 
 
