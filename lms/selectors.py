@@ -164,3 +164,49 @@ def application_ids_with(*, application_ids: Iterable[int], **flags: bool) -> se
     if unknown:
         raise ValueError(f"not an application flag: {', '.join(sorted(unknown))}")
     return set(Application.objects.filter(pk__in=list(application_ids), **flags).values_list("pk", flat=True))
+
+
+class ParticipantSummary(NamedTuple):
+    """What another app's lists show of a participant: the name (from the application), the
+    level and the federal district."""
+
+    last_name: str
+    first_name: str
+    patronymic: str
+    level: str
+    federal_district: str
+
+    @property
+    def short_name(self) -> str:
+        """The "Last First" form the admission lists and the experts' slots show."""
+        return f"{self.last_name} {self.first_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+
+def participant_summaries(*, participant_ids: Iterable[int]) -> dict[int, ParticipantSummary]:
+    """These participants' summaries by participant id: one query. The ids may be a query of ids
+    (`….values("participant_id")`), kept a subquery then, so a list of 100,000 participants needs
+    no 100,000-id parameter list."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
+    rows = (
+        Participant.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "application__last_name",
+            "application__first_name",
+            "application__patronymic",
+            "level",
+            "federal_district",
+        )
+    )
+    return {pk: ParticipantSummary(*fields) for pk, *fields in rows}
+
+
+def participant_ids_in_season(*, season_id: int) -> QuerySet:
+    """The ids of a season's participants, as a lazy query: another app filters its own rows with
+    it (`participant_id__in=…`), one subquery, no join through this app's tables by path."""
+    return Participant.objects.filter(season_id=season_id).order_by().values("pk")
