@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.beatkeys import HEADER, BeatKeyStale, beat_key_read
+from courses.beats.keys import HEADER, BeatKeyStale, beat_key_read
 from courses.selectors import (
     LectureRow,
     LectureState,
@@ -24,7 +24,7 @@ from courses.selectors import (
     lecture_row_for_user,
     lecture_rows_for_participant,
 )
-from courses.services import lecture_progress_record
+from courses.services import lecture_progress_record, lecture_progress_seed
 from lms.middleware import sessionless
 from lms.selectors import participant_current
 
@@ -69,6 +69,7 @@ class LectureListApi(APIView):
     def get(self, request: Request) -> Response:
         participant = participant_current(user=request.user)
         rows = lecture_rows_for_participant(participant=participant) if participant else []
+        lecture_progress_seed(user_id=request.user.pk, rows=rows)
         serializer = LectureOutputSerializer(rows, many=True, context={"request": request, "with_playback": True})
         return Response(serializer.data)
 
@@ -80,6 +81,8 @@ def _row_or_error(request: Request, lecture_id: int) -> LectureRow:
     row = lecture_row_for_user(user=request.user, lecture=lecture)
     if row.access.state == LectureState.NOT_ENROLLED:
         raise PermissionDenied(row.access.reason)
+    # Both callers hand out a beat key: the participant's first beat then finds their progress.
+    lecture_progress_seed(user_id=request.user.pk, rows=[row])
     return row
 
 
@@ -155,7 +158,7 @@ class LectureProgressCreateApi(View):
     (~1,000 beats/s at 10,000 viewers), and DRF's request wrapping, authentication classes and
     exception handling cost more than the whole crediting. It is still thin (parse, one service,
     serialize) and answers errors in the shape of the project's DRF exception handler. It is not
-    cookie-authenticated: the caller is whoever holds a signed beat key (courses/beatkeys.py) in the
+    cookie-authenticated: the caller is whoever holds a signed beat key (courses/beats/keys.py) in the
     X-Beat-Key header, so there is nothing for CSRF to protect and no session or token to look up."""
 
     http_method_names = ["post"]

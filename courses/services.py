@@ -1,6 +1,7 @@
 import time
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.beatkeys import BeatKeyStale, beat_key_read
-from courses.beats import Beat, BeatResult, LectureTarget, beat_validate, progress_store
+from courses.beats.flush import progress_flush
+from courses.beats.keys import BeatKeyStale, beat_key_read
+from courses.beats.rules import Beat, BeatResult, LectureCompletionRule, beat_validate
+from courses.beats.stores import progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from courses.selectors import lecture_access
+from courses.selectors import LectureRow, lecture_access
 
 
 def lecture_draft_create(
@@ -45,9 +48,9 @@ def lecture_progress_record(
     visible: bool,
     now: float | None = None,
 ) -> BeatResult:
-    """Credit one heartbeat of a playback (see beats.beat_judge for the rules).
+    """Credit one heartbeat of a playback (see courses/beats/rules.py for the rules).
 
-    The caller is whoever holds a beat key for this lecture (courses/beatkeys.py): a missing,
+    The caller is whoever holds a beat key for this lecture (courses/beats/keys.py): a missing,
     forged or other lecture's key → PermissionDenied; an expired key, or a beat received after the
     deadline the key carries → BeatKeyStale (a PermissionDenied: renewing the key may help, and
     the renewal decides with the database, so a later extension counts); implausible input →
@@ -71,12 +74,20 @@ def lecture_progress_record(
                 now=datetime.fromtimestamp(now, tz=UTC),
             )
         raise BeatKeyStale(closed.reason)
-    target = LectureTarget(lecture_id, key.duration, key.threshold)
-    return progress_store().beat(user_id=key.user_id, target=target, beat=beat, now=now)
+    rule = LectureCompletionRule(lecture_id, key.duration, key.threshold)
+    return progress_store().beat(user_id=key.user_id, rule=rule, beat=beat, now=now)
+
+
+def lecture_progress_seed(*, user_id: int, rows: Iterable[LectureRow]) -> None:
+    """Bring the participant's stored progress of these lectures into the beat store (Redis), where
+    it is not yet, so their first beat needs no database query and every beat's answer reports
+    flushed and unflushed progress together. Called where a beat key is handed out: the lecture
+    page, the lecture API and the key renewal."""
+    progress_store().seed(user_id=user_id, snapshots={row.lecture.id: row.snapshot for row in rows})
 
 
 def lecture_progress_flush(*, batch_size: int | None = None) -> int:
-    return progress_store().flush(batch_size=batch_size)
+    return progress_flush(batch_size=batch_size)
 
 
 def deadline_extension_check(
@@ -132,7 +143,7 @@ def deadline_extension_grant(
     extension.full_clean()
     with transaction.atomic():
         extension.save()
-    # Beats learn the new deadline from the participant's next beat key (courses/beatkeys.py).
+    # Beats learn the new deadline from the participant's next beat key (courses/beats/keys.py).
     return extension
 
 

@@ -11,6 +11,7 @@ from courses.selectors import (
     lecture_row_for_user,
     required_lectures_completion,
 )
+from courses.services import lecture_progress_seed
 from lms import roles
 from lms.choices import Track
 from lms.selectors import participant_list, season_list, user_has_role
@@ -26,6 +27,7 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     row = lecture_row_for_user(user=request.user, lecture=lecture)
+    lecture_progress_seed(user_id=request.user.pk, rows=[row])
     staff_view = _is_staff(request.user) and row.access.state == LectureState.NOT_ENROLLED
     status = 200 if row.access.allowed or staff_view else 403
     context = {

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from courses import conf
-from courses.beats import progress_store
+from courses.beats.stores import progress_store
 from courses.models import DeadlineExtension, LecturePage, LectureProgress
 from courses.selectors import required_lectures_completion
 from courses.services import deadline_extension_grant, lecture_draft_create
@@ -253,7 +253,7 @@ def test_a_refusal_after_the_deadline_names_it_in_the_participants_own_time(stor
 def test_a_key_of_an_older_shape_is_stale_not_an_error(store, lecture, participant, client_of):
     key = beat_key_for(user=participant.user, lecture_id=lecture.id)
     payload = key.rpartition(":")[0].rpartition(":")[0]  # without the zone, as keys were before it
-    from courses.beatkeys import _signature
+    from courses.beats.keys import _signature
 
     response = post_beat(client_of(participant), lecture.id, opening(), key=f"{payload}:{_signature(payload)}")
     assert response.status_code == 403 and response.json()["renew"] is True
