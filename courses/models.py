@@ -47,7 +47,9 @@ class LecturePage(Page):
 
     `available_from` and `deadline` are nullable in the database only so that a draft made from a
     live-session recording can exist before an editor sets its dates; the editing form requires
-    the deadline, and a lecture without one is never open to participants."""
+    the deadline, and a lecture without one is never open to participants. The live page is served
+    through the access rules by `courses.wagtail_hooks.lecture_page_serve_hook`, not by `serve`:
+    models import no views."""
 
     description = StreamField(BaseStreamBlock(), verbose_name=_("description"), blank=True, use_json_field=True)
     video = models.ForeignKey(
@@ -108,12 +110,6 @@ class LecturePage(Page):
         super().clean()
         if self.available_from and self.deadline and self.deadline <= self.available_from:
             raise ValidationError({"deadline": _("The deadline must come after the opening time.")})
-
-    def serve(self, request, *args, **kwargs):
-        # Participants see the page only through the access rules, with the reason when refused.
-        from courses.views import lecture_page_serve
-
-        return lecture_page_serve(request, self)
 
 
 class DeadlineExtension(models.Model):

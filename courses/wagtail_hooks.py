@@ -6,8 +6,9 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from courses.models import DeadlineExtension
+from courses.models import DeadlineExtension, LecturePage
 from courses.services import deadline_extension_check, deadline_extension_delete, deadline_extension_grant
+from courses.views import lecture_page_serve
 
 
 class DeadlineExtensionForm(WagtailAdminModelForm):
@@ -82,3 +83,18 @@ class DeadlineExtensionViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_deadline_extensions():
     return DeadlineExtensionViewSet("deadline_extensions")
+
+
+# Order 100: innermost in Wagtail's serve chain (hooks of a lower order wrap it), so Wagtail's view
+# restrictions still run first, as they did when this was LecturePage.serve. A model that imported
+# its view closed an import circle (models → views → selectors → beats → models).
+@hooks.register("on_serve_page", order=100)
+def lecture_page_serve_hook(serve):
+    """A lecture page is shown only through the access rules, with the reason (403) when refused."""
+
+    def serve_lecture(page, request, args, kwargs):
+        if isinstance(page, LecturePage):
+            return lecture_page_serve(request, page)
+        return serve(page, request, args, kwargs)
+
+    return serve_lecture

@@ -76,3 +76,12 @@ def test_the_reason_is_in_russian_by_default(client, course, participant):
     with translation.override("ru"):
         response = client.get(lecture.url)
     assert response.status_code == 403 and "Доступ к лекции закрыт" in response.content.decode()
+
+
+def test_wagtail_view_restrictions_still_come_before_the_access_rules(client, lecture, participant):
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(page=lecture, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    client.force_login(participant.user)
+    response = client.get(lecture.url)
+    assert "data-lecture-player" not in response.content.decode() and 'name="password"' in response.content.decode()
