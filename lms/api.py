@@ -1,5 +1,6 @@
-"""Shared API plumbing: services raise Django's ValidationError; the API answers it as a 400
-with per-field messages instead of a 500."""
+"""Shared API plumbing: services raise Django's ValidationError, PermissionDenied or our
+ConflictError; the API answers each once, here (400 with per-field messages, 403, 409), so no view
+translates a domain error by hand."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +8,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular import openapi
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from lms.errors import ConflictError
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):
@@ -16,6 +24,8 @@ def exception_handler(exc, context):
         else:
             detail = {"detail": [str(m) for m in exc.messages]}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, ConflictError):
+        exc = Conflict(str(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, RecursionError | OverflowError):

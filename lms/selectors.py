@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -55,14 +56,35 @@ def participant_in_season(*, user_id: int, season_id: int) -> Participant | None
 
 
 def participant_list(*, season: Season, track: str | None = None) -> QuerySet[Participant]:
-    participants = Participant.objects.filter(season=season).select_related("user", "application")
+    """A season's participants (of one track) by last and first name, with their user and application."""
+    participants = (
+        Participant.objects.filter(season=season)
+        .select_related("user", "application")
+        .order_by("application__last_name", "application__first_name", "id")
+    )
     if track:
         participants = participants.filter(track=track)
     return participants
 
 
-def participant_level_history(*, participant: Participant) -> QuerySet:
-    return participant.level_changes.select_related("changed_by").order_by("changed_at", "id")
+class SeasonPick(NamedTuple):
+    seasons: list[Season]
+    season: Season | None
+    unknown: bool  # a season was asked for that does not exist: the page says so
+
+
+def season_pick_for_staff(*, chosen: str | None) -> SeasonPick:
+    """The season a staff page shows: the one chosen (by id, from a form or the query string), else
+    the same default on every page — the newest season whose campaign has started (the one being
+    run), else the newest planned one."""
+    seasons = list(Season.objects.order_by("-campaign_starts_on", "-id"))
+    if chosen:
+        season = next((item for item in seasons if str(item.pk) == str(chosen).strip()), None)
+        if season is not None:
+            return SeasonPick(seasons, season, False)
+    today = programme_today()
+    default = next((item for item in seasons if item.campaign_starts_on <= today), seasons[0] if seasons else None)
+    return SeasonPick(seasons, default, bool(chosen))
 
 
 def user_has_role(*, user: AbstractBaseUser, role: str) -> bool:

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -21,6 +22,9 @@ from lms.models import LEVEL_TRACK, Application, Level, LevelChange, Participant
 from lms.placement import placement_rule_for
 from lms.regions import RUSSIAN_TIMEZONES, region_get
 from lms.selectors import programme_today
+
+if TYPE_CHECKING:
+    from lms.extensions import DeadlineExtensionBase
 
 
 @dataclass(frozen=True)
@@ -270,3 +274,45 @@ def roles_sync() -> None:
                 if codename != "*":
                     permissions = permissions.filter(codename=codename)
                 group.permissions.add(*permissions)
+
+
+def deadline_extension_save(
+    *,
+    extension: "DeadlineExtensionBase",
+    policy_deadline: datetime | None,
+    deadline: datetime | None,
+    reason: str,
+    granted_by: AbstractBaseUser | None,
+    errors: dict[str, list] | None = None,
+    duplicate_field: str = "user",
+    duplicate_message: str | None = None,
+) -> "DeadlineExtensionBase":
+    """Grant (or change) a deadline extension of any app: the one set of rules — a reason, a
+    deadline to extend, only later (an extension never shortens anyone's time) — with who granted
+    it. `errors` carries what the caller found wrong with its own fields, so every message comes
+    back at once; a second extension where the model allows one is a message on `duplicate_field`."""
+    errors = {field: list(messages) for field, messages in (errors or {}).items()}
+    if not (reason or "").strip():
+        errors.setdefault("reason", []).append(_("Say why the deadline is extended."))
+    if policy_deadline is None:
+        errors.setdefault("deadline", []).append(_("There is no deadline to extend yet."))
+    elif deadline is not None and deadline <= policy_deadline:
+        errors.setdefault("deadline", []).append(
+            _("An extension can only move the deadline later than %(policy)s.")
+            % {"policy": timezone.localtime(policy_deadline).strftime("%d.%m.%Y %H:%M")}
+        )
+    if errors:
+        raise ValidationError(errors)
+    extension.deadline = deadline
+    extension.policy_deadline = policy_deadline
+    extension.reason = reason.strip()
+    extension.granted_by = granted_by
+    extension.full_clean()
+    try:
+        with transaction.atomic():
+            extension.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {duplicate_field: [duplicate_message or _("This participant already has such an extension; change it.")]}
+        ) from error
+    return extension
