@@ -3,10 +3,12 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,17 @@ from courses.beats.keys import BeatKeyStale, beat_key_read
 from courses.beats.rules import Beat, BeatResult, LectureCompletionRule, beat_validate
 from courses.beats.stores import progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from courses.selectors import LectureRow, lecture_access
+from courses.selectors import (
+    LectureRow,
+    LectureState,
+    lecture_access,
+    lecture_beat_key,
+    lecture_get_live,
+    lecture_playback_url,
+    lecture_row_for_user,
+    lecture_rows_for_participant,
+)
+from lms.selectors import participant_current
 
 
 def lecture_draft_create(
@@ -81,9 +93,48 @@ def lecture_progress_record(
 def lecture_progress_seed(*, user_id: int, rows: Iterable[LectureRow]) -> None:
     """Bring the participant's stored progress of these lectures into the beat store (Redis), where
     it is not yet, so their first beat needs no database query and every beat's answer reports
-    flushed and unflushed progress together. Called where a beat key is handed out: the lecture
-    page, the lecture API and the key renewal."""
+    flushed and unflushed progress together. Called wherever a beat key is handed out."""
     progress_store().seed(user_id=user_id, snapshots={row.lecture.id: row.snapshot for row in rows})
+
+
+def lecture_rows_for_player(*, user: AbstractBaseUser) -> list[LectureRow]:
+    """The participant's lectures for the player (the lecture API, which hands out beat keys);
+    none for a user who is no participant."""
+    participant = participant_current(user=user)
+    rows = lecture_rows_for_participant(participant=participant) if participant else []
+    lecture_progress_seed(user_id=user.pk, rows=rows)
+    return rows
+
+
+def lecture_row_for_player(*, user: AbstractBaseUser, lecture_id: int) -> LectureRow:
+    """One lecture for the player, in any state but "not enrolled": Http404 for an unknown lecture,
+    PermissionDenied with the reason for another track's or season's."""
+    lecture = lecture_get_live(lecture_id=lecture_id)
+    if lecture is None:
+        raise Http404(_("There is no such lecture."))
+    row = lecture_row_for_user(user=user, lecture=lecture)
+    if row.access.state == LectureState.NOT_ENROLLED:
+        raise PermissionDenied(row.access.reason)
+    lecture_progress_seed(user_id=user.pk, rows=[row])
+    return row
+
+
+class PlaybackGrant(NamedTuple):
+    playback_url: str
+    beat_key: str
+
+
+def lecture_playback_renew(*, user: AbstractBaseUser, lecture_id: int) -> PlaybackGrant:
+    """A fresh signed playlist URL and beat key, only while the lecture is open to the participant
+    and its video plays (else PermissionDenied with the reason). The renewal is where a deadline
+    change (an extension) reaches the beats: the new key carries the new deadline."""
+    row = lecture_row_for_player(user=user, lecture_id=lecture_id)
+    if not row.access.allowed:
+        raise PermissionDenied(row.access.reason)
+    url = lecture_playback_url(row=row, user_id=user.pk)
+    if url is None:
+        raise PermissionDenied(_("The video of this lecture is not ready yet."))
+    return PlaybackGrant(url, lecture_beat_key(row=row, user_id=user.pk))
 
 
 def lecture_progress_flush(*, batch_size: int | None = None) -> int:
