@@ -7,7 +7,6 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from courses.selectors import (
     lecture_rows_for_participant,
 )
 from lms.selectors import participant_current
+from lms.services import deadline_extension_save
 
 
 def lecture_draft_create(
@@ -141,39 +141,16 @@ def lecture_progress_flush(*, batch_size: int | None = None) -> int:
     return progress_flush(batch_size=batch_size)
 
 
-def deadline_extension_check(
-    *, deadline: datetime | None, reason: str, lecture: LecturePage | None = None, course: CoursePage | None = None
-) -> datetime:
-    """Validate an extension; return the policy deadline it extends.
-
-    The new deadline must be later than the policy deadline (for a whole course: than the latest
-    deadline among its lectures), so an extension never shortens anyone's access."""
-    if (lecture is None) == (course is None):
-        raise ValidationError({"lecture": [_("Choose either one lecture or a whole course.")]})
-    errors: dict[str, list] = {}
-    if not (reason or "").strip():
-        errors["reason"] = [_("Say why the deadline is extended.")]
-    if lecture is not None:
-        policy = lecture.deadline
-    else:
-        deadlines = [item.deadline for item in LecturePage.objects.child_of(course) if item.deadline]
-        policy = max(deadlines) if deadlines else None
-    if policy is None:
-        errors.setdefault("deadline", []).append(_("There is no deadline to extend yet."))
-    elif deadline is not None and deadline <= policy:
-        errors.setdefault("deadline", []).append(
-            _("An extension can only move the deadline later than %(policy)s.")
-            % {"policy": timezone.localtime(policy).strftime("%d.%m.%Y %H:%M")}
-        )
-    if errors:
-        raise ValidationError(errors)
-    return policy
+def _course_policy_deadline(course: CoursePage) -> datetime | None:
+    """What an extension for a whole course extends: the latest deadline among its lectures."""
+    deadlines = [item.deadline for item in LecturePage.objects.child_of(course) if item.deadline]
+    return max(deadlines) if deadlines else None
 
 
 def deadline_extension_grant(
     *,
     user: AbstractBaseUser,
-    deadline: datetime,
+    deadline: datetime | None,
     reason: str,
     granted_by: AbstractBaseUser | None,
     lecture: LecturePage | None = None,
@@ -181,21 +158,24 @@ def deadline_extension_grant(
     extension: DeadlineExtension | None = None,
 ) -> DeadlineExtension:
     """Give one participant a later deadline for a lecture or for every lecture of a course
-    (or change an existing extension); who granted it and when are stored."""
-    policy = deadline_extension_check(deadline=deadline, reason=reason, lecture=lecture, course=course)
+    (or change an existing extension); who granted it and when are stored. The rules shared with
+    tests' extensions (a reason, only later) are lms.services.deadline_extension_save's; the new
+    deadline must be later than the lecture's (for a whole course: the latest among its lectures),
+    so an extension never shortens anyone's access. ValidationError with every message otherwise."""
+    if (lecture is None) == (course is None):
+        raise ValidationError({"lecture": [_("Choose either one lecture or a whole course.")]})
     extension = extension or DeadlineExtension()
     extension.user = user
     extension.lecture = lecture
     extension.course = course
-    extension.deadline = deadline
-    extension.policy_deadline = policy
-    extension.reason = reason.strip()
-    extension.granted_by = granted_by
-    extension.full_clean()
-    with transaction.atomic():
-        extension.save()
     # Beats learn the new deadline from the participant's next beat key (courses/beats/keys.py).
-    return extension
+    return deadline_extension_save(
+        extension=extension,
+        policy_deadline=lecture.deadline if lecture is not None else _course_policy_deadline(course),
+        deadline=deadline,
+        reason=reason,
+        granted_by=granted_by,
+    )
 
 
 def deadline_extension_delete(*, extension: DeadlineExtension) -> None:

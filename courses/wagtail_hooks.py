@@ -1,34 +1,30 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models import DeadlineExtension, LecturePage
-from courses.services import deadline_extension_check, deadline_extension_delete, deadline_extension_grant
+from courses.services import deadline_extension_delete, deadline_extension_grant
 from courses.views import lecture_page_serve
 
 
-class DeadlineExtensionForm(WagtailAdminModelForm):
-    def clean(self):
-        cleaned = super().clean()
+class _GrantMixin:
+    """The admin saves through the service, whose rules are the only ones: what it refuses comes
+    back as the form's errors (the save is rolled back with the view's transaction)."""
+
+    def form_valid(self, form):
         try:
-            deadline_extension_check(
-                deadline=cleaned.get("deadline"),
-                reason=cleaned.get("reason", ""),
-                lecture=cleaned.get("lecture"),
-                course=cleaned.get("course"),
-            )
+            return super().form_valid(form)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
-        return cleaned
+                    form.add_error(field if field in form.fields else None, message)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
 
-
-class _GrantMixin:
     def save_instance(self):
         data = self.form.cleaned_data
         return deadline_extension_grant(
@@ -76,7 +72,6 @@ class DeadlineExtensionViewSet(ModelViewSet):
             FieldPanel("deadline"),
             FieldPanel("reason"),
         ],
-        base_form_class=DeadlineExtensionForm,
     )
 
 
