@@ -13,12 +13,8 @@ renewal reads the database, finds the extension and signs the new deadline) and 
 again. A deadline moved earlier (an extension withdrawn, a date edited) reaches beats within the
 key's lifetime (COURSES_BEAT_KEY_SECONDS)."""
 
-import base64
-import hashlib
-import hmac
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -49,17 +45,6 @@ def _stale() -> BeatKeyStale:
     return BeatKeyStale(_("This beat key has expired: the player renews it; reload the page if this persists."))
 
 
-def _signed_before_lms_signing(key: str) -> bool:
-    """Whether a key was genuinely signed by this module's own HMAC, before beat keys were signed by
-    lms.signing. Players open at that upgrade hold such keys: they are stale (renewed at once), not
-    forged (which would stop the player). Asked only of a refused key, never on a beat's hot path;
-    after one key lifetime (COURSES_BEAT_KEY_SECONDS) past the upgrade no such key is left."""
-    payload, _sep, signature = key.rpartition(":")
-    secret = hashlib.sha256(b"courses.beat-key" + settings.SECRET_KEY.encode()).digest()
-    expected = base64.urlsafe_b64encode(hmac.new(secret, payload.encode(), hashlib.sha256).digest()).rstrip(b"=")
-    return hmac.compare_digest(expected, signature.encode())
-
-
 def beat_key_make(
     *,
     user_id: int,
@@ -85,8 +70,6 @@ def beat_key_read(*, key: str | None, lecture_id: int, now: float) -> BeatKey:
         token = token_read(purpose=PURPOSE, token=key, now=now)
         fields, expires, expired = token.fields, token.expires, False
     except TokenInvalid:
-        if _signed_before_lms_signing(key):
-            raise _stale() from None
         raise PermissionDenied(_("This beat key is not valid: reload the lecture page.")) from None
     except TokenExpired as error:
         # Still genuine: another lecture's key is refused as such, expired or not.
