@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.beats.keys import HEADER, BeatKeyStale, beat_key_read
+from courses.beats.rules import ProgressStoreUnavailable
 from courses.selectors import LectureRow, lecture_beat_key, lecture_get_live, lecture_playback_url
 from courses.services import (
     lecture_playback_renew,
@@ -20,6 +21,9 @@ from courses.services import (
     lecture_rows_for_player,
 )
 from lms.beatviews import SessionlessBeatView, error_payload, json_answer
+
+# Redis restarts in about a second (it reads its append-only file back): the player retries then.
+RETRY_AFTER_SECONDS = 1
 
 
 class LectureOutputSerializer(serializers.Serializer):
@@ -89,7 +93,8 @@ class LecturePlaybackCreateApi(APIView):
 
 def beat_input_parse(data: dict) -> dict:
     """Type-check a beat ({"playback_id": uuid, "seq": n ≥ 0, "from": s ≥ 0, "to": s ≥ 0, "rate": r,
-    "visible": bool}; numbers as JSON numbers). Written out by hand because at ~1,000 beats/s a DRF
+    "visible": bool, optionally "release": bool and "key": the beat key when no header can carry it,
+    as from navigator.sendBeacon; numbers as JSON numbers). Written out by hand because at ~1,000 beats/s a DRF
     serializer's per-request field set-up was the largest cost of the endpoint (bench/bench_beats.py
     measures it)."""
     errors: dict[str, list] = {}
@@ -113,6 +118,10 @@ def beat_input_parse(data: dict) -> dict:
     if not isinstance(data.get("visible"), bool):
         errors["visible"] = [_("visible must be true or false.")]
     parsed["visible"] = data.get("visible")
+    release = data.get("release", False)
+    if not isinstance(release, bool):
+        errors["release"] = [_("release must be true or false.")]
+    parsed["release"] = release
     if errors:
         raise ValidationError(errors)
     return parsed
@@ -130,7 +139,11 @@ class LectureProgressCreateApi(SessionlessBeatView):
     def post(self, request: HttpRequest, lecture_id: int) -> HttpResponse:
         beat_key = self.key_from(request)
         try:
-            data = beat_input_parse(self.json_body(request))
+            body = self.json_body(request)
+            # navigator.sendBeacon (the player's last beat as the page goes) cannot set a header.
+            if beat_key is None and isinstance(body.get("key"), str):
+                beat_key = body["key"]
+            data = beat_input_parse(body)
             result = lecture_progress_record(
                 beat_key=beat_key,
                 lecture_id=lecture_id,
@@ -140,7 +153,13 @@ class LectureProgressCreateApi(SessionlessBeatView):
                 end=data["to"],
                 rate=data["rate"],
                 visible=data["visible"],
+                release=data["release"],
             )
+        except ProgressStoreUnavailable:
+            # Not a 500: nothing is wrong with the beat, the player keeps it and sends it again.
+            answer = json_answer({"detail": _("Progress cannot be saved this second: the player will retry.")}, 503)
+            answer["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return answer
         except ValidationError as error:
             return _refusal(lecture_id=lecture_id, beat_key=beat_key) or json_answer(error_payload(error), 400)
         except PermissionDenied as error:

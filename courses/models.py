@@ -194,11 +194,46 @@ class LecturePlayback(models.Model):
     seq = models.PositiveIntegerField(default=0)
     position = models.FloatField(default=0)
     beat_at = models.DateTimeField()
-    carry = models.FloatField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["user", "lease_until"], name="lecture_playback_lease")]
 
     def __str__(self) -> str:
         return str(self.playback_id)
+
+
+class LectureLease(models.Model):
+    """A participant's one "active playback" lease over all their lectures, when there is no Redis
+    (see courses/beats/rules.py, `LeaseState`). The row is also what serialises a participant's beats."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    holder = models.UUIDField(null=True, blank=True)
+    since = models.DateTimeField()
+    expires = models.DateTimeField()
+    carry = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.holder or '-'}"
+
+
+class ProgressDeadLetter(models.Model):
+    """A credited span the flush could not store (its participant or lecture no longer exists, or
+    the entry is unreadable), set aside with the reason so the rest of its batch is stored. Plain
+    ids, no foreign keys: the row outlives what it names."""
+
+    class Reason(models.TextChoices):
+        USER_GONE = "user_gone", _("the participant's account no longer exists")
+        LECTURE_GONE = "lecture_gone", _("the lecture no longer exists")
+        MALFORMED = "malformed", _("the entry cannot be read")
+
+    stream_id = models.CharField(_("stream entry"), max_length=40)
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    lecture_id = models.BigIntegerField(_("lecture id"), null=True, blank=True)
+    fields = models.JSONField(_("entry"), default=dict)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(_("set aside at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress dead letter")
+        verbose_name_plural = _("progress dead letters")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stream_id}: {self.reason}"

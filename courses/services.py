@@ -58,6 +58,7 @@ def lecture_progress_record(
     end: float,
     rate: float,
     visible: bool,
+    release: bool = False,
     now: float | None = None,
 ) -> BeatResult:
     """Credit one heartbeat of a playback (see courses/beats/rules.py for the rules).
@@ -66,12 +67,14 @@ def lecture_progress_record(
     forged or other lecture's key → PermissionDenied; an expired key, or a beat received after the
     deadline the key carries → BeatKeyStale (a PermissionDenied: renewing the key may help, and
     the renewal decides with the database, so a later extension counts); implausible input →
-    ValidationError. In none of these cases does stored progress change. No database query and no
-    session: this runs for every viewer every few seconds. `now` (epoch seconds) is the server's
-    receipt time."""
+    ValidationError; the beat store unreachable → ProgressStoreUnavailable (the player sends the
+    beat again). In none of these cases does stored progress change. No database query and no
+    session: this runs for every viewer every few seconds. `release`: the player's last beat of
+    this playback (ended, page left), which lets the participant's lease go. `now` (epoch seconds)
+    is the server's receipt time."""
     now = time.time() if now is None else now
     key = beat_key_read(key=beat_key, lecture_id=lecture_id, now=now)
-    beat = Beat(playback_id, seq, start, end, rate, visible)
+    beat = Beat(playback_id, seq, start, end, rate, visible, release)
     beat_validate(beat=beat, duration=key.duration)
     if now >= key.deadline:
         try:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from courses import conf
 from courses.beats.spans import spans_clip, spans_length, spans_merge
 
-# A beat whose `from` is further than this from where the playback stood is a seek.
+# A beat whose span lies further than this from where the playback stood is a seek (or a rewind).
 CONTINUITY_TOLERANCE = 0.5
 
 
@@ -28,18 +28,19 @@ class BeatOutcome:
     CAPPED = "capped"
     DUPLICATE = "duplicate"
     SEEK = "seek"
+    REWOUND = "rewound"
     HIDDEN = "hidden"
     OTHER_PLAYBACK = "other_playback"
 
 
+# Shown by the player under the video: what happened, in plain words. A duplicate (the player
+# resent a beat) and the beats of an honest playback say nothing.
 OUTCOME_MESSAGES = {
     BeatOutcome.CAPPED: _("Only part of this stretch was counted: the video advanced faster than real time allows."),
-    BeatOutcome.DUPLICATE: _("This beat was already received; nothing changed."),
-    BeatOutcome.SEEK: _("The position jumped (a seek): the skipped part is not counted."),
+    BeatOutcome.SEEK: _("The video skipped ahead: the part skipped is not counted."),
+    BeatOutcome.REWOUND: _("The video was rewound past what you watched: what you watch again is not counted twice."),
     BeatOutcome.HIDDEN: _("The page was hidden: time watched in a hidden tab is not counted."),
-    BeatOutcome.OTHER_PLAYBACK: _(
-        "You are watching in another tab or on another device: only one playback at a time is counted."
-    ),
+    BeatOutcome.OTHER_PLAYBACK: _("Another tab is playing — this one is paused."),
 }
 
 
@@ -54,6 +55,11 @@ def playback_foreign_error() -> ValidationError:
     return ValidationError({"playback_id": [_("This playback belongs to another lecture.")]})
 
 
+class ProgressStoreUnavailable(Exception):
+    """The beat store (Redis) cannot be reached or is still loading its data after a restart: the
+    beat is answered 503 with Retry-After, and the player sends it again."""
+
+
 class Beat(NamedTuple):
     # Named tuples, not frozen dataclasses: one of each is built per beat, and a frozen
     # dataclass's __init__ costs several times as much.
@@ -63,6 +69,9 @@ class Beat(NamedTuple):
     end: float
     rate: float
     visible: bool
+    # The player's last beat of this playback (ended, page hidden for good, navigation): the span is
+    # judged as usual, then the participant's lease is let go so the next lecture starts at once.
+    release: bool = False
 
 
 class LectureCompletionRule(NamedTuple):
@@ -82,6 +91,20 @@ class PlaybackState:
     seq: int
     position: float
     beat_at: float
+
+
+@dataclass
+class LeaseState:
+    """The participant's one lease, over all their lectures: which playback may be credited, since
+    when it holds it, until when it holds it without a beat, and the jitter allowance left.
+
+    The allowance is the participant's, not a playback's: a playback that takes the lease over
+    inherits what is left, so opening many playbacks does not add it many times. A lease nobody
+    has held for PLAYBACK_TTL is forgotten (a fresh one starts with the whole allowance)."""
+
+    holder: str | None
+    since: float
+    expires: float
     carry: float
 
 
@@ -89,9 +112,8 @@ class PlaybackState:
 class Verdict:
     outcome: str
     state: PlaybackState | None
+    lease: LeaseState | None = None  # the lease to store; None: unchanged
     credit: tuple[float, float] | None = None
-    hold_lease: bool = False
-    release_lease: bool = False
 
 
 @dataclass
@@ -142,36 +164,69 @@ def beat_validate(*, beat: Beat, duration: float) -> None:
 
 
 def beat_judge(
-    *, state: PlaybackState | None, beat: Beat, user_id: int, lecture_id: int, now: float, lease_ok: bool
+    *, state: PlaybackState | None, lease: LeaseState | None, beat: Beat, user_id: int, lecture_id: int, now: float
 ) -> Verdict:
-    """Decide what a beat credits. `now` is the server's receipt time; the client's clock is never read."""
+    """Decide what a beat credits. `now` is the server's receipt time; the client's clock is never read.
+
+    The lease (one per participant, over all lectures) decides which playback may be credited:
+    - a new visible playback takes it over at once (the viewer's latest choice wins); the playback
+      that held it is answered `other_playback` from then on and earns nothing more;
+    - a visible beat of a playback that does not hold it takes it only if nobody holds it (released,
+      or its holder silent past the lease time), and earns nothing for the time before;
+    - `visible: false` and `release` let it go.
+    Credit is capped at min(rate, 2) × the wall time since the later of the playback's previous
+    beat and the moment it took the lease, plus what is left of the participant's jitter allowance:
+    over any stretch of wall time W, a participant is credited at most 2 W + the allowance, however
+    many playbacks, tabs and lectures they beat.
+    A span that starts where the playback stands, or earlier (the player resends what is not yet
+    acknowledged), continues it: only the part after the position counts. A span wholly ahead is a
+    seek, one wholly behind a rewind: neither is credited."""
     jitter = conf.jitter_seconds()
+    lease_seconds = conf.lease_seconds()
+    if lease is None:
+        lease = LeaseState(None, now, 0.0, jitter)
+    pid = str(beat.playback_id)
     if state is None:
         if beat.seq != 0:
             raise playback_unknown_error()
-        opened = PlaybackState(user_id, lecture_id, 0, beat.end, now, jitter)
-        return Verdict(BeatOutcome.OPENED, opened, hold_lease=lease_ok and beat.visible)
+        opened = PlaybackState(user_id, lecture_id, 0, beat.end, now)
+        if not beat.visible or beat.release:
+            return Verdict(BeatOutcome.OPENED, opened)
+        return Verdict(BeatOutcome.OPENED, opened, lease=LeaseState(pid, now, now + lease_seconds, lease.carry))
     if state.user_id != user_id or state.lecture_id != lecture_id:
         raise playback_foreign_error()
     if beat.seq <= state.seq:
         return Verdict(BeatOutcome.DUPLICATE, None)
-    elapsed = max(0.0, now - state.beat_at)
-    moved = PlaybackState(user_id, lecture_id, beat.seq, beat.end, now, jitter)
+    moved = PlaybackState(user_id, lecture_id, beat.seq, beat.end, now)
+    holds = lease.holder == pid
     if not beat.visible:
-        return Verdict(BeatOutcome.HIDDEN, moved, release_lease=lease_ok)
-    if not lease_ok:
+        released = LeaseState(None, lease.since, lease.expires, lease.carry) if holds else None
+        return Verdict(BeatOutcome.HIDDEN, moved, lease=released)
+    if holds:
+        held_from = max(state.beat_at, lease.since)
+        since = lease.since
+    elif lease.holder is None or lease.expires <= now:
+        held_from = since = now
+    else:
         return Verdict(BeatOutcome.OTHER_PLAYBACK, moved)
-    if abs(beat.start - state.position) > CONTINUITY_TOLERANCE:
-        return Verdict(BeatOutcome.SEEK, moved, hold_lease=True)
-    # The jitter allowance is carried from beat to beat but never above its own size, so many tiny
-    # beats cannot each add it and outrun the rate cap.
-    allowed = min(beat.rate, conf.credited_rate_cap()) * elapsed + state.carry
-    advance = beat.end - beat.start
-    credited = min(advance, allowed)
-    moved.carry = min(jitter, allowed - credited)
-    outcome = BeatOutcome.CREDITED if credited >= advance else BeatOutcome.CAPPED
-    credit = (beat.start, beat.start + credited) if credited > 0 else None
-    return Verdict(outcome, moved, credit=credit, hold_lease=True)
+    carry = lease.carry
+    credit = None
+    if beat.start > state.position + CONTINUITY_TOLERANCE:
+        outcome = BeatOutcome.SEEK
+    elif beat.end < state.position - CONTINUITY_TOLERANCE:
+        outcome = BeatOutcome.REWOUND
+    else:
+        start = max(beat.start, state.position)
+        advance = max(0.0, beat.end - start)
+        allowed = min(beat.rate, conf.credited_rate_cap()) * max(0.0, now - held_from) + carry
+        credited = min(advance, allowed)
+        # The allowance never grows above its own size, so many tiny beats cannot each add it.
+        carry = min(jitter, allowed - credited)
+        # Within a microsecond of media: the write-through store keeps times to the microsecond.
+        outcome = BeatOutcome.CREDITED if credited >= advance - 1e-6 else BeatOutcome.CAPPED
+        credit = (start, start + credited) if credited > 0 else None
+    held = LeaseState(None if beat.release else pid, since, now + lease_seconds, carry)
+    return Verdict(outcome, moved, lease=held, credit=credit)
 
 
 def beat_result(*, outcome: str, watched: float, rule: LectureCompletionRule, completed: bool) -> BeatResult:

@@ -10,8 +10,10 @@ Both answer `beat` (credit one beat), `snapshots` (read stored progress, a pure 
 (bring stored progress into the store before a participant's first beat)."""
 
 import json
+import time
 from datetime import UTC, datetime
 from functools import cache
+from typing import NamedTuple
 
 import redis
 from django.db import transaction
@@ -21,9 +23,11 @@ from courses.beats.rules import (
     CONTINUITY_TOLERANCE,
     Beat,
     BeatResult,
+    LeaseState,
     LectureCompletionRule,
     PlaybackState,
     ProgressSnapshot,
+    ProgressStoreUnavailable,
     beat_judge,
     beat_result,
     playback_foreign_error,
@@ -32,7 +36,7 @@ from courses.beats.rules import (
 )
 from courses.beats.script_caller import ScriptCaller
 from courses.beats.spans import spans_clip, spans_length, spans_merge
-from courses.models import LecturePlayback, LectureProgress
+from courses.models import LectureLease, LecturePlayback, LectureProgress
 
 PLAYBACK_TTL = 6 * 3600
 SPANS_TTL = 7 * 24 * 3600
@@ -44,30 +48,58 @@ def _moment(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, tz=UTC)
 
 
+class StreamHealth(NamedTuple):
+    """The credited spans waiting for the flush: how many, and how old the oldest is (seconds;
+    None when nothing waits). A flush that keeps failing shows as a growing age."""
+
+    pending: int
+    oldest_age_seconds: float | None
+    reachable: bool = True
+
+
 class DatabaseProgressStore:
     """Write-through store for a site without Redis: every beat is a small transaction."""
 
     def beat(self, *, user_id: int, rule: LectureCompletionRule, beat: Beat, now: float) -> BeatResult:
         with transaction.atomic():
+            # The participant's lease row first: it serialises their beats, as the script does in Redis.
+            lease_row, _created = LectureLease.objects.select_for_update().get_or_create(
+                user_id=user_id,
+                defaults=dict(since=_moment(now), expires=_moment(now), carry=conf.jitter_seconds()),
+            )
+            lease = LeaseState(
+                str(lease_row.holder) if lease_row.holder else None,
+                lease_row.since.timestamp(),
+                lease_row.expires.timestamp(),
+                lease_row.carry,
+            )
             row = LecturePlayback.objects.select_for_update().filter(pk=beat.playback_id).first()
             state = None
             if row is not None:
-                state = PlaybackState(
-                    row.user_id, row.lecture_id, row.seq, row.position, row.beat_at.timestamp(), row.carry
-                )
-            lease_ok = (
-                not LecturePlayback.objects.filter(user_id=user_id, lease_until__gt=_moment(now))
-                .exclude(pk=beat.playback_id)
-                .exists()
-            )
+                state = PlaybackState(row.user_id, row.lecture_id, row.seq, row.position, row.beat_at.timestamp())
             verdict = beat_judge(
-                state=state, beat=beat, user_id=user_id, lecture_id=rule.lecture_id, now=now, lease_ok=lease_ok
+                state=state, lease=lease, beat=beat, user_id=user_id, lecture_id=rule.lecture_id, now=now
             )
+            if verdict.lease is not None:
+                lease_row.holder = verdict.lease.holder
+                lease_row.since = _moment(verdict.lease.since)
+                lease_row.expires = _moment(verdict.lease.expires)
+                lease_row.carry = verdict.lease.carry
+                lease_row.save()
             progress, _created = LectureProgress.objects.select_for_update().get_or_create(
                 user_id=user_id, lecture_id=rule.lecture_id
             )
             if verdict.state is not None:
-                self._playback_save(row=row, verdict=verdict, user_id=user_id, rule=rule, beat=beat, now=now)
+                LecturePlayback.objects.update_or_create(
+                    pk=beat.playback_id,
+                    defaults=dict(
+                        user_id=user_id,
+                        lecture_id=rule.lecture_id,
+                        seq=verdict.state.seq,
+                        position=verdict.state.position,
+                        beat_at=_moment(now),
+                    ),
+                )
                 progress.last_position = verdict.state.position
                 fields = ["last_position", "updated_at"]
                 if verdict.credit is not None:
@@ -79,27 +111,6 @@ class DatabaseProgressStore:
                 outcome=verdict.outcome, watched=watched, rule=rule, completed=progress.completed_at is not None
             )
 
-    @staticmethod
-    def _playback_save(*, row, verdict, user_id: int, rule: LectureCompletionRule, beat: Beat, now: float) -> None:
-        if verdict.hold_lease:
-            lease_until = _moment(now + conf.lease_seconds())
-        elif verdict.release_lease:
-            lease_until = None
-        else:
-            lease_until = row.lease_until if row is not None else None
-        LecturePlayback.objects.update_or_create(
-            pk=beat.playback_id,
-            defaults=dict(
-                user_id=user_id,
-                lecture_id=rule.lecture_id,
-                seq=verdict.state.seq,
-                position=verdict.state.position,
-                beat_at=_moment(now),
-                carry=verdict.state.carry,
-                lease_until=lease_until,
-            ),
-        )
-
     def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
         rows = LectureProgress.objects.filter(user_id=user_id, lecture_id__in=list(lecture_ids))
         return {row.lecture_id: ProgressSnapshot(row.spans, row.last_position, row.completed_at) for row in rows}
@@ -107,9 +118,15 @@ class DatabaseProgressStore:
     def seed(self, *, user_id: int, snapshots: dict[int, ProgressSnapshot]) -> None:
         """Nothing to bring in: the database is the store."""
 
+    def stream_health(self) -> StreamHealth:
+        """Nothing waits: every beat is written through."""
+        return StreamHealth(0, None)
 
-# The rules of `beat_judge`, run inside Redis so that a beat costs one round trip and is atomic.
-# KEYS: playback hash, the participant's lease hash, participant × lecture spans hash, the stream.
+
+# The rules of `beat_judge` (read its docstring first), run inside Redis so that a beat costs one
+# round trip and is atomic. KEYS: the playback hash, the participant's lease hash, participant ×
+# lecture spans hash, the stream. The lease hash: pid (the holder; absent when nobody holds it),
+# since, exp, carry (the participant's jitter allowance).
 BEAT_SCRIPT = """
 local packed = ARGV[1]
 local ARGV = {}
@@ -119,6 +136,7 @@ local seq, from, to, rate = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[
 local visible, duration, threshold = ARGV[9] == '1', tonumber(ARGV[10]), tonumber(ARGV[11])
 local jitter, cap = tonumber(ARGV[12]), tonumber(ARGV[13])
 local lease_seconds, tolerance = tonumber(ARGV[14]), tonumber(ARGV[15])
+local release = ARGV[18] == '1'
 local sp = redis.call('HMGET', KEYS[3], 'spans', 'done', 'w', 'wd')
 local spans_raw = sp[1]
 if not spans_raw then return {'seed'} end
@@ -136,45 +154,60 @@ if not watched or sp[4] ~= ARGV[10] then
   watched = watched_of(cjson.decode(spans_raw))
   redis.call('HSET', KEYS[3], 'w', watched, 'wd', ARGV[10])
 end
-local pb = redis.call('HMGET', KEYS[1], 'u', 'l', 'seq', 'pos', 't', 'carry')
-local lease = redis.call('HMGET', KEYS[2], 'pid', 'exp')
-local lease_ok = (not lease[1]) or lease[1] == pid or tonumber(lease[2]) <= now
+local pb = redis.call('HMGET', KEYS[1], 'u', 'l', 'seq', 'pos', 't')
+local lease = redis.call('HMGET', KEYS[2], 'pid', 'since', 'exp', 'carry')
+local holder, since = lease[1], tonumber(lease[2]) or now
+local expires, carry = tonumber(lease[3]) or 0, tonumber(lease[4]) or jitter
+-- 'keep': the lease is left as it is; 'hold': this playback holds it; 'free': nobody holds it.
+local lease_to = 'keep'
 local outcome, credit_from, credit_to
-local hold, release = false, false
-local carry = jitter
 if not pb[1] then
   if seq ~= 0 then return {'unknown'} end
   outcome = 'opened'
-  hold = lease_ok and visible
+  -- The viewer's latest choice wins: a new visible playback takes the lease over at once.
+  if visible and not release then lease_to, since = 'hold', now end
 else
   if tonumber(pb[1]) ~= user or tonumber(pb[2]) ~= lecture then return {'foreign'} end
   if seq <= tonumber(pb[3]) then return {'duplicate', watched, done} end
-  local elapsed = math.max(0, now - tonumber(pb[5]))
+  local holds = holder == pid
+  local held_from = now
   if not visible then
     outcome = 'hidden'
-    release = lease_ok
-  elseif not lease_ok then
-    outcome = 'other_playback'
-  elseif math.abs(from - tonumber(pb[4])) > tolerance then
-    outcome = 'seek'
-    hold = true
+    if holds then lease_to = 'free' end
+  elseif holds then
+    held_from = math.max(tonumber(pb[5]), since)
+  elseif (not holder) or expires <= now then
+    since = now
   else
-    local allowed = math.min(rate, cap) * elapsed + tonumber(pb[6])
-    local advance = to - from
-    local credited = math.min(advance, allowed)
-    carry = math.min(jitter, allowed - credited)
-    if credited >= advance then outcome = 'credited' else outcome = 'capped' end
-    if credited > 0 then credit_from, credit_to = from, from + credited end
-    hold = true
+    outcome = 'other_playback'
+  end
+  if not outcome then
+    local position = tonumber(pb[4])
+    if from > position + tolerance then
+      outcome = 'seek'
+    elseif to < position - tolerance then
+      outcome = 'rewound'
+    else
+      local start = math.max(from, position)
+      local advance = math.max(0, to - start)
+      local allowed = math.min(rate, cap) * math.max(0, now - held_from) + carry
+      local credited = math.min(advance, allowed)
+      carry = math.min(jitter, allowed - credited)
+      if credited >= advance - 1e-6 then outcome = 'credited' else outcome = 'capped' end
+      if credited > 0 then credit_from, credit_to = start, start + credited end
+    end
+    if release then lease_to = 'free' else lease_to = 'hold' end
   end
 end
-redis.call('HSET', KEYS[1], 'u', user, 'l', lecture, 'seq', seq, 'pos', ARGV[7], 't', ARGV[1], 'carry', carry)
+redis.call('HSET', KEYS[1], 'u', user, 'l', lecture, 'seq', seq, 'pos', ARGV[7], 't', ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[16]))
-if hold then
-  redis.call('HSET', KEYS[2], 'pid', pid, 'exp', now + lease_seconds)
-  redis.call('EXPIRE', KEYS[2], math.floor(lease_seconds) + 60)
-elseif release then
-  redis.call('DEL', KEYS[2])
+if lease_to == 'hold' then
+  redis.call('HSET', KEYS[2], 'pid', pid, 'since', since, 'exp', now + lease_seconds, 'carry', carry)
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[16]))
+elseif lease_to == 'free' then
+  redis.call('HDEL', KEYS[2], 'pid')
+  redis.call('HSET', KEYS[2], 'carry', carry)
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[16]))
 end
 if credit_from then
   -- The stored spans are sorted and disjoint: one pass merges the new one in.
@@ -231,7 +264,8 @@ class RedisProgressStore:
     def beat(self, *, user_id: int, rule: LectureCompletionRule, beat: Beat, now: float) -> BeatResult:
         """One round trip: the rules of `beat_judge` run inside Redis (BEAT_SCRIPT), atomically
         per playback, lease and participant × lecture. The test suite runs every rule against
-        both this store and the database store, so the two stay the same."""
+        both this store and the database store, so the two stay the same. ProgressStoreUnavailable
+        when Redis cannot be reached (the endpoint answers 503 and the player retries)."""
         sp_key = spans_key(user_id, rule.lecture_id)
         # One argument, split inside the script: redis-py encodes every argument on its own, and
         # seventeen of them cost more than the script itself.
@@ -239,18 +273,22 @@ class RedisProgressStore:
             f"{now!r} {user_id} {rule.lecture_id} {beat.playback_id} {beat.seq} {beat.start!r} {beat.end!r}"
             f" {beat.rate!r} {1 if beat.visible else 0} {rule.duration!r} {rule.threshold!r}"
             f" {conf.jitter_seconds()!r} {conf.credited_rate_cap()!r} {conf.lease_seconds()!r}"
-            f" {CONTINUITY_TOLERANCE!r} {PLAYBACK_TTL} {SPANS_TTL}"
+            f" {CONTINUITY_TOLERANCE!r} {PLAYBACK_TTL} {SPANS_TTL} {1 if beat.release else 0}"
         ]
         keys = [f"courses:pb:{beat.playback_id}", f"courses:lease:{user_id}", sp_key, STREAM]
-        answer = self._script(keys=keys, args=args)
-        if answer[0] == b"seed":
-            # Rare: handing out the beat key seeds this already (services.lecture_progress_seed);
-            # the hash expired or Redis restarted since.
-            found = DatabaseProgressStore().snapshots(user_id=user_id, lecture_ids=[rule.lecture_id])
-            with self.redis.pipeline() as pipe:
-                self._spans_seed(pipe, sp_key, found.get(rule.lecture_id))
-                pipe.execute()
+        try:
             answer = self._script(keys=keys, args=args)
+            if answer[0] == b"seed":
+                # Rare: handing out the beat key seeds this already (services.lecture_progress_seed);
+                # the hash expired or Redis restarted since.
+                found = DatabaseProgressStore().snapshots(user_id=user_id, lecture_ids=[rule.lecture_id])
+                with self.redis.pipeline() as pipe:
+                    self._spans_seed(pipe, sp_key, found.get(rule.lecture_id))
+                    pipe.execute()
+                answer = self._script(keys=keys, args=args)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            # Also BusyLoadingError (a ConnectionError): Redis restarted and is reading its AOF.
+            raise ProgressStoreUnavailable(str(error)) from error
         outcome = answer[0].decode()
         if outcome == "unknown":
             raise playback_unknown_error()
@@ -283,6 +321,22 @@ class RedisProgressStore:
             for lecture_id, snapshot in snapshots.items():
                 self._spans_seed(pipe, spans_key(user_id, lecture_id), snapshot)
             pipe.execute()
+
+    def stream_health(self, *, now: float | None = None) -> StreamHealth:
+        """The stream holds exactly what is not yet stored: the flush deletes entries once committed."""
+        now = time.time() if now is None else now
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xlen(STREAM)
+                pipe.xrange(STREAM, count=1)
+                length, first = pipe.execute()
+        except redis.RedisError:
+            return StreamHealth(0, None, reachable=False)
+        if not first:
+            return StreamHealth(length, None)
+        # A stream entry's id starts with the millisecond it was added (the beat's receipt).
+        added = int(first[0][0].split(b"-")[0]) / 1000
+        return StreamHealth(length, round(max(0.0, now - added), 3))
 
 
 @cache

@@ -267,7 +267,7 @@ def test_progress_answer_tells_when_a_beat_got_no_credit(store, lecture, partici
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     post_beat(client, lecture.id, opening(playback_id=first), key=key)
     post_beat(client, lecture.id, opening(playback_id=second), key=key)
-    answer = post_beat(client, lecture.id, opening(playback_id=second, seq=1, to=0.5), key=key).json()
+    answer = post_beat(client, lecture.id, opening(playback_id=first, seq=1, to=0.5), key=key).json()
     assert answer["credited"] is False and answer["outcome"] == "other_playback" and answer["message"]
     assert set(answer) >= {"progress", "watched_seconds", "completed"}
 

@@ -18,7 +18,7 @@ from courses.tests.factories import beat_key_for, lecture_make, participant_make
 T0 = time.time()  # server receipt times are injected from here on; no test sleeps
 
 
-def beat(participant, lecture, playback, seq, start, end, at, *, rate=1.0, visible=True):
+def beat(participant, lecture, playback, seq, start, end, at, *, rate=1.0, visible=True, release=False):
     """One beat received at `at`, with the key the lecture API would have handed out at that time."""
     return lecture_progress_record(
         beat_key=beat_key_for(user=participant.user, lecture_id=lecture.id, at=at),
@@ -29,6 +29,7 @@ def beat(participant, lecture, playback, seq, start, end, at, *, rate=1.0, visib
         end=end,
         rate=rate,
         visible=visible,
+        release=release,
         now=at,
     )
 
@@ -122,36 +123,123 @@ def test_hidden_tab_credits_nothing(store, lecture, participant):
     assert result.outcome == BeatOutcome.HIDDEN and result.watched_seconds == 0 and result.message
 
 
-def test_two_tabs_only_one_is_credited(store, lecture, participant):
+def test_a_new_tab_takes_the_lease_over_at_once_and_the_old_one_is_told(store, lecture, participant):
     first, second = uuid.uuid4(), uuid.uuid4()
     beat(participant, lecture, first, 0, 0, 0, T0)
-    beat(participant, lecture, second, 0, 50, 50, T0 + 1)
-    credited = beat(participant, lecture, first, 1, 0, 10, T0 + 10)
-    refused = beat(participant, lecture, second, 1, 50, 60, T0 + 11)
-    assert credited.credited
-    assert refused.outcome == BeatOutcome.OTHER_PLAYBACK and "another tab" in refused.message
-    assert refused.watched_seconds == 10
+    beat(participant, lecture, second, 0, 50, 50, T0 + 1)  # the viewer's latest choice wins
+    refused = beat(participant, lecture, first, 1, 0, 10, T0 + 10)
+    assert refused.outcome == BeatOutcome.OTHER_PLAYBACK and not refused.credited
+    assert refused.message == "Another tab is playing — this one is paused." and refused.watched_seconds == 0
+    credited = beat(participant, lecture, second, 1, 50, 60, T0 + 11)
+    assert credited.credited and credited.watched_seconds == 10
+    # The old tab stays refused while the new one holds the lease, whatever it reports.
+    assert beat(participant, lecture, first, 2, 10, 20, T0 + 20).outcome == BeatOutcome.OTHER_PLAYBACK
 
 
 def test_two_tabs_on_two_lectures_also_count_once(store, course, lecture, participant):
     other = lecture_make(course=course)
     beat(participant, lecture, (first := uuid.uuid4()), 0, 0, 0, T0)
     beat(participant, other, (second := uuid.uuid4()), 0, 0, 0, T0)
-    beat(participant, lecture, first, 1, 0, 10, T0 + 10)
-    refused = beat(participant, other, second, 1, 0, 10, T0 + 10)
+    refused = beat(participant, lecture, first, 1, 0, 10, T0 + 10)
+    credited = beat(participant, other, second, 1, 0, 10, T0 + 10)
     assert refused.outcome == BeatOutcome.OTHER_PLAYBACK and refused.watched_seconds == 0
+    assert credited.credited and credited.watched_seconds == 10
+
+
+def test_a_takeover_earns_nothing_for_the_time_before_it_held_the_lease(store, course, lecture, participant):
+    """A playback that does not hold the lease takes a free one only from the moment of its beat:
+    the span it reports for the time before is not credited (beyond the jitter allowance)."""
+    other = lecture_make(course=course)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    beat(participant, lecture, first, 0, 0, 0, T0)
+    beat(participant, other, second, 0, 0, 0, T0 + 1)  # takes the lease over
+    beat(participant, other, second, 1, 0, 9, T0 + 10, release=True)  # …and lets it go
+    retaken = beat(participant, lecture, first, 1, 0, 30, T0 + 30)
+    assert retaken.outcome == BeatOutcome.CAPPED and retaken.watched_seconds <= 2
+    # From then on it holds the lease: ten seconds later, ten seconds count.
+    assert beat(participant, lecture, first, 2, 30, 40, T0 + 40).watched_seconds == retaken.watched_seconds + 10
+
+
+def test_the_rate_cap_counts_from_when_the_playback_took_the_lease(store, lecture, participant):
+    first = uuid.uuid4()
+    beat(participant, lecture, first, 0, 0, 0, T0)
+    beat(participant, lecture, first, 1, 0, 5, T0 + 5, visible=False)  # hidden: the lease is let go
+    # Visible again at T0 + 100: the beat takes the free lease, 95 s since the previous beat do not count.
+    beat(participant, lecture, first, 2, 0, 0, T0 + 100)
+    result = beat(participant, lecture, first, 3, 0, 100, T0 + 110, rate=2)
+    assert result.outcome == BeatOutcome.CAPPED and result.watched_seconds <= 2 * 10 + 2
 
 
 def test_the_lease_passes_on_when_the_first_tab_is_hidden_or_silent(store, lecture, participant):
-    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    first, second = uuid.uuid4(), uuid.uuid4()
     beat(participant, lecture, first, 0, 0, 0, T0)
-    beat(participant, lecture, first, 1, 0, 10, T0 + 10, visible=False)  # hidden: the lease is released
+    hidden = beat(participant, lecture, first, 1, 0, 10, T0 + 10, visible=False)  # the lease is let go
+    assert hidden.outcome == BeatOutcome.HIDDEN and hidden.watched_seconds == 0
     beat(participant, lecture, second, 0, 10, 10, T0 + 11)
     assert beat(participant, lecture, second, 1, 10, 20, T0 + 21).credited
-    # The second tab goes silent (closed, network lost): after the lease runs out a new one counts.
-    beat(participant, lecture, third, 0, 20, 20, T0 + 22)
-    assert beat(participant, lecture, third, 1, 20, 30, T0 + 32).outcome == BeatOutcome.OTHER_PLAYBACK
-    assert beat(participant, lecture, third, 2, 30, 40, T0 + 60).credited
+    # The first tab, visible again, finds the lease held: it is refused.
+    assert beat(participant, lecture, first, 2, 10, 10, T0 + 22).outcome == BeatOutcome.OTHER_PLAYBACK
+    # The second goes silent (closed, network lost): once its lease runs out the first takes it back.
+    beat(participant, lecture, first, 3, 20, 20, T0 + 60)
+    assert beat(participant, lecture, first, 4, 20, 30, T0 + 70).watched_seconds == 20  # [10, 30]
+
+
+def test_the_visible_false_trick_grants_nothing(store, course, lecture, participant):
+    """Hiding one tab to beat another, then showing it again with a span over the whole time:
+    `visible: false` ended the first tab's credit when it came, the time since is not granted."""
+    other = lecture_make(course=course)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    beat(participant, lecture, first, 0, 0, 0, T0)
+    beat(participant, lecture, first, 1, 0, 10, T0 + 10, visible=False)
+    beat(participant, other, second, 0, 0, 0, T0 + 10)
+    beat(participant, other, second, 1, 0, 10, T0 + 20)
+    beat(participant, other, second, 2, 10, 10, T0 + 20, visible=False)
+    back = beat(participant, lecture, first, 2, 0, 10, T0 + 20)
+    assert back.watched_seconds <= 2  # at most what was left of the jitter allowance
+
+
+def test_the_beats_the_player_sends_at_the_end_are_not_a_seek(store, lecture, participant):
+    """At `ended` the player sends a beat on pause and one on ended before the first is answered,
+    both from the last acknowledged position: the second overlaps what is credited, it is no seek."""
+    playback = uuid.uuid4()
+    watch(participant, lecture, playback, seconds=110)
+    closing = beat(participant, lecture, playback, 12, 110, 120, T0 + 120)
+    again = beat(participant, lecture, playback, 13, 110, 120, T0 + 120.01, release=True)
+    assert closing.outcome == again.outcome == BeatOutcome.CREDITED
+    assert again.message == "" and again.completed and again.watched_seconds == 120
+
+
+def test_a_span_overlapping_the_position_counts_only_its_new_part(store, lecture, participant):
+    playback = uuid.uuid4()
+    beat(participant, lecture, playback, 0, 0, 0, T0)
+    beat(participant, lecture, playback, 1, 0, 10, T0 + 10)
+    # The answer to seq 1 was lost: the player sends the whole stretch since what it knows was received.
+    result = beat(participant, lecture, playback, 2, 0, 20, T0 + 20)
+    assert result.outcome == BeatOutcome.CREDITED and result.watched_seconds == 20
+    # Overlapping cannot buy time: the span after the position is still capped by the wall time.
+    capped = beat(participant, lecture, playback, 3, 0, 60, T0 + 25)
+    assert capped.outcome == BeatOutcome.CAPPED and capped.watched_seconds <= 20 + 5 + 2
+
+
+def test_a_rewind_is_named_in_plain_words_and_counts_nothing_twice(store, lecture, participant):
+    playback = uuid.uuid4()
+    watch(participant, lecture, playback, seconds=60)
+    rewound = beat(participant, lecture, playback, 7, 10, 10, T0 + 61)
+    assert rewound.outcome == BeatOutcome.REWOUND
+    assert rewound.message.startswith("The video was rewound past what you watched")
+    assert beat(participant, lecture, playback, 8, 10, 20, T0 + 71).watched_seconds == 60
+
+
+def test_a_released_lease_lets_the_next_lecture_start_at_once(store, course, lecture, participant):
+    """The player lets the lease go at `ended` and when the page goes; the next lecture is credited
+    from its first beat, and an existing playback elsewhere may take the free lease at once."""
+    other = lecture_make(course=course)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    beat(participant, other, second, 0, 0, 0, T0 - 1)
+    watch(participant, lecture, first, seconds=120)
+    beat(participant, lecture, first, 13, 120, 120, T0 + 120, release=True)
+    beat(participant, other, second, 1, 0, 0, T0 + 121)
+    assert beat(participant, other, second, 2, 0, 10, T0 + 131).watched_seconds == 10
 
 
 def test_duplicated_and_out_of_order_beats_change_nothing(store, lecture, participant):
