@@ -25,6 +25,8 @@
   var spanVisible = !document.hidden;
   var queue = Promise.resolve();
   var stopped = false;
+  var retryTimer = null;
+  var retryRelease = false;
 
   function tokenOf(url) {
     try { return new URL(url, location.href).searchParams.get("token"); } catch (e) { return null; }
@@ -49,21 +51,42 @@
     if (text) text.textContent = data.completed ? root.dataset.completedText : root.dataset.progressTemplate.replace("{percent}", percent);
   }
 
-  function post(body, keepalive) {
+  function post(body) {
     var headers = {"Content-Type": "application/json", "X-Beat-Key": beatKey};
     // No cookies go with a beat, so say which language the messages should be in.
     if (lang) headers["Accept-Language"] = lang;
     return fetch(root.dataset.progressUrl, {
       method: "POST",
       credentials: "omit",
-      keepalive: !!keepalive,
       headers: headers,
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return {status: response.status, data: data};
+        return {status: response.status, data: data, retryAfter: response.headers.get("Retry-After")};
       });
     });
+  }
+
+  // A beat that did not get through (the server answered 503, or the network failed) is sent again:
+  // the stretch since `ackPos` stays in the browser until the server acknowledges it.
+  function retryLater(seconds, release) {
+    retryRelease = retryRelease || release;
+    if (retryTimer) return;
+    var delay = Math.min(30, Math.max(1, parseFloat(seconds) || 2)) * 1000;
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      var release = retryRelease;
+      retryRelease = false;
+      beat({release: release});
+    }, delay);
+  }
+
+  // Another tab (or device) took the participant's lease: this one stops and says so. Pressing
+  // play here again opens a new playback, which takes the lease back (the latest choice wins).
+  function yieldLease(message) {
+    playbackId = null;
+    video.pause();
+    say(message);
   }
 
   function handle(body, answer, retried) {
@@ -71,13 +94,18 @@
       // The key expired or its deadline passed: renew it (an extension may have been granted) and
       // send the beat once more; if the renewal is refused, `renew` stops the player with the reason.
       return renew().then(function (renewed) {
-        if (renewed) return post(body, false).then(function (again) { return handle(body, again, true); }, function () {});
+        if (renewed) return post(body).then(function (again) { return handle(body, again, true); }, function () {});
       });
     }
     if (answer.status === 200) {
+      if (body.playback_id !== playbackId) return;
       ackPos = body.to;
       show(answer.data);
+      if (answer.data.outcome === "other_playback") { yieldLease(answer.data.message); return; }
       say(answer.data.message);
+    } else if (answer.status === 503) {
+      if (body.seq === 0) playbackId = null;  // never opened: the retry opens it
+      retryLater(answer.retryAfter, body.release);
     } else if (answer.status === 400 && answer.data.playback_id) {
       // The server no longer knows this playback (it expired): open a new one from here.
       playbackId = null;
@@ -88,43 +116,56 @@
     }
   }
 
-  function send(body, keepalive) {
-    if (keepalive) {
-      // The page is going away: send at once, the answer may never be read.
-      post(body, true).catch(function () {});
-      return queue;
-    }
-    // Beats go one after another, so the server receives them in the order of their seq.
-    queue = queue.then(function () {
-      return post(body, false).then(function (answer) { return handle(body, answer, false); }, function () {
-        // Network lost: keep `ackPos`, the next beat covers the whole stretch again.
-      });
-    });
-    return queue;
-  }
-
-  function open(position) {
-    playbackId = newId();
-    seq = 0;
-    ackPos = position;
-    spanRate = video.playbackRate;
-    spanVisible = !document.hidden;
-    send({playback_id: playbackId, seq: 0, from: position, to: position, rate: spanRate, visible: spanVisible});
-  }
-
+  // Beats go one after another, so the server receives them in the order of their seq; each is
+  // made when its turn comes, from the position the server last acknowledged.
   function beat(options) {
     options = options || {};
     if (stopped) return;
     var position = options.position !== undefined ? options.position : video.currentTime;
-    if (!playbackId) { open(position); return; }
-    var from = options.jump ? position : ackPos;
-    if (from === null || position < from) from = position;
-    seq += 1;
-    var body = {playback_id: playbackId, seq: seq, from: from, to: position, rate: spanRate, visible: spanVisible};
-    if (options.jump) ackPos = position;
-    send(body, options.keepalive);
+    var rate = spanRate, visible = spanVisible;
     spanRate = video.playbackRate;
     spanVisible = !document.hidden;
+    queue = queue.then(function () {
+      if (stopped) return;
+      var body;
+      if (!playbackId) {
+        if (!options.open) return;
+        playbackId = newId();
+        seq = 0;
+        ackPos = position;
+        body = {playback_id: playbackId, seq: 0, from: position, to: position, rate: rate, visible: visible};
+      } else {
+        seq += 1;
+        var from = options.jump || ackPos === null || position < ackPos ? position : ackPos;
+        body = {playback_id: playbackId, seq: seq, from: from, to: position, rate: rate, visible: visible,
+                release: !!options.release};
+      }
+      return post(body).then(function (answer) { return handle(body, answer, false); }, function () {
+        if (body.seq === 0 && body.playback_id === playbackId) playbackId = null;
+        retryLater(2, body.release);
+      });
+    });
+  }
+
+  function open() {
+    spanRate = video.playbackRate;
+    spanVisible = !document.hidden;
+    beat({open: true});
+  }
+
+  // The page goes (navigation, closing the tab): the last stretch and the lease's release leave
+  // with the page, as a beacon (which carries the key in its body: a beacon sets no header).
+  function leave() {
+    if (!playbackId || stopped) return;
+    seq += 1;
+    var position = video.currentTime;
+    var body = {playback_id: playbackId, seq: seq, from: ackPos === null || position < ackPos ? position : ackPos,
+                to: position, rate: spanRate, visible: spanVisible, release: true, key: beatKey};
+    playbackId = null;
+    var data = JSON.stringify(body);
+    if (navigator.sendBeacon && navigator.sendBeacon(root.dataset.progressUrl, new Blob([data], {type: "text/plain"}))) return;
+    fetch(root.dataset.progressUrl, {method: "POST", credentials: "omit", keepalive: true,
+                                     headers: {"Content-Type": "application/json"}, body: data}).catch(function () {});
   }
 
   // ---- the stream: hls.js from our static files, native HLS where hls.js cannot run
@@ -162,15 +203,21 @@
     var resume = parseFloat(root.dataset.position || "0");
     if (resume > 0 && resume < video.duration - 5) video.currentTime = resume;
   }, {once: true});
-  video.addEventListener("play", function () { if (!playbackId) open(video.currentTime); });
+  // Play opens a playback, or (after a pause) takes the lease again from this moment.
+  video.addEventListener("play", function () { if (playbackId) beat(); else open(); });
   video.addEventListener("timeupdate", function () { if (!video.seeking) lastPos = video.currentTime; });
-  video.addEventListener("pause", function () { if (!video.seeking) beat(); });
+  video.addEventListener("pause", function () { if (playbackId && !video.seeking) beat(); });
   video.addEventListener("seeking", function () { if (playbackId) beat({position: lastPos}); });
   video.addEventListener("seeked", function () { if (playbackId) beat({jump: true}); lastPos = video.currentTime; });
   video.addEventListener("ratechange", function () { if (playbackId && !video.paused) beat(); spanRate = video.playbackRate; });
-  video.addEventListener("ended", function () { beat(); });
-  document.addEventListener("visibilitychange", function () { if (playbackId && !video.paused) beat(); });
-  window.addEventListener("pagehide", function () { if (playbackId) beat({keepalive: true}); });
+  // The end: the last stretch, and the lease goes, so the next lecture starts at once.
+  video.addEventListener("ended", function () { if (playbackId) beat({release: true}); });
+  document.addEventListener("visibilitychange", function () {
+    if (!playbackId || video.paused) return;
+    beat();  // the stretch before the change, reported as visible or hidden as it was
+    if (!document.hidden) beat();  // visible again: take the lease from now
+  });
+  window.addEventListener("pagehide", leave);
   setInterval(function () { if (playbackId && !video.paused) beat(); }, BEAT_MS);
   setInterval(renew, RENEW_MS);
   attach();
