@@ -2,7 +2,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -13,8 +15,8 @@ from django.utils.translation import gettext as _
 from courses import conf
 from courses.beats.keys import beat_key_make
 from courses.beats.rules import LectureCompletionRule, ProgressSnapshot
-from courses.beats.stores import progress_store
-from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress
+from courses.beats.stores import StreamHealth, progress_store
+from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress, ProgressDeadLetter
 from lms.selectors import participant_current
 
 
@@ -233,6 +235,27 @@ def lecture_completion_rules(*, lecture_ids: Iterable[int]) -> dict[int, Lecture
         lecture.id: LectureCompletionRule(lecture.id, lecture_duration(lecture), lecture_threshold(lecture))
         for lecture in lectures
     }
+
+
+def users_existing(*, user_ids: Iterable[int]) -> set[int]:
+    """Which of these user ids still name an account (one query)."""
+    return set(get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", flat=True))
+
+
+def progress_flush_health() -> StreamHealth:
+    """Credited spans waiting to be stored and the age of the oldest (staff's lecture figures, and
+    a figure for a health check): a flush that keeps failing shows as a growing age."""
+    return progress_store().stream_health()
+
+
+class DeadLetters(NamedTuple):
+    count: int
+    latest: list[ProgressDeadLetter]
+
+
+def progress_dead_letters(*, limit: int = 20) -> DeadLetters:
+    """Credited spans the flush set aside, with the reason: how many, and the latest (two queries)."""
+    return DeadLetters(ProgressDeadLetter.objects.count(), list(ProgressDeadLetter.objects.all()[:limit]))
 
 
 def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:

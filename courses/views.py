@@ -9,6 +9,8 @@ from courses.selectors import (
     lecture_figures_for_staff,
     lecture_playback_url,
     lecture_row_for_user,
+    progress_dead_letters,
+    progress_flush_health,
     required_lectures_completion,
 )
 from courses.services import lecture_progress_seed
@@ -74,6 +76,11 @@ def lecture_figures(request):
                     "participant_count": len(participants),
                 }
             )
-    return TemplateResponse(
-        request, "courses/lecture_figures.html", {"seasons": pick.seasons, "season": season, "tracks": tracks}
-    )
+    context = {
+        "seasons": pick.seasons,
+        "season": season,
+        "tracks": tracks,
+        "flush": progress_flush_health(),
+        "dead_letters": progress_dead_letters(),
+    }
+    return TemplateResponse(request, "courses/lecture_figures.html", context)

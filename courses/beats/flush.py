@@ -3,7 +3,13 @@
 A periodic task (courses.tasks) runs it every few seconds. Entries are acknowledged only after the
 database commit: a flush that dies leaves them pending, and the next run (same consumer) reads its
 pending entries first. Re-applying a span is harmless because spans are merged as a union. Without
-Redis there is nothing to flush: the write-through store has written every beat already."""
+Redis there is nothing to flush: the write-through store has written every beat already.
+
+The flush never stops on one bad entry: what cannot be stored (its participant or lecture is gone,
+or it cannot be read) is set aside as a ProgressDeadLetter with the reason and the rest of the batch
+is stored. Any other failure (the database away, a deadlock) leaves the batch pending: the next
+run (every COURSES_FLUSH_INTERVAL_SECONDS) reads it again, and the stream's health
+(selectors.progress_flush_health) shows how much waits and for how long."""
 
 from datetime import UTC, datetime
 
@@ -14,11 +20,12 @@ from django.db.models import Q
 from courses import conf
 from courses.beats.rules import progress_apply
 from courses.beats.stores import STREAM, RedisProgressStore, progress_store
-from courses.models import LectureProgress
-from courses.selectors import lecture_completion_rules
+from courses.models import LectureProgress, ProgressDeadLetter
+from courses.selectors import lecture_completion_rules, users_existing
 
 GROUP = "flush"
 CONSUMER = "flusher"
+ENTRY_FIELDS = ("u", "l", "s", "e", "p", "t")
 
 
 def _stream_client() -> redis.Redis | None:
@@ -68,7 +75,7 @@ def progress_flush(*, batch_size: int | None = None, max_batches: int = 1000) ->
                 if not entries:
                     break
                 ids = [entry_id for entry_id, _fields in entries]
-                progress_flush_entries(entries=[fields for _id, fields in entries])
+                progress_flush_entries(entries=entries)
                 client.xack(STREAM, GROUP, *ids)
                 client.xdel(STREAM, *ids)
                 applied += len(ids)
@@ -77,42 +84,81 @@ def progress_flush(*, batch_size: int | None = None, max_batches: int = 1000) ->
     return applied
 
 
-def progress_flush_entries(*, entries: list[dict]) -> int:
-    """Apply stream entries ({u, l, s, e, p, t}) to LectureProgress in one transaction, a fixed
-    number of queries per batch: read the lectures' durations, lock the rows, insert the missing,
-    bulk-update the rest."""
+def _entry_read(fields: dict) -> tuple[dict[str, str], dict[str, float] | None]:
+    text = {
+        (key.decode() if isinstance(key, bytes) else key): (value.decode() if isinstance(value, bytes) else value)
+        for key, value in fields.items()
+    }
+    try:
+        return text, {name: float(text[name]) for name in ENTRY_FIELDS}
+    except (KeyError, ValueError):
+        return text, None
+
+
+def progress_flush_entries(*, entries: list[tuple]) -> int:
+    """Apply stream entries ((id, {u, l, s, e, p, t})) to LectureProgress in one transaction, a
+    fixed number of queries per batch: read the lectures' durations and which users exist, set
+    aside what cannot be stored, lock the rows, insert the missing, bulk-update the rest.
+
+    An entry whose participant or lecture no longer exists (a deleted account, a removed lecture),
+    or that cannot be read, would fail the batch at every retry and stop the flush for everyone:
+    it becomes a ProgressDeadLetter with the reason instead, in the same transaction."""
+    readable: list[tuple[str, dict[str, str], dict[str, float]]] = []
+    dead: list[ProgressDeadLetter] = []
+    for entry_id, fields in entries:
+        entry_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        text, decoded = _entry_read(fields)
+        if decoded is None:
+            dead.append(ProgressDeadLetter(stream_id=entry_id, fields=text, reason=ProgressDeadLetter.Reason.MALFORMED))
+        else:
+            readable.append((entry_id, text, decoded))
+    rules = lecture_completion_rules(lecture_ids={int(decoded["l"]) for _id, _text, decoded in readable})
+    users = users_existing(user_ids={int(decoded["u"]) for _id, _text, decoded in readable})
     by_pair: dict[tuple[int, int], list] = {}
-    for fields in entries:
-        decoded = {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in fields.items()}
+    for entry_id, text, decoded in readable:
         pair = (int(decoded["u"]), int(decoded["l"]))
-        by_pair.setdefault(pair, []).append(decoded)
-    if not by_pair:
-        return 0
-    rules = lecture_completion_rules(lecture_ids={lecture_id for _user, lecture_id in by_pair})
+        reason = (
+            ProgressDeadLetter.Reason.USER_GONE
+            if pair[0] not in users
+            else ProgressDeadLetter.Reason.LECTURE_GONE
+            if pair[1] not in rules
+            else None
+        )
+        if reason is None:
+            by_pair.setdefault(pair, []).append(decoded)
+        else:
+            dead.append(
+                ProgressDeadLetter(stream_id=entry_id, user_id=pair[0], lecture_id=pair[1], fields=text, reason=reason)
+            )
     with transaction.atomic():
-        pairs = [pair for pair in by_pair if pair[1] in rules]
-        LectureProgress.objects.bulk_create(
-            [LectureProgress(user_id=user_id, lecture_id=lecture_id) for user_id, lecture_id in pairs],
-            ignore_conflicts=True,
-        )
-        condition = Q(pk__in=[])
-        for user_id, lecture_id in pairs:
-            condition |= Q(user_id=user_id, lecture_id=lecture_id)
-        rows = {
-            (row.user_id, row.lecture_id): row
-            for row in LectureProgress.objects.select_for_update().filter(condition).order_by("pk")
-        }
-        for pair in pairs:
-            row = rows[pair]
-            for entry in sorted(by_pair[pair], key=lambda item: item["t"]):
-                progress_apply(
-                    progress=row,
-                    spans=[(entry["s"], entry["e"])],
-                    at=datetime.fromtimestamp(entry["t"], tz=UTC),
-                    rule=rules[pair[1]],
-                )
-            row.last_position = max(by_pair[pair], key=lambda item: item["t"])["p"]
-        LectureProgress.objects.bulk_update(
-            rows.values(), ["spans", "watched_seconds", "progress", "completed_at", "last_position"]
-        )
+        ProgressDeadLetter.objects.bulk_create(dead)
+        if by_pair:
+            _progress_apply_pairs(by_pair=by_pair, rules=rules)
     return len(entries)
+
+
+def _progress_apply_pairs(*, by_pair: dict[tuple[int, int], list], rules: dict) -> None:
+    LectureProgress.objects.bulk_create(
+        [LectureProgress(user_id=user_id, lecture_id=lecture_id) for user_id, lecture_id in by_pair],
+        ignore_conflicts=True,
+    )
+    condition = Q(pk__in=[])
+    for user_id, lecture_id in by_pair:
+        condition |= Q(user_id=user_id, lecture_id=lecture_id)
+    rows = {
+        (row.user_id, row.lecture_id): row
+        for row in LectureProgress.objects.select_for_update().filter(condition).order_by("pk")
+    }
+    for pair, pair_entries in by_pair.items():
+        row = rows[pair]
+        for entry in sorted(pair_entries, key=lambda item: item["t"]):
+            progress_apply(
+                progress=row,
+                spans=[(entry["s"], entry["e"])],
+                at=datetime.fromtimestamp(entry["t"], tz=UTC),
+                rule=rules[pair[1]],
+            )
+        row.last_position = max(pair_entries, key=lambda item: item["t"])["p"]
+    LectureProgress.objects.bulk_update(
+        rows.values(), ["spans", "watched_seconds", "progress", "completed_at", "last_position"]
+    )

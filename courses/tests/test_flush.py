@@ -1,5 +1,7 @@
 """Credited spans go through a Redis stream to PostgreSQL: nothing lost, nothing doubled."""
 
+import io
+import json
 import time
 import uuid
 
@@ -159,3 +161,59 @@ def test_reading_lectures_leaves_redis_unchanged_and_handing_out_a_key_seeds_it(
     with django_assert_num_queries(0):
         opened = lecture_progress_record(seq=0, start=30, end=30, **kwargs)
     assert opened.watched_seconds == 30
+
+
+def test_an_entry_of_a_deleted_user_is_set_aside_and_every_other_entry_is_stored(
+    redis_store, course, lecture, season, participant, django_user_model
+):
+    from django.core.management import call_command
+
+    from courses.models import LecturePage, ProgressDeadLetter
+    from courses.selectors import progress_dead_letters, progress_flush_health
+
+    gone, other = participant_make(season=season), participant_make(season=season)
+    removed = lecture_make(course=course)
+    at = time.time()
+    play(participant, lecture, seconds=30, at=at)
+    play(gone, lecture, seconds=20, at=at)
+    play(other, lecture, seconds=40, at=at)
+    play(other, removed, seconds=10, at=at + 100)
+    redis_store.redis.xadd(STREAM, {"u": participant.user_id, "l": lecture.id, "s": "x"})  # unreadable
+    health = progress_flush_health()
+    assert health.pending == 11 and health.oldest_age_seconds >= 0
+    # The account goes with its participant and application (they protect it) after its beats were credited.
+    gone.delete()
+    gone.application.delete()
+    django_user_model.objects.filter(pk=gone.user_id).delete()
+    LecturePage.objects.filter(pk=removed.pk).delete()
+
+    assert lecture_progress_flush() == 11
+    assert (stored(participant, lecture), stored(other, lecture)) == (30, 40)
+    letters = progress_dead_letters()
+    assert letters.count == 4
+    assert sorted(letter.reason for letter in letters.latest) == ["lecture_gone", "malformed", "user_gone", "user_gone"]
+    assert {letter.user_id for letter in letters.latest if letter.reason == "user_gone"} == {gone.user_id}
+    assert progress_flush_health() == (0, None, True)
+    assert ProgressDeadLetter.objects.filter(reason="lecture_gone").get().fields["l"] == str(removed.pk)
+
+    out = io.StringIO()
+    call_command("progress_flush_status", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {
+        "reachable": True,
+        "pending": 0,
+        "oldest_age_seconds": None,
+        "dead_letters": 4,
+    }
+
+
+def test_staff_see_the_pending_stream_and_the_dead_letters(
+    redis_store, lecture, participant, client, django_user_model
+):
+    from courses.models import ProgressDeadLetter
+
+    play(participant, lecture, seconds=20, at=time.time() - 30)
+    ProgressDeadLetter.objects.create(stream_id="1-0", user_id=999, lecture_id=lecture.id, reason="user_gone")
+    client.force_login(django_user_model.objects.create(username="staffer", is_staff=True))
+    page = client.get("/courses/staff/lectures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 credited stretches wait to be stored" in page
+    assert 'data-testid="dead-letter-count">(1)' in page and "no longer exists" in page
