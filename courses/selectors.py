@@ -199,14 +199,16 @@ def lecture_access_for_user(
     ), course
 
 
-def lecture_rows_for_participant(*, participant, now: datetime | None = None) -> list[LectureRow]:
-    """Every lecture of the participant's track and season with its access state and progress,
-    flushed and not yet flushed (queries: courses, lectures with videos, extensions, progress)."""
-    pairs = lecture_list_for_track(season_id=participant.season_id, track=participant.track)
-    extended = deadline_extensions_for(user_ids=[participant.user_id], lectures=pairs).get(participant.user_id, {})
-    snapshots = progress_store().snapshots(
-        user_id=participant.user_id, lecture_ids=[lecture.id for lecture, _ in pairs]
-    )
+def _lecture_rows(
+    *, pairs: list[tuple[LecturePage, CoursePage]], user_id: int | None, now: datetime | None
+) -> list[LectureRow]:
+    """Rows with access by the user's deadlines (extensions applied) and their progress, flushed
+    and not yet flushed (two queries: extensions, progress); `user_id` None: the policy dates and
+    no progress (staff looking at a course)."""
+    extended, snapshots = {}, {}
+    if user_id is not None:
+        extended = deadline_extensions_for(user_ids=[user_id], lectures=pairs).get(user_id, {})
+        snapshots = progress_store().snapshots(user_id=user_id, lecture_ids=[lecture.id for lecture, _ in pairs])
     return [
         LectureRow(
             lecture=lecture,
@@ -221,6 +223,30 @@ def lecture_rows_for_participant(*, participant, now: datetime | None = None) ->
         )
         for lecture, course in pairs
     ]
+
+
+def lecture_rows_for_participant(*, participant, now: datetime | None = None) -> list[LectureRow]:
+    """Every lecture of the participant's track and season with its access state and progress,
+    flushed and not yet flushed (queries: courses, lectures with videos, extensions, progress)."""
+    pairs = lecture_list_for_track(season_id=participant.season_id, track=participant.track)
+    return _lecture_rows(pairs=pairs, user_id=participant.user_id, now=now)
+
+
+class CourseContents(NamedTuple):
+    rows: list[LectureRow]
+    enrolled: bool
+
+
+def course_contents_for_user(
+    *, user: AbstractBaseUser, course: CoursePage, now: datetime | None = None
+) -> CourseContents:
+    """A course's live lectures in order: for a participant of the course with their state, their
+    deadline (extension applied) and progress; for anyone else with the policy dates and no
+    progress (the view decides who may see them). Queries: the participant, the lectures with their
+    videos, and for a participant their extensions and progress."""
+    enrolled = lecture_enrolled(user=user, course=course)
+    pairs = [(lecture, course) for lecture in _lectures_of([course])]
+    return CourseContents(_lecture_rows(pairs=pairs, user_id=user.pk if enrolled else None, now=now), enrolled)
 
 
 def lecture_row_for_user(*, user: AbstractBaseUser, lecture: LecturePage, now: datetime | None = None) -> LectureRow:

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 
 from courses.selectors import (
     LectureState,
+    course_contents_for_user,
     lecture_beat_key,
     lecture_figures_for_staff,
     lecture_playback_url,
@@ -41,6 +42,19 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
         "beat_key": lecture_beat_key(row=row, user_id=request.user.pk),
     }
     return TemplateResponse(request, "courses/lecture_page.html", context, status=status)
+
+
+def course_page_serve(request, course) -> TemplateResponse:
+    """The course page: its description, and for a participant of the course its lectures with
+    their state, deadline (in the viewer's zone, extension applied) and progress; staff and editors
+    see the lectures without progress; anyone else the description only."""
+    contents = None
+    if request.user.is_authenticated:
+        contents = course_contents_for_user(user=request.user, course=course)
+        if not contents.enrolled and not _is_staff(request.user):
+            contents = None
+    context = {"page": course, "self": course, "contents": contents}
+    return TemplateResponse(request, "courses/course_page.html", context)
 
 
 @login_required

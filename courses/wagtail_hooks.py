@@ -5,9 +5,9 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from courses.models import DeadlineExtension, LecturePage
+from courses.models import CoursePage, DeadlineExtension, LecturePage
 from courses.services import deadline_extension_delete, deadline_extension_grant
-from courses.views import lecture_page_serve
+from courses.views import course_page_serve, lecture_page_serve
 
 
 class _GrantMixin:
@@ -85,11 +85,14 @@ def register_deadline_extensions():
 # its view closed an import circle (models → views → selectors → beats → models).
 @hooks.register("on_serve_page", order=100)
 def lecture_page_serve_hook(serve):
-    """A lecture page is shown only through the access rules, with the reason (403) when refused."""
+    """A lecture page is shown only through the access rules, with the reason (403) when refused;
+    a course page lists its lectures as the viewer may see them."""
 
     def serve_lecture(page, request, args, kwargs):
         if isinstance(page, LecturePage):
             return lecture_page_serve(request, page)
+        if isinstance(page, CoursePage):
+            return course_page_serve(request, page)
         return serve(page, request, args, kwargs)
 
     return serve_lecture

@@ -97,3 +97,87 @@ def test_staff_page_defaults_to_the_running_season_as_every_staff_page_does(clie
     response = client.get("/courses/staff/lectures/")
     assert f'<option value="{season.pk}" selected>' in response.content.decode()
     assert f'data-testid="missing-{participant.user_id}"' in response.content.decode()
+
+
+def _zone(client, name: str) -> None:
+    from lms.middleware import SESSION_TIMEZONE_KEY
+
+    session = client.session
+    session[SESSION_TIMEZONE_KEY] = name
+    session.save()
+
+
+def test_the_course_page_lists_its_lectures_with_state_deadline_and_progress(
+    client, course, participant, django_user_model, settings
+):
+    import zoneinfo
+
+    from courses.models import LectureProgress
+    from courses.services import deadline_extension_grant
+
+    settings.LANGUAGE_CODE = "en"
+    now = timezone.now().replace(second=0, microsecond=0)
+    watched = lecture_make(course=course, deadline=now + timedelta(days=3))
+    done = lecture_make(course=course)
+    extended = lecture_make(course=course, deadline=now + timedelta(days=1))
+    upcoming = lecture_make(course=course, available_from=now + timedelta(days=2), deadline=now + timedelta(days=9))
+    closed = lecture_make(course=course, available_from=now - timedelta(days=9), deadline=now - timedelta(days=2))
+    LectureProgress.objects.create(
+        user=participant.user, lecture=watched, spans=[[0, 30]], watched_seconds=30, progress=0.25
+    )
+    LectureProgress.objects.create(
+        user=participant.user, lecture=done, spans=[[0, 120]], watched_seconds=120, progress=1, completed_at=now
+    )
+    later = now + timedelta(days=4, hours=5)
+    deadline_extension_grant(
+        user=participant.user,
+        lecture=extended,
+        deadline=later,
+        reason="Болел",
+        granted_by=django_user_model.objects.create(username="curator"),
+    )
+    client.force_login(participant.user)
+    _zone(client, "Asia/Kamchatka")
+    response = client.get(course.url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+
+    def item(lecture) -> str:
+        start = html.index(f'data-testid="lecture-{lecture.id}"')
+        return html[start : html.index("</li>", start)]
+
+    assert "open" in item(watched) and ">25%<" in item(watched) and f'href="{watched.url}"' in item(watched)
+    assert "completed" in item(done) and ">100%<" in item(done)
+    assert "closed" in item(closed) and "href=" not in item(closed)
+    assert "opens on" in item(upcoming) and "href=" not in item(upcoming)
+    kamchatka = later.astimezone(zoneinfo.ZoneInfo("Asia/Kamchatka"))
+    assert f"deadline {kamchatka.day} " in item(extended) and kamchatka.strftime("%H:%M") in item(extended)
+
+
+def test_staff_see_the_course_lectures_without_progress_and_other_participants_only_its_description(
+    client, season, course, lecture, django_user_model
+):
+    staff = django_user_model.objects.create(username="editor", is_staff=True)
+    client.force_login(staff)
+    html = client.get(course.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-testid="lecture-{lecture.id}"' in html and "lecture-percent" not in html and "as staff" in html
+    client.force_login(participant_make(season=season, level="pro").user)  # another track
+    html = client.get(course.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-testid="lecture-{lecture.id}"' not in html and course.title in html
+    client.logout()
+    assert client.get(course.url).status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_the_course_page_query_count_is_fixed(client, course, participant, django_assert_num_queries, count):
+    for _ in range(count):
+        lecture_make(course=course)
+    client.force_login(participant.user)
+    client.get(course.url)  # Wagtail's site and page lookups cached
+    # session; Wagtail's site, route (one page per level: home, index, course, its specific row),
+    # alias paths and view restrictions; the user; the participant; the course's lectures with
+    # their videos; extensions; progress rows (Redis adds no query); the base template's programme
+    # settings and the course's season
+    with django_assert_num_queries(16):
+        response = client.get(course.url)
+    assert response.content.decode().count('data-testid="lecture-percent"') == count
