@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import Decision
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import interview_booking_for
@@ -16,7 +17,7 @@ def _completeness_context(request, participant) -> dict:
 def _admission_context(request, participant) -> dict:
     decision = decision_published_for(participant=participant)
     booking = None
-    if decision is not None and decision["decision"] == "admitted":
+    if decision is not None and decision["decision"] == Decision.ADMITTED:
         booking = interview_booking_for(participant=participant, now=timezone.now())
     return {"decision": decision, "booking": booking}
 

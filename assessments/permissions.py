@@ -31,3 +31,9 @@ def participant_read_check(*, user: AbstractBaseUser, participant: "Participant"
 def staff_check(*, user: AbstractBaseUser) -> None:
     if not is_staff(user):
         raise PermissionDenied(_("Only programme staff may do this."))
+
+
+def staff_or_expert_check(*, user: AbstractBaseUser, message: str) -> None:
+    """Pages and lists open to programme staff and to experts (each with its own refusal)."""
+    if not (is_staff(user) or user_has_role(user=user, role=roles.EXPERT)):
+        raise PermissionDenied(message)

@@ -18,7 +18,9 @@ class Judgement(NamedTuple):
     score: float
 
 
-class Outcome(NamedTuple):
+class AdmissionOutcome(NamedTuple):
+    """A participant's admission decision after ranking and capacity, with the reasons."""
+
     decision: str
     reasons: list[str]
     score: float
@@ -79,7 +81,7 @@ def policy_judge(
 
 def outcomes_rank(
     *, policy: dict, judged: dict[int, Judgement], districts: Mapping[int, str], district_labels: dict[str, str]
-) -> dict[int, Outcome]:
+) -> dict[int, AdmissionOutcome]:
     """Rank the admitted (best ranking score first, ties by participant id so reruns agree) and
     apply the capacity, overall or per federal district. Judgements may share their lists of
     reasons: a capacity line goes into a new list, never into a shared one."""
@@ -102,7 +104,7 @@ def outcomes_rank(
                     reasons = [*reasons, _("Ranked %(rank)s; the capacity (%(where)s) is %(capacity)s.") % text]
                 else:
                     reasons = [*reasons, _("Ranked %(rank)s within the capacity (%(where)s) of %(capacity)s.") % text]
-        outcomes[participant_id] = Outcome(verdict, reasons, score, rank)
+        outcomes[participant_id] = AdmissionOutcome(verdict, reasons, score, rank)
     return outcomes
 
 
@@ -114,7 +116,7 @@ def outcomes_decide(
     labels: dict[str, str],
     districts: dict[int, str],
     district_labels: dict[str, str],
-) -> dict[int, Outcome]:
+) -> dict[int, AdmissionOutcome]:
     """`figures[participant_id][module] = 0..1`: each participant judged on the rules, then ranked
     and held to the capacity."""
     judge = policy_judge(policy=policy, labels=labels)

@@ -6,7 +6,7 @@ The hash is the SHA-256 of
 
 with each line the dict of `DECISION_COLUMNS` as stored. At 100,000 lines neither that one dump nor
 a dump per line per JSON column is affordable (seconds), so the same text is assembled from pieces:
-each distinct figure is encoded once (participants share Figure objects), each line's JSON columns
+each distinct figure (by value) is encoded once, each line's JSON columns
 are joined from those pieces, and the hash is fed line by line. `line_json` and `snapshot_hash` are
 checked against the plain json.dumps form in the tests."""
 
@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from assessments.scores import Figure
+from assessments.scores import ModuleFigure
 
 DECISION_COLUMNS = (
     "participant_id",
@@ -51,25 +51,25 @@ class SnapshotLine(NamedTuple):
 
 class FigureEncoder:
     """The `figures` and `evidence` columns of a line from its Figures (one per module, in the
-    order of `names`), each Figure encoded once however many lines share it."""
+    order of `names`), each ModuleFigure encoded once however many lines share it."""
 
     def __init__(self, *, names: Sequence[str]):
         if list(names) != sorted(names):
             raise ValueError("module names must be sorted, as sort_keys would order them")
         self._keys = [canonical(name) + ": " for name in names]
-        # id → (the figure, kept alive so its id is not reused; its value's JSON; its evidence JSON)
-        self._figures: dict[int, tuple[Figure, str, str]] = {}
+        # figure (by value) → its value's JSON and its evidence JSON
+        self._figures: dict[ModuleFigure, tuple[str, str]] = {}
 
-    def _encoded(self, figure: Figure) -> tuple[Figure, str, str]:
-        encoded = self._figures.get(id(figure))
+    def _encoded(self, figure: ModuleFigure) -> tuple[str, str]:
+        encoded = self._figures.get(figure)
         if encoded is None:
-            encoded = self._figures[id(figure)] = (figure, canonical(figure.value), canonical(figure.as_json()))
+            encoded = self._figures[figure] = (canonical(figure.value), canonical(figure.as_json()))
         return encoded
 
-    def __call__(self, figures: Sequence[Figure]) -> tuple[str, str]:
+    def __call__(self, figures: Sequence[ModuleFigure]) -> tuple[str, str]:
         encoded = [self._encoded(figure) for figure in figures]
-        values = ", ".join(key + value for key, (_figure, value, _evidence) in zip(self._keys, encoded))
-        evidence = ", ".join(key + evidence for key, (_figure, _value, evidence) in zip(self._keys, encoded))
+        values = ", ".join(key + value for key, (value, _evidence) in zip(self._keys, encoded))
+        evidence = ", ".join(key + evidence for key, (_value, evidence) in zip(self._keys, encoded))
         return "{" + values + "}", "{" + evidence + "}"
 
 

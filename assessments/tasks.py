@@ -11,7 +11,7 @@ SWEEP_EVERY = 300.0
 # acks_late: a message whose worker died is delivered again. The service claims the run with a
 # conditional UPDATE, so a second delivery does nothing while the first worker's lease runs; after
 # the lease (a dead worker) it takes the run over.
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="assessments.admission_run_execute", acks_late=True, reject_on_worker_lost=True)
 def admission_run_execute_task(run_id: int) -> str | None:
     run = admission_run_execute(run_id=run_id)
     return run.status if run else None
@@ -20,6 +20,7 @@ def admission_run_execute_task(run_id: int) -> str | None:
 # Each e-mail is claimed and marked sent on its own, so a retry after a mail-server failure sends
 # only the e-mails not sent yet (nobody twice). OSError covers refused and dropped connections.
 @shared_task(
+    name="assessments.admission_run_notify",
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=30,
     retry_backoff_max=30 * 60,
@@ -30,7 +31,7 @@ def admission_run_notify_task(run_id: int) -> int:
     return admission_run_notify(run_id=run_id)
 
 
-@shared_task(queue="default")
+@shared_task(name="assessments.admission_runs_sweep", queue="default")
 def admission_runs_sweep_task() -> dict[str, int]:
     return admission_runs_sweep()
 

@@ -1,18 +1,13 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from assessments.models import Question, QuestionBank, Quiz, QuizDeadlineExtension
-from assessments.services.quizzes import (
-    quiz_deadline_extension_check,
-    quiz_deadline_extension_delete,
-    quiz_deadline_extension_grant,
-)
+from assessments.services.quizzes import quiz_deadline_extension_delete, quiz_deadline_extension_grant
 
 
 class QuestionBankViewSet(ModelViewSet):
@@ -70,25 +65,9 @@ class QuizViewSet(ModelViewSet):
     ]
 
 
-class QuizDeadlineExtensionForm(WagtailAdminModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        try:
-            quiz_deadline_extension_check(
-                quiz=cleaned.get("quiz"),
-                user=cleaned.get("user"),
-                deadline=cleaned.get("deadline"),
-                reason=cleaned.get("reason", ""),
-            )
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
-        return cleaned
-
-
 class _GrantMixin:
-    """Through the service, so who granted it is recorded and the rules hold."""
+    """Through the service, so who granted it is recorded and the rules hold; a refusal is shown on
+    the form's fields (the service holds every rule, the form none of its own)."""
 
     def save_instance(self):
         data = self.form.cleaned_data
@@ -100,6 +79,16 @@ class _GrantMixin:
             granted_by=self.request.user,
             extension=self.form.instance if self.form.instance.pk else None,
         )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
 
 
 class QuizDeadlineExtensionCreateView(_GrantMixin, CreateView):
@@ -127,10 +116,7 @@ class QuizDeadlineExtensionViewSet(ModelViewSet):
     list_display = ["user", "quiz", "deadline", "policy_deadline", "granted_by", "granted_at"]
     list_filter = ["quiz"]
     search_fields = ["user__username", "user__last_name", "reason"]
-    edit_handler = ObjectList(
-        [FieldPanel("user"), FieldPanel("quiz"), FieldPanel("deadline"), FieldPanel("reason")],
-        base_form_class=QuizDeadlineExtensionForm,
-    )
+    edit_handler = ObjectList([FieldPanel("user"), FieldPanel("quiz"), FieldPanel("deadline"), FieldPanel("reason")])
 
 
 class AssessmentsViewSetGroup(ViewSetGroup):

@@ -23,9 +23,9 @@ def run() -> bool:
     from django.test.utils import override_settings
 
     from media import conf, transcoding
+    from media.demo import make_clip
     from media.models import VideoAsset
     from media.tasks import video_asset_transcode_task
-    from media.testing import make_clip
 
     with tempfile.TemporaryDirectory(prefix="bench-transcode-") as workdir:
         work = Path(workdir)

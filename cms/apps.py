@@ -20,4 +20,8 @@ class CmsConfig(AppConfig):
     role_permissions = {"staff": ["cms.*", "wagtailcore.*"], "editor": ["cms.*"]}
 
     def ready(self) -> None:
+        from cms.services import home_page_content_ensure
+        from lms.signals import demo_seeded
+
         post_migrate.connect(_site_root_ensure_after_migrate, dispatch_uid="cms.site_root_ensure")
+        demo_seeded.connect(home_page_content_ensure, dispatch_uid="cms.home_page_content_ensure")

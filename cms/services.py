@@ -8,6 +8,77 @@ from cms.models import HomePage
 HOME_INTRO = "<p>Всероссийский проект, открывающий молодёжи путь на государственную службу.</p>"
 
 
+# What a newcomer needs to read first, in the programme's words (shared/DOMAIN.md); editors change
+# it in Wagtail. The season's dates and the contacts are blocks that read their own records.
+HOME_BODY = [
+    {
+        "type": "levels",
+        "value": {
+            "heading": "Три уровня участия",
+            "levels": [
+                {
+                    "name": "Начинающие",
+                    "who": "Нет опыта государственной или муниципальной службы, учитесь не по направлению "
+                    "«Государственное и муниципальное управление».",
+                    "path": "Вводный курс; стажировка в органах власти своего региона (РОИВ).",
+                },
+                {
+                    "name": "Молодые",
+                    "who": "Изучаете государственное управление или у вас есть опыт в молодёжных и общественных "
+                    "организациях, собственные проекты, стажировки в органах власти, участие в молодёжном "
+                    "правительстве.",
+                    "path": "Вводный курс; стажировка в региональных (РОИВ) или федеральных (ФОИВ) органах.",
+                },
+                {
+                    "name": "PRO",
+                    "who": "Уже работаете на государственной или муниципальной службе и имеете профильное образование.",
+                    "path": "Продвинутый курс о работе в ФОИВ; стажировки в ФОИВ и в РОИВ других регионов.",
+                },
+            ],
+        },
+    },
+    {"type": "season_timeline", "value": None},
+    {
+        "type": "steps",
+        "value": {
+            "heading": "Как подать заявку",
+            "steps": [
+                {
+                    "title": "Проверьте условия",
+                    "text": "Участвовать могут граждане России в возрасте от 18 до 35 лет.",
+                },
+                {
+                    "title": "Заполните анкету",
+                    "text": "Расскажите об образовании и опыте и выберите, где хотите пройти стажировку "
+                    "(РОИВ или ФОИВ), — уровень участия определится по анкете.",
+                },
+                {
+                    "title": "Учитесь в личном кабинете",
+                    "text": "Смотрите записанные вебинары до их сроков и участвуйте в прямых трансляциях: "
+                    "к собеседованию допускают по полноте прохождения курсов.",
+                },
+                {
+                    "title": "Пройдите собеседование и стажировку",
+                    "text": "Эксперты проводят собеседования онлайн или на очных встречах в федеральных "
+                    "округах; затем — стажировка в органах власти.",
+                },
+            ],
+        },
+    },
+    {"type": "contacts", "value": None},
+]
+
+
+def home_page_content_ensure(**_signal) -> None:
+    """Give a home page with an empty body the programme's explanation (the demo's, and a site
+    whose page was made before the page had these blocks); a written body is never touched."""
+    home = HomePage.objects.first()
+    if home is None or len(home.body):
+        return
+    home.body = HOME_BODY
+    home.save_revision().publish()
+
+
 @transaction.atomic
 def site_root_ensure() -> HomePage:
     """The site's home page and default Site, created if missing. The data migration makes them
@@ -19,7 +90,7 @@ def site_root_ensure() -> HomePage:
             language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
         )
         root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-        home = HomePage(title="ProКадры", slug="home", intro=HOME_INTRO, locale=locale)
+        home = HomePage(title="ProКадры", slug="home", intro=HOME_INTRO, locale=locale, body=HOME_BODY)
         root.add_child(instance=home)
         home.save_revision().publish()
     if not Site.objects.filter(is_default_site=True, root_page=home).exists():

@@ -1,32 +1,25 @@
-import json
 import math
 import time
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.beatkeys import HEADER, BeatKeyStale, beat_key_read
-from courses.selectors import (
-    LectureRow,
-    LectureState,
-    lecture_beat_key,
-    lecture_get_live,
-    lecture_playback_url,
-    lecture_row_for_user,
-    lecture_rows_for_participant,
+from courses.beats.keys import HEADER, BeatKeyStale, beat_key_read
+from courses.selectors import LectureRow, lecture_beat_key, lecture_get_live, lecture_playback_url
+from courses.services import (
+    lecture_playback_renew,
+    lecture_progress_record,
+    lecture_row_for_player,
+    lecture_rows_for_player,
 )
-from courses.services import lecture_progress_record
-from lms.middleware import sessionless
-from lms.selectors import participant_current
+from lms.beatviews import SessionlessBeatView, error_payload, json_answer
 
 
 class LectureOutputSerializer(serializers.Serializer):
@@ -67,34 +60,22 @@ class LectureListApi(APIView):
 
     @extend_schema(responses=LectureOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        participant = participant_current(user=request.user)
-        rows = lecture_rows_for_participant(participant=participant) if participant else []
+        rows = lecture_rows_for_player(user=request.user)
         serializer = LectureOutputSerializer(rows, many=True, context={"request": request, "with_playback": True})
         return Response(serializer.data)
-
-
-def _row_or_error(request: Request, lecture_id: int) -> LectureRow:
-    lecture = lecture_get_live(lecture_id=lecture_id)
-    if lecture is None:
-        raise Http404(_("There is no such lecture."))
-    row = lecture_row_for_user(user=request.user, lecture=lecture)
-    if row.access.state == LectureState.NOT_ENROLLED:
-        raise PermissionDenied(row.access.reason)
-    return row
 
 
 class LectureDetailApi(APIView):
     @extend_schema(responses=LectureOutputSerializer)
     def get(self, request: Request, lecture_id: int) -> Response:
-        row = _row_or_error(request, lecture_id)
+        row = lecture_row_for_player(user=request.user, lecture_id=lecture_id)
         serializer = LectureOutputSerializer(row, context={"request": request, "with_playback": True})
         return Response(serializer.data)
 
 
 class LecturePlaybackCreateApi(APIView):
     """A fresh signed playlist URL and beat key: the player renews them before the previous ones
-    expire. Refused with the reason once the lecture is closed (or not open yet). The renewal is
-    where a deadline change (an extension) reaches the beats: the new key carries the new deadline."""
+    expire. Refused with the reason once the lecture is closed (or not open yet)."""
 
     class OutputSerializer(serializers.Serializer):
         playback_url = serializers.CharField()
@@ -102,26 +83,15 @@ class LecturePlaybackCreateApi(APIView):
 
     @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request: Request, lecture_id: int) -> Response:
-        row = _row_or_error(request, lecture_id)
-        if not row.access.allowed:
-            raise PermissionDenied(row.access.reason)
-        url = lecture_playback_url(row=row, user_id=request.user.pk)
-        if url is None:
-            raise PermissionDenied(_("The video of this lecture is not ready yet."))
-        beat_key = lecture_beat_key(row=row, user_id=request.user.pk)
-        return Response(self.OutputSerializer({"playback_url": url, "beat_key": beat_key}).data)
+        grant = lecture_playback_renew(user=request.user, lecture_id=lecture_id)
+        return Response(self.OutputSerializer(grant._asdict()).data)
 
 
-HEADER_META_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
-
-
-def beat_input_parse(data) -> dict:
+def beat_input_parse(data: dict) -> dict:
     """Type-check a beat ({"playback_id": uuid, "seq": n ≥ 0, "from": s ≥ 0, "to": s ≥ 0, "rate": r,
     "visible": bool}; numbers as JSON numbers). Written out by hand because at ~1,000 beats/s a DRF
     serializer's per-request field set-up was the largest cost of the endpoint (bench/bench_beats.py
     measures it)."""
-    if not isinstance(data, dict):
-        raise ValidationError({"detail": [_("A JSON object is expected.")]})
     errors: dict[str, list] = {}
     parsed: dict = {}
     try:
@@ -148,32 +118,19 @@ def beat_input_parse(data) -> dict:
     return parsed
 
 
-class LectureProgressCreateApi(View):
+class LectureProgressCreateApi(SessionlessBeatView):
     """A heartbeat of the player: media seconds [from, to] played since the previous beat.
 
-    The one plain Django view among the DRF APIs, on purpose: it is the hottest path of the site
-    (~1,000 beats/s at 10,000 viewers), and DRF's request wrapping, authentication classes and
-    exception handling cost more than the whole crediting. It is still thin (parse, one service,
-    serialize) and answers errors in the shape of the project's DRF exception handler. It is not
-    cookie-authenticated: the caller is whoever holds a signed beat key (courses/beatkeys.py) in the
-    X-Beat-Key header, so there is nothing for CSRF to protect and no session or token to look up."""
+    A plain Django view among the DRF APIs, on purpose (see lms.beatviews): it is the hottest path
+    of the site (~1,000 beats/s at 10,000 viewers). Thin: parse, one service, serialize. The caller
+    is whoever holds a signed beat key (courses/beats/keys.py) in the X-Beat-Key header."""
 
-    http_method_names = ["post"]
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        # Exempt once here, as DRF's APIView does, rather than wrapping dispatch anew per request.
-        return sessionless(csrf_exempt(super().as_view(**initkwargs)))
+    key_meta = "HTTP_" + HEADER.upper().replace("-", "_")
 
     def post(self, request: HttpRequest, lecture_id: int) -> HttpResponse:
-        # META directly: `request.headers` parses every header of the request to read this one.
-        beat_key = request.META.get(HEADER_META_KEY)
+        beat_key = self.key_from(request)
         try:
-            try:
-                body = json.loads(request.body)
-            except (ValueError, RecursionError):
-                raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
-            data = beat_input_parse(body)
+            data = beat_input_parse(self.json_body(request))
             result = lecture_progress_record(
                 beat_key=beat_key,
                 lecture_id=lecture_id,
@@ -185,12 +142,10 @@ class LectureProgressCreateApi(View):
                 visible=data["visible"],
             )
         except ValidationError as error:
-            return _refusal(lecture_id=lecture_id, beat_key=beat_key) or _json(
-                error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}, 400
-            )
+            return _refusal(lecture_id=lecture_id, beat_key=beat_key) or json_answer(error_payload(error), 400)
         except PermissionDenied as error:
             return _refusal(lecture_id=lecture_id, beat_key=beat_key, denied=error)
-        return _json(
+        return json_answer(
             {
                 "progress": result.progress,
                 "watched_seconds": result.watched_seconds,
@@ -215,11 +170,7 @@ def _refusal(*, lecture_id: int, beat_key: str | None, denied: PermissionDenied 
         else:
             return None
     if lecture_get_live(lecture_id=lecture_id) is None:
-        return _json({"detail": _("There is no such lecture.")}, 404)
+        return json_answer({"detail": _("There is no such lecture.")}, 404)
     # `renew`: the key was genuine but is stale; the player renews it (the renewal decides with the
     # database, so an extension granted meanwhile counts) and sends the beat again.
-    return _json({"detail": str(denied), "renew": isinstance(denied, BeatKeyStale)}, 403)
-
-
-def _json(payload: dict, status: int) -> HttpResponse:
-    return HttpResponse(json.dumps(payload), status=status, content_type="application/json")
+    return json_answer({"detail": str(denied), "renew": isinstance(denied, BeatKeyStale)}, 403)

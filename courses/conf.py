@@ -46,5 +46,5 @@ def redis_url() -> str:
 
 def beat_key_seconds() -> float:
     """How long a beat key holds. The player renews it every minute with the playback URL; a
-    deadline moved earlier reaches beats within this time (see courses/beatkeys.py)."""
+    deadline moved earlier reaches beats within this time (see courses/beats/keys.py)."""
     return float(getattr(settings, "COURSES_BEAT_KEY_SECONDS", 300))

@@ -11,8 +11,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courses import conf
-from courses.beatkeys import beat_key_make
-from courses.beats import LectureTarget, ProgressSnapshot, progress_store
+from courses.beats.keys import beat_key_make
+from courses.beats.rules import LectureCompletionRule, ProgressSnapshot
+from courses.beats.stores import progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress
 from lms.selectors import participant_current
 
@@ -226,10 +227,10 @@ def lecture_row_for_user(*, user: AbstractBaseUser, lecture: LecturePage, now: d
     return LectureRow(lecture=lecture, course=course, access=access, snapshot=snapshot)
 
 
-def lecture_targets(*, lecture_ids: Iterable[int]) -> dict[int, LectureTarget]:
+def lecture_completion_rules(*, lecture_ids: Iterable[int]) -> dict[int, LectureCompletionRule]:
     lectures = LecturePage.objects.filter(pk__in=list(lecture_ids)).select_related("video")
     return {
-        lecture.id: LectureTarget(lecture.id, lecture_duration(lecture), lecture_threshold(lecture))
+        lecture.id: LectureCompletionRule(lecture.id, lecture_duration(lecture), lecture_threshold(lecture))
         for lecture in lectures
     }
 
@@ -371,7 +372,7 @@ def lecture_playback_url(*, row: LectureRow, user_id: int) -> str | None:
 
 def lecture_beat_key(*, row: LectureRow, user_id: int, now: float | None = None) -> str | None:
     """The signed key the player sends with every progress beat, only while the participant may
-    watch (see courses/beatkeys.py). It carries the participant's deadline as of now, extension
+    watch (see courses/beats/keys.py). It carries the participant's deadline as of now, extension
     applied: the player renews it with the playback URL, which is how a later extension reaches beats."""
     if not row.access.allowed or not row.duration:
         return None

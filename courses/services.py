@@ -1,18 +1,33 @@
 import time
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.beatkeys import BeatKeyStale, beat_key_read
-from courses.beats import Beat, BeatResult, LectureTarget, beat_validate, progress_store
+from courses.beats.flush import progress_flush
+from courses.beats.keys import BeatKeyStale, beat_key_read
+from courses.beats.rules import Beat, BeatResult, LectureCompletionRule, beat_validate
+from courses.beats.stores import progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from courses.selectors import lecture_access
+from courses.selectors import (
+    LectureRow,
+    LectureState,
+    lecture_access,
+    lecture_beat_key,
+    lecture_get_live,
+    lecture_playback_url,
+    lecture_row_for_user,
+    lecture_rows_for_participant,
+)
+from lms.selectors import participant_current
+from lms.services import deadline_extension_save
 
 
 def lecture_draft_create(
@@ -45,9 +60,9 @@ def lecture_progress_record(
     visible: bool,
     now: float | None = None,
 ) -> BeatResult:
-    """Credit one heartbeat of a playback (see beats.beat_judge for the rules).
+    """Credit one heartbeat of a playback (see courses/beats/rules.py for the rules).
 
-    The caller is whoever holds a beat key for this lecture (courses/beatkeys.py): a missing,
+    The caller is whoever holds a beat key for this lecture (courses/beats/keys.py): a missing,
     forged or other lecture's key → PermissionDenied; an expired key, or a beat received after the
     deadline the key carries → BeatKeyStale (a PermissionDenied: renewing the key may help, and
     the renewal decides with the database, so a later extension counts); implausible input →
@@ -71,47 +86,71 @@ def lecture_progress_record(
                 now=datetime.fromtimestamp(now, tz=UTC),
             )
         raise BeatKeyStale(closed.reason)
-    target = LectureTarget(lecture_id, key.duration, key.threshold)
-    return progress_store().beat(user_id=key.user_id, target=target, beat=beat, now=now)
+    rule = LectureCompletionRule(lecture_id, key.duration, key.threshold)
+    return progress_store().beat(user_id=key.user_id, rule=rule, beat=beat, now=now)
+
+
+def lecture_progress_seed(*, user_id: int, rows: Iterable[LectureRow]) -> None:
+    """Bring the participant's stored progress of these lectures into the beat store (Redis), where
+    it is not yet, so their first beat needs no database query and every beat's answer reports
+    flushed and unflushed progress together. Called wherever a beat key is handed out."""
+    progress_store().seed(user_id=user_id, snapshots={row.lecture.id: row.snapshot for row in rows})
+
+
+def lecture_rows_for_player(*, user: AbstractBaseUser) -> list[LectureRow]:
+    """The participant's lectures for the player (the lecture API, which hands out beat keys);
+    none for a user who is no participant."""
+    participant = participant_current(user=user)
+    rows = lecture_rows_for_participant(participant=participant) if participant else []
+    lecture_progress_seed(user_id=user.pk, rows=rows)
+    return rows
+
+
+def lecture_row_for_player(*, user: AbstractBaseUser, lecture_id: int) -> LectureRow:
+    """One lecture for the player, in any state but "not enrolled": Http404 for an unknown lecture,
+    PermissionDenied with the reason for another track's or season's."""
+    lecture = lecture_get_live(lecture_id=lecture_id)
+    if lecture is None:
+        raise Http404(_("There is no such lecture."))
+    row = lecture_row_for_user(user=user, lecture=lecture)
+    if row.access.state == LectureState.NOT_ENROLLED:
+        raise PermissionDenied(row.access.reason)
+    lecture_progress_seed(user_id=user.pk, rows=[row])
+    return row
+
+
+class PlaybackGrant(NamedTuple):
+    playback_url: str
+    beat_key: str
+
+
+def lecture_playback_renew(*, user: AbstractBaseUser, lecture_id: int) -> PlaybackGrant:
+    """A fresh signed playlist URL and beat key, only while the lecture is open to the participant
+    and its video plays (else PermissionDenied with the reason). The renewal is where a deadline
+    change (an extension) reaches the beats: the new key carries the new deadline."""
+    row = lecture_row_for_player(user=user, lecture_id=lecture_id)
+    if not row.access.allowed:
+        raise PermissionDenied(row.access.reason)
+    url = lecture_playback_url(row=row, user_id=user.pk)
+    if url is None:
+        raise PermissionDenied(_("The video of this lecture is not ready yet."))
+    return PlaybackGrant(url, lecture_beat_key(row=row, user_id=user.pk))
 
 
 def lecture_progress_flush(*, batch_size: int | None = None) -> int:
-    return progress_store().flush(batch_size=batch_size)
+    return progress_flush(batch_size=batch_size)
 
 
-def deadline_extension_check(
-    *, deadline: datetime | None, reason: str, lecture: LecturePage | None = None, course: CoursePage | None = None
-) -> datetime:
-    """Validate an extension; return the policy deadline it extends.
-
-    The new deadline must be later than the policy deadline (for a whole course: than the latest
-    deadline among its lectures), so an extension never shortens anyone's access."""
-    if (lecture is None) == (course is None):
-        raise ValidationError({"lecture": [_("Choose either one lecture or a whole course.")]})
-    errors: dict[str, list] = {}
-    if not (reason or "").strip():
-        errors["reason"] = [_("Say why the deadline is extended.")]
-    if lecture is not None:
-        policy = lecture.deadline
-    else:
-        deadlines = [item.deadline for item in LecturePage.objects.child_of(course) if item.deadline]
-        policy = max(deadlines) if deadlines else None
-    if policy is None:
-        errors.setdefault("deadline", []).append(_("There is no deadline to extend yet."))
-    elif deadline is not None and deadline <= policy:
-        errors.setdefault("deadline", []).append(
-            _("An extension can only move the deadline later than %(policy)s.")
-            % {"policy": timezone.localtime(policy).strftime("%d.%m.%Y %H:%M")}
-        )
-    if errors:
-        raise ValidationError(errors)
-    return policy
+def _course_policy_deadline(course: CoursePage) -> datetime | None:
+    """What an extension for a whole course extends: the latest deadline among its lectures."""
+    deadlines = [item.deadline for item in LecturePage.objects.child_of(course) if item.deadline]
+    return max(deadlines) if deadlines else None
 
 
 def deadline_extension_grant(
     *,
     user: AbstractBaseUser,
-    deadline: datetime,
+    deadline: datetime | None,
     reason: str,
     granted_by: AbstractBaseUser | None,
     lecture: LecturePage | None = None,
@@ -119,21 +158,24 @@ def deadline_extension_grant(
     extension: DeadlineExtension | None = None,
 ) -> DeadlineExtension:
     """Give one participant a later deadline for a lecture or for every lecture of a course
-    (or change an existing extension); who granted it and when are stored."""
-    policy = deadline_extension_check(deadline=deadline, reason=reason, lecture=lecture, course=course)
+    (or change an existing extension); who granted it and when are stored. The rules shared with
+    tests' extensions (a reason, only later) are lms.services.deadline_extension_save's; the new
+    deadline must be later than the lecture's (for a whole course: the latest among its lectures),
+    so an extension never shortens anyone's access. ValidationError with every message otherwise."""
+    if (lecture is None) == (course is None):
+        raise ValidationError({"lecture": [_("Choose either one lecture or a whole course.")]})
     extension = extension or DeadlineExtension()
     extension.user = user
     extension.lecture = lecture
     extension.course = course
-    extension.deadline = deadline
-    extension.policy_deadline = policy
-    extension.reason = reason.strip()
-    extension.granted_by = granted_by
-    extension.full_clean()
-    with transaction.atomic():
-        extension.save()
-    # Beats learn the new deadline from the participant's next beat key (courses/beatkeys.py).
-    return extension
+    # Beats learn the new deadline from the participant's next beat key (courses/beats/keys.py).
+    return deadline_extension_save(
+        extension=extension,
+        policy_deadline=lecture.deadline if lecture is not None else _course_policy_deadline(course),
+        deadline=deadline,
+        reason=reason,
+        granted_by=granted_by,
+    )
 
 
 def deadline_extension_delete(*, extension: DeadlineExtension) -> None:

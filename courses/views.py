@@ -11,9 +11,10 @@ from courses.selectors import (
     lecture_row_for_user,
     required_lectures_completion,
 )
+from courses.services import lecture_progress_seed
 from lms import roles
 from lms.choices import Track
-from lms.selectors import participant_list, season_list, user_has_role
+from lms.selectors import participant_list, season_pick_for_staff, user_has_role
 
 
 def _is_staff(user) -> bool:
@@ -26,6 +27,7 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     row = lecture_row_for_user(user=request.user, lecture=lecture)
+    lecture_progress_seed(user_id=request.user.pk, rows=[row])
     staff_view = _is_staff(request.user) and row.access.state == LectureState.NOT_ENROLLED
     status = 200 if row.access.allowed or staff_view else 403
     context = {
@@ -43,13 +45,13 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
 def lecture_figures(request):
     if not _is_staff(request.user):
         raise PermissionDenied
-    seasons = list(season_list())
-    season = next((s for s in seasons if str(s.pk) == request.GET.get("season")), seasons[0] if seasons else None)
+    pick = season_pick_for_staff(chosen=request.GET.get("season"))
+    season = pick.season
     tracks = []
     if season is not None:
         for track, label in Track.choices:
             completion = required_lectures_completion(season_id=season.pk, track=track)
-            participants = list(participant_list(season=season, track=track).order_by("application__last_name"))
+            participants = list(participant_list(season=season, track=track))
             lectures = completion["lectures"]
             missing = [
                 {
@@ -73,5 +75,5 @@ def lecture_figures(request):
                 }
             )
     return TemplateResponse(
-        request, "courses/lecture_figures.html", {"seasons": seasons, "season": season, "tracks": tracks}
+        request, "courses/lecture_figures.html", {"seasons": pick.seasons, "season": season, "tracks": tracks}
     )

@@ -26,6 +26,31 @@ def season_get(*, season_id: int) -> Season | None:
     return Season.objects.filter(pk=season_id).first()
 
 
+def season_public() -> Season | None:
+    """The season the public pages speak of: the one being run (its campaign has started and it
+    has not finished), else the next planned one, else the latest."""
+    today = programme_today()
+    seasons = list(Season.objects.order_by("campaign_starts_on", "id"))
+    running = [item for item in seasons if item.campaign_starts_on <= today <= item.closing_ends_on]
+    planned = [item for item in seasons if item.campaign_starts_on > today]
+    if running:
+        return running[-1]
+    if planned:
+        return planned[0]
+    return seasons[-1] if seasons else None
+
+
+def season_timeline(*, season: Season, today: date | None = None) -> list[dict]:
+    """The season's stages with their dates, the current ones marked (stages overlap)."""
+    from lms.models import Stage
+
+    day = today or programme_today()
+    return [
+        {"label": Stage(stage).label, "starts": starts, "ends": ends, "current": starts <= day <= ends}
+        for stage, starts, ends in season.stage_windows()
+    ]
+
+
 def season_open_for_applications(*, on: date | None = None) -> Season | None:
     day = on or programme_today()
     return (
@@ -33,6 +58,42 @@ def season_open_for_applications(*, on: date | None = None) -> Season | None:
         .order_by("-campaign_starts_on")
         .first()
     )
+
+
+# What a returning applicant's form is filled from: everything they told us, except the consent,
+# which is given anew for each season, and what the service derives (district, submission times).
+REAPPLICATION_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "email",
+    "date_of_birth",
+    "region_code",
+    "timezone",
+    "education_level",
+    "institution",
+    "studies_public_administration",
+    "in_state_service",
+    "state_service_years",
+    "youth_organisations",
+    "own_projects",
+    "government_internships",
+    "youth_government_member",
+    "experience_details",
+    "internship_preference",
+    "internship_reason",
+)
+
+
+def application_latest_for_user(*, user: AbstractBaseUser) -> Application | None:
+    """A person's most recent application (of an earlier season), to fill their next one from."""
+    if not user.is_authenticated:
+        return None
+    return Application.objects.select_related("season").filter(user=user).order_by("-submitted_at", "-id").first()
+
+
+def application_reapplication_initial(*, application: Application) -> dict:
+    return {field: getattr(application, field) for field in REAPPLICATION_FIELDS}
 
 
 def participant_current(*, user: AbstractBaseUser) -> Participant | None:
@@ -103,3 +164,49 @@ def application_ids_with(*, application_ids: Iterable[int], **flags: bool) -> se
     if unknown:
         raise ValueError(f"not an application flag: {', '.join(sorted(unknown))}")
     return set(Application.objects.filter(pk__in=list(application_ids), **flags).values_list("pk", flat=True))
+
+
+class ParticipantSummary(NamedTuple):
+    """What another app's lists show of a participant: the name (from the application), the
+    level and the federal district."""
+
+    last_name: str
+    first_name: str
+    patronymic: str
+    level: str
+    federal_district: str
+
+    @property
+    def short_name(self) -> str:
+        """The "Last First" form the admission lists and the experts' slots show."""
+        return f"{self.last_name} {self.first_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+
+def participant_summaries(*, participant_ids: Iterable[int]) -> dict[int, ParticipantSummary]:
+    """These participants' summaries by participant id: one query. The ids may be a query of ids
+    (`….values("participant_id")`), kept a subquery then, so a list of 100,000 participants needs
+    no 100,000-id parameter list."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
+    rows = (
+        Participant.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "application__last_name",
+            "application__first_name",
+            "application__patronymic",
+            "level",
+            "federal_district",
+        )
+    )
+    return {pk: ParticipantSummary(*fields) for pk, *fields in rows}
+
+
+def participant_ids_in_season(*, season_id: int) -> QuerySet:
+    """The ids of a season's participants, as a lazy query: another app filters its own rows with
+    it (`participant_id__in=…`), one subquery, no join through this app's tables by path."""
+    return Participant.objects.filter(season_id=season_id).order_by().values("pk")

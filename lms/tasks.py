@@ -5,6 +5,7 @@ from lms.services import application_confirmation_send
 
 
 @shared_task(
+    name="lms.application_confirmation_send",
     acks_late=True,  # safe: the service claims the application, so a redelivery sends nothing twice
     autoretry_for=(ConnectionError, TimeoutError, OSError),
     retry_backoff=True,

@@ -13,14 +13,26 @@ from lms.cabinet import cabinet_panels, staff_tools
 from lms.forms import ApplicationForm
 from lms.models import Stage
 from lms.regions import region_get, timezone_choices
-from lms.selectors import participant_current, programme_today, season_open_for_applications, user_has_role
+from lms.selectors import (
+    application_latest_for_user,
+    application_reapplication_initial,
+    participant_current,
+    programme_today,
+    season_open_for_applications,
+    season_timeline,
+    user_has_role,
+)
 from lms.services import ApplicationData, application_submit, participant_timezone_update
 
 
 def application_create(request):
     season = season_open_for_applications()
     needs_password = not request.user.is_authenticated
-    form = ApplicationForm(request.POST or None, needs_password=needs_password)
+    earlier = application_latest_for_user(user=request.user)
+    if earlier is not None and season is not None and earlier.season_id == season.pk:
+        earlier = None  # already applied to this season: the service says so on submit
+    initial = application_reapplication_initial(application=earlier) if earlier else None
+    form = ApplicationForm(request.POST or None, initial=initial, needs_password=needs_password)
     if request.method == "POST" and season is not None and form.is_valid():
         fields = dict(form.cleaned_data)
         password = fields.pop("password", "")
@@ -40,7 +52,7 @@ def application_create(request):
             messages.success(request, _("Your application is accepted. Welcome to the programme!"))
             return redirect("cabinet")
     status = 400 if request.method == "POST" else 200
-    return render(request, "lms/apply.html", {"form": form, "season": season}, status=status)
+    return render(request, "lms/apply.html", {"form": form, "season": season, "earlier": earlier}, status=status)
 
 
 @login_required
@@ -83,10 +95,7 @@ def cabinet(request):
             "participant": participant,
             "season": participant.season,
             "current_stages": [Stage(stage).label for stage in participant.season.stages_on(today)],
-            "timeline": [
-                {"label": Stage(stage).label, "starts": starts, "ends": ends, "current": starts <= today <= ends}
-                for stage, starts, ends in participant.season.stage_windows()
-            ],
+            "timeline": season_timeline(season=participant.season, today=today),
             "region": region_get(participant.region_code),
             "panels": panels,
             "tools": tools,

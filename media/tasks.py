@@ -12,6 +12,7 @@ REQUEUE_STALE_EVERY = 300.0
 # died is redelivered instead of lost. Only a lost database connection is worth retrying; a bad
 # file ends in state "failed" inside the service and never loops.
 @shared_task(
+    name="media.video_asset_transcode_task",
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),
@@ -26,7 +27,7 @@ def video_asset_transcode_task(*, asset_id: int) -> str | None:
 
 
 # A short bookkeeping task: kept off the transcode queue, where it could wait behind hours of ffmpeg.
-@shared_task(queue="default")
+@shared_task(name="media.video_asset_requeue_stale_task", queue="default")
 def video_asset_requeue_stale_task() -> int:
     return services.video_asset_requeue_stale()
 

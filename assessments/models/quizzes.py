@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.choices import Track
+from lms.extensions import DeadlineExtensionBase
 
 
 class QuestionKind(models.TextChoices):
@@ -140,38 +141,17 @@ class Quiz(models.Model):
         return self.title
 
 
-class QuizDeadlineExtension(models.Model):
-    """A later deadline for one participant and one test, granted by staff with a reason.
+class QuizDeadlineExtension(DeadlineExtensionBase):
+    """A later deadline for one participant and one test, granted by staff with a reason: the
+    project's one extension shape (lms.extensions), at most one per participant and test."""
 
-    `policy_deadline` keeps the deadline the extension was granted against, so the database itself
-    refuses an extension that does not move the deadline later (as courses' DeadlineExtension)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
-    )
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="deadline_extensions", verbose_name=_("test"))
-    deadline = models.DateTimeField(_("new deadline"))
-    policy_deadline = models.DateTimeField(_("deadline it extends"), editable=False)
-    reason = models.TextField(_("reason"))
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("granted by"),
-        editable=False,
-    )
-    granted_at = models.DateTimeField(_("granted at"), auto_now=True)
 
-    class Meta:
-        ordering = ["-granted_at"]
+    class Meta(DeadlineExtensionBase.Meta):
         verbose_name = _("test deadline extension")
         verbose_name_plural = _("test deadline extensions")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(deadline__gt=models.F("policy_deadline")), name="quiz_extension_only_later"
-            ),
-            models.CheckConstraint(condition=~Q(reason=""), name="quiz_extension_has_reason"),
+            *DeadlineExtensionBase.Meta.constraints,
             models.UniqueConstraint(fields=["user", "quiz"], name="quiz_extension_one_per_test"),
         ]
 

@@ -37,11 +37,24 @@ PARTICIPANT_ROW_FIELDS = ParticipantRow._fields
 
 
 @dataclass(frozen=True)
-class Figure:
+class ModuleFigure:
+    """One participant's figure from one score module (0..1), its summary and its evidence.
+
+    Never changed once made, and compared by value: equal figures are one key wherever a run groups them (its
+    judgements and its JSON are made once per distinct figure), whether or not a module shares the
+    object. The hash is computed once, as a run looks figures up 100,000s of times."""
+
     value: float
     summary: str
     done: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # Hashed by value once, here: the lists are never changed after the figure is made.
+        object.__setattr__(self, "_hash", hash((self.value, self.summary, tuple(self.done), tuple(self.missing))))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def as_json(self) -> dict:
         # The snapshot keeps what is missing by name and what is done as a count: the summary
@@ -57,16 +70,16 @@ class ScoreModule:
     """Subclass and set `name` and `label`; `figures` must be set-based: a fixed number of queries
     whatever the number of participants, and a figure for every participant passed in.
 
-    Participants with the same data may share one Figure object (the built-in modules do): the run
-    then renders its texts and JSON once per distinct figure. Figures are never changed after
-    they are returned."""
+    Participants with the same data may share one ModuleFigure object (the built-in modules do):
+    its texts are then rendered once, not once per participant. The run groups figures by value,
+    so sharing saves time and never changes a result."""
 
     name: str = ""
     label: str = ""
 
     def figures(
         self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, Figure]:
+    ) -> dict[int, ModuleFigure]:
         raise NotImplementedError
 
 

@@ -1,28 +1,44 @@
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import Figure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
+from assessments.scores import ModuleFigure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
 
-ATTENDED = {"present", "late"}
-
 
 def _contract():
+    """live's attendance contract and its mark vocabulary (live exposes `MarkStatus` through its
+    selectors: the statuses of the attendance rows the contract returns)."""
     try:
-        from live.selectors import required_sessions_attendance
+        from live.selectors import MarkStatus, required_sessions_attendance
     except ImportError as error:
         raise ModuleUnavailable("live.selectors.required_sessions_attendance is missing") from error
-    return required_sessions_attendance
+    return required_sessions_attendance, MarkStatus
 
 
-ABSENT = {"covered_seconds": 0, "status": "absent"}
+class _Vocabulary(NamedTuple):
+    attended: frozenset[str]
+    present: str
+    excused: str
+    absent_row: dict
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    status = _contract()[1]
+    return _Vocabulary(
+        attended=frozenset({status.PRESENT.value, status.LATE.value}),
+        present=status.PRESENT.value,
+        excused=status.EXCUSED.value,
+        absent_row={"covered_seconds": 0, "status": status.ABSENT.value},
+    )
 
 
 def held_sessions(sessions: list[dict]) -> list[tuple[dict, int]]:
@@ -39,24 +55,25 @@ def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominato
     """Share of the scheduled minutes a participant was present for, the sessions attended, and
     the sessions missed. An excused session leaves the denominator when the season says so;
     otherwise it counts as time not attended."""
+    vocabulary = _vocabulary()
     scheduled = covered = attended = 0
     missed = []
     get = attendance.get
     for session, seconds in held if held is not None else held_sessions(sessions):
-        row = get(session["id"]) or ABSENT
+        row = get(session["id"]) or vocabulary.absent_row
         status = row["status"]
-        if status == "excused" and excused_leave_denominator:
+        if status == vocabulary.excused and excused_leave_denominator:
             continue
         scheduled += seconds
         own = row.get("covered_seconds") or 0
         if own > seconds:
             own = seconds
-        elif status == "present" and own == 0:
+        elif status == vocabulary.present and own == 0:
             # Marked present by hand with no recorded time (an offline meeting, a lost log):
             # the mark stands for the whole session.
             own = seconds
         covered += own
-        if status in ATTENDED:
+        if status in vocabulary.attended:
             attended += 1
         else:
             missed.append(session)
@@ -69,8 +86,8 @@ class LiveModule(ScoreModule):
 
     def figures(
         self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, Figure]:
-        required_sessions_attendance = _contract()
+    ) -> dict[int, ModuleFigure]:
+        required_sessions_attendance = _contract()[0]
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
         sessions, attendance = data["sessions"], data.get("attendance", {})
@@ -86,9 +103,9 @@ class LiveModule(ScoreModule):
             for session in sessions
         }
         excused_leave_denominator = season.excused_sessions_leave_denominator
-        # One Figure per distinct (share, sessions attended, sessions missed): participants with the
+        # One ModuleFigure per distinct (share, sessions attended, sessions missed): participants with the
         # same attendance share it, and its texts are rendered once.
-        shared: dict[tuple, Figure] = {}
+        shared: dict[tuple, ModuleFigure] = {}
         no_rows: dict = {}
         result = {}
         for participant in participants:
@@ -101,7 +118,7 @@ class LiveModule(ScoreModule):
             key = (share, attended, *[session["id"] for session in missed])
             figure = shared.get(key)
             if figure is None:
-                figure = shared[key] = Figure(
+                figure = shared[key] = ModuleFigure(
                     value=clamp(share),
                     summary=summary_template % {"percent": round(share * 100), "attended": attended, "total": held},
                     missing=[missed_text[session["id"]] for session in missed],

@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import Figure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
+from assessments.scores import ModuleFigure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -33,7 +33,7 @@ class RecordedModule(ScoreModule):
 
     def figures(
         self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, Figure]:
+    ) -> dict[int, ModuleFigure]:
         required_lectures_completion = _contract()
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_lectures_completion(season_id=season.id, track=track, user_ids=user_ids)
@@ -63,12 +63,12 @@ class RecordedModule(ScoreModule):
         total = len(lectures)
         position = {lecture["id"]: index for index, lecture in enumerate(lectures)}
         required = set(position)
-        shared: dict[tuple, Figure] = {}
+        shared: dict[tuple, ModuleFigure] = {}
 
-        def figure_for(missed: tuple, missed_deadlines: tuple) -> Figure:
+        def figure_for(missed: tuple, missed_deadlines: tuple) -> ModuleFigure:
             missing = [missing_text(lectures[index], deadline) for index, deadline in zip(missed, missed_deadlines)]
             done = [lecture["title"] for index, lecture in enumerate(lectures) if index not in missed]
-            return Figure(
+            return ModuleFigure(
                 value=clamp(len(done) / total) if total else 1.0,
                 summary=summary_template % {"done": len(done), "total": total},
                 done=done,
@@ -77,17 +77,19 @@ class RecordedModule(ScoreModule):
 
         no_extensions: dict = {}
         nothing: frozenset = frozenset()
-        # The contract shares one collection per distinct set of completions: the missed lectures
-        # are worked out once per collection.
-        missed_by_completions: dict[int, tuple] = {}
+        # The missed lectures are worked out once per distinct set of completions, by value. The
+        # courses contract hands out frozensets (their hash is computed once however often it is
+        # looked up); any other collection of ids is made one.
+        missed_by_completions: dict[frozenset, tuple] = {}
         result = {}
         for participant in participants:
             done_ids = completed.get(participant.user_id, nothing)
-            missed = missed_by_completions.get(id(done_ids))
+            if type(done_ids) is not frozenset:
+                done_ids = frozenset(done_ids)
+            missed = missed_by_completions.get(done_ids)
             if missed is None:
-                missed_ids = required.difference(done_ids)
-                missed = missed_by_completions[id(done_ids)] = tuple(
-                    sorted(position[lecture_id] for lecture_id in missed_ids)
+                missed = missed_by_completions[done_ids] = tuple(
+                    sorted(position[lecture_id] for lecture_id in required.difference(done_ids))
                 )
             # An extension changes only the text of a lecture still missing.
             own_deadlines = deadlines.get(participant.user_id) or no_extensions

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import ScorePolicy
-from assessments.scores import Figure, ParticipantRow, ScoreModule, clamp
+from assessments.scores import ModuleFigure, ParticipantRow, ScoreModule, clamp
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -95,7 +95,7 @@ class TestsModule(ScoreModule):
 
     def figures(
         self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, Figure]:
+    ) -> dict[int, ModuleFigure]:
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
         scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
@@ -121,7 +121,7 @@ class TestsModule(ScoreModule):
         total = len(quizzes)
         no_extensions: dict[int, datetime] = {}
 
-        def figure_for(own_scores: tuple, own_deadlines: dict[int, datetime]) -> Figure:
+        def figure_for(own_scores: tuple, own_deadlines: dict[int, datetime]) -> ModuleFigure:
             done, missing = [], []
             for quiz, score in zip(quizzes, own_scores):
                 if score is None:
@@ -133,16 +133,16 @@ class TestsModule(ScoreModule):
                         failed_template
                         % {"title": quiz.title, "score": round(score * 100), "mark": round(float(quiz.pass_mark) * 100)}
                     )
-            return Figure(
+            return ModuleFigure(
                 value=clamp(len(done) / total) if total else 1.0,
                 summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )
 
-        # One Figure per distinct tuple of counting scores (and extended deadlines, for the few who
+        # One ModuleFigure per distinct tuple of counting scores (and extended deadlines, for the few who
         # have any), shared by the participants who have it.
-        shared: dict[tuple, Figure] = {}
+        shared: dict[tuple, ModuleFigure] = {}
         result = {}
         for participant in participants:
             own_scores = tuple(scores.get((quiz.id, participant.user_id)) for quiz in quizzes)

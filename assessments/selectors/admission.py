@@ -1,5 +1,3 @@
-import csv
-import io
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -7,19 +5,25 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import AdmissionDecision, AdmissionRun, Decision, DecisionOverride, ExpertAssignment
+from assessments.models import AdmissionDecision, AdmissionRun, Decision, DecisionOverride, ExpertAssignment, RunStatus
 from assessments.permissions import is_staff
+from lms.errors import ConflictError
+from lms.selectors import participant_summaries
 
 if TYPE_CHECKING:
     from lms.models import Participant
 
 
-def admission_run_get(*, run_id: int) -> AdmissionRun | None:
-    return AdmissionRun.objects.select_related("season", "started_by", "published_by").filter(pk=run_id).first()
-
-
 def admission_run_list(*, season_id: int) -> QuerySet[AdmissionRun]:
     return AdmissionRun.objects.filter(season_id=season_id).select_related("season")
+
+
+def admission_run_recent(*, limit: int = 20) -> QuerySet[AdmissionRun]:
+    return AdmissionRun.objects.select_related("season").order_by("-created_at")[:limit]
+
+
+def decision_in_run(*, run: AdmissionRun, decision_id: int) -> AdmissionDecision | None:
+    return AdmissionDecision.objects.filter(pk=decision_id, run=run).first()
 
 
 def _decisions_annotated(*, run: AdmissionRun) -> QuerySet:
@@ -37,7 +41,8 @@ def _decisions_annotated(*, run: AdmissionRun) -> QuerySet:
 
 
 def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None) -> list[dict]:
-    """The run's lines with the override (if any) beside the computed decision. One query.
+    """The run's lines with the override (if any) beside the computed decision, and the
+    participant's name (lms's selector): two queries.
 
     `user` limits what is shown: staff see all, an expert only their assigned participants."""
     decisions = _decisions_annotated(run=run)
@@ -49,8 +54,6 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
         "participant_id",
         "user_id",
         "user__email",
-        "participant__application__last_name",
-        "participant__application__first_name",
         "federal_district",
         "level",
         "figures",
@@ -63,13 +66,12 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
         "override_by",
         "override_at",
     )
+    names = participant_summaries(participant_ids=decisions.values("participant_id"))
     return [
         {
             **row,
             "email": row.pop("user__email"),
-            "name": " ".join(
-                [row.pop("participant__application__last_name"), row.pop("participant__application__first_name")]
-            ),
+            "name": names[row["participant_id"]].short_name,
             "effective": row["override_value"] or row["decision"],
         }
         for row in rows
@@ -117,39 +119,16 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _export_rows(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list[str], list[list]]:
+def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list, list[list]]:
+    """The run's export (lms.exports writes it): the columns above in the active language, then one
+    figure column per score module. Only a finished run has one (409 before)."""
+    if run.status != RunStatus.DONE:
+        raise ConflictError(_("The run is not finished yet."))
     modules = sorted({name for row in run.decisions.values_list("figures", flat=True)[:1] for name in row})
-    header = [str(title) for _key, title in EXPORT_COLUMNS] + modules
+    header = [title for _key, title in EXPORT_COLUMNS] + modules
     body = []
     for row in decisions_effective(run=run, user=user):
-        line = []
-        for key, _title in EXPORT_COLUMNS:
-            value = row[key]
-            line.append(" ".join(value) if isinstance(value, list) else ("" if value is None else value))
-        line += [row["figures"].get(name, "") for name in modules]
-        body.append(line)
+        # The reasons are sentences: one cell, space-separated, as the page shows them.
+        line = [" ".join(row[key]) if key == "reasons" else row[key] for key, _title in EXPORT_COLUMNS]
+        body.append(line + [row["figures"].get(name, "") for name in modules])
     return header, body
-
-
-def admission_run_csv(*, run: AdmissionRun, user: AbstractBaseUser) -> bytes:
-    header, body = _export_rows(run=run, user=user)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(body)
-    # The BOM makes Excel read the file as UTF-8 (Cyrillic names).
-    return ("\ufeff" + buffer.getvalue()).encode()
-
-
-def admission_run_xlsx(*, run: AdmissionRun, user: AbstractBaseUser) -> bytes:
-    from openpyxl import Workbook
-
-    header, body = _export_rows(run=run, user=user)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Admission"))
-    sheet.append(header)
-    for line in body:
-        sheet.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -1,17 +1,32 @@
-import csv
-import io
-
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Interview, InterviewPlan, InterviewSheet, InterviewSlot, InterviewStatus, OfflineMeeting
+from assessments.models import (
+    ExpertAssignment,
+    Interview,
+    InterviewPlan,
+    InterviewSheet,
+    InterviewSlot,
+    InterviewStatus,
+    OfflineMeeting,
+)
 from assessments.models.interviews import RUBRIC, RUBRIC_MAX
 from lms.choices import Level
 from lms.regions import FederalDistrict
+from lms.selectors import participant_ids_in_season, participant_summaries
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.
 DIRECTION_LEVELS = {"roiv": [Level.BEGINNER], "foiv": [Level.YOUNG, Level.PRO]}
+
+
+def slot_get(*, slot_id: int | None) -> InterviewSlot | None:
+    return InterviewSlot.objects.filter(pk=slot_id).first() if slot_id else None
+
+
+def meeting_get(*, meeting_id: int | None) -> OfflineMeeting | None:
+    return OfflineMeeting.objects.filter(pk=meeting_id).first() if meeting_id else None
 
 
 def slot_list_free(*, season_id: int, now) -> QuerySet[InterviewSlot]:
@@ -56,19 +71,21 @@ def level_recommended(*, current: str, recommendations: list[str]) -> str:
 
 
 def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
-    """Interviewed participants of a season with the experts' sheets averaged (two queries), per
+    """Interviewed participants of a season with the experts' sheets averaged (three queries), per
     direction, best first. A participant goes to the direction of the level the experts recommend
     on average (`level_recommended`); one moved that way has `moved` set and keeps their current
     level beside it (the level itself changes only when staff record the change in the admin)."""
     interviews = list(
-        Interview.objects.filter(participant__season_id=season_id, status=InterviewStatus.BOOKED)
+        Interview.objects.filter(
+            participant_id__in=participant_ids_in_season(season_id=season_id), status=InterviewStatus.BOOKED
+        )
         .annotate(
             experts=Count("sheets", filter=Q(sheets__submitted_at__isnull=False)),
             overrun=Avg("sheets__overrun_seconds", filter=Q(sheets__submitted_at__isnull=False)),
         )
         .filter(experts__gt=0)
-        .select_related("participant__application")
     )
+    people = participant_summaries(participant_ids=[interview.participant_id for interview in interviews])
     sheets: dict[int, list[InterviewSheet]] = {}
     for sheet in InterviewSheet.objects.filter(
         interview__in=[i.id for i in interviews], submitted_at__isnull=False
@@ -77,7 +94,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
     directions: dict[str, list[dict]] = {direction: [] for direction in DIRECTION_LEVELS}
     for interview in interviews:
         own = sheets.get(interview.id, [])
-        participant = interview.participant
+        participant = people[interview.participant_id]
         recommended = level_recommended(
             current=participant.level, recommendations=[sheet.recommended_level for sheet in own]
         )
@@ -85,7 +102,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
         directions[direction].append(
             {
                 "participant_id": interview.participant_id,
-                "name": participant.application.full_name,
+                "name": participant.full_name,
                 "level": participant.level,
                 "recommended_level": recommended,
                 "direction": direction,
@@ -148,30 +165,6 @@ def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
     return [str(title) for title in header], body
 
 
-def candidates_csv(*, rows: list[dict]) -> bytes:
-    header, body = candidates_table(rows=rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(body)
-    # The BOM makes Excel read the file as UTF-8 (Cyrillic names).
-    return ("\ufeff" + buffer.getvalue()).encode()
-
-
-def candidates_xlsx(*, rows: list[dict], direction: str) -> bytes:
-    from openpyxl import Workbook
-
-    header, body = candidates_table(rows=rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(direction.upper())
-    sheet.append(header)
-    for line in body:
-        sheet.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def interview_booking_for(*, participant, now) -> dict:
     """What the cabinet shows an admitted participant: their booking and what they may book."""
     plan = InterviewPlan.objects.filter(season_id=participant.season_id).first()
@@ -196,14 +189,28 @@ def interview_booking_for(*, participant, now) -> dict:
     }
 
 
-def interview_list_for_expert(*, user, is_staff: bool) -> QuerySet[Interview]:
-    """Booked interviews the expert scores: their own slots and the participants assigned to them."""
-    from assessments.models import ExpertAssignment
-
-    interviews = Interview.objects.filter(status=InterviewStatus.BOOKED).select_related(
-        "participant__application", "slot", "meeting"
-    )
+def interview_list_for_expert(*, user: AbstractBaseUser, is_staff: bool) -> list[Interview]:
+    """Booked interviews the expert scores: their own slots and the participants assigned to them,
+    each with `participant_name` (lms's selector). Two queries."""
+    interviews = Interview.objects.filter(status=InterviewStatus.BOOKED).select_related("slot", "meeting")
     if not is_staff:
         assigned = ExpertAssignment.objects.filter(expert=user).values("participant_id")
         interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned))
-    return interviews.order_by("created_at", "id")
+    interviews = list(interviews.order_by("created_at", "id"))
+    names = participant_summaries(participant_ids={interview.participant_id for interview in interviews})
+    for interview in interviews:
+        interview.participant_name = names[interview.participant_id].full_name
+    return interviews
+
+
+def interview_for_sheet(*, interview_id: int) -> Interview | None:
+    """An interview for its scoring sheet, with `participant_name`."""
+    interview = Interview.objects.select_related("slot", "meeting").filter(pk=interview_id).first()
+    if interview is not None:
+        names = participant_summaries(participant_ids=[interview.participant_id])
+        interview.participant_name = names[interview.participant_id].full_name
+    return interview
+
+
+def interview_sheet_of(*, interview: Interview, expert: AbstractBaseUser) -> InterviewSheet | None:
+    return InterviewSheet.objects.filter(interview=interview, expert=expert).first()

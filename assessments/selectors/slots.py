@@ -1,19 +1,13 @@
 """Reads for the experts' own interview availability."""
 
-from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import OuterRef, Subquery
 
 from assessments.models import ExpertProfile, Interview, InterviewSlot, InterviewStatus
-from lms.selectors import season_list
-
-if TYPE_CHECKING:
-    from lms.models import Season
+from lms.selectors import participant_summaries
 
 
 def expert_timezone_name(*, user: AbstractBaseUser) -> str:
@@ -26,34 +20,28 @@ def expert_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
     return ZoneInfo(expert_timezone_name(user=user))
 
 
-def seasons_for_interviews(*, today: date) -> "QuerySet[Season]":
-    """Seasons whose interview period has not ended yet, the nearest first."""
-    return season_list().filter(interviews_ends_on__gte=today).order_by("interviews_starts_on", "id")
-
-
-def slot_list_for_expert(*, expert: AbstractBaseUser, season_id: int | None = None) -> QuerySet[InterviewSlot]:
-    """The expert's published slots, each with its booking (interview id and the participant's
-    name) if there is one: one query, whatever the number of slots."""
+def slot_list_for_expert(*, expert: AbstractBaseUser, season_id: int | None = None) -> list[InterviewSlot]:
+    """The expert's published slots, each with its booking if there is one: `booked_interview_id`
+    and `booked_name` (the participant, "Last First", from lms's selector). Two queries, whatever
+    the number of slots."""
     booked = Interview.objects.filter(slot=OuterRef("pk"), status=InterviewStatus.BOOKED)
     slots = (
         InterviewSlot.objects.filter(expert_id=expert.pk, published=True)
         .annotate(
             booked_interview_id=Subquery(booked.values("id")[:1]),
-            booked_name=Subquery(
-                booked.annotate(
-                    name=Concat(
-                        "participant__application__last_name",
-                        Value(" "),
-                        "participant__application__first_name",
-                        output_field=CharField(),
-                    )
-                ).values("name")[:1]
-            ),
+            booked_participant_id=Subquery(booked.values("participant_id")[:1]),
         )
         .order_by("starts_at", "id")
     )
     if season_id is not None:
         slots = slots.filter(season_id=season_id)
+    slots = list(slots)
+    people = participant_summaries(
+        participant_ids={slot.booked_participant_id for slot in slots if slot.booked_participant_id}
+    )
+    for slot in slots:
+        person = people.get(slot.booked_participant_id)
+        slot.booked_name = person.short_name if person else None
     return slots
 
 

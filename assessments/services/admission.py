@@ -44,6 +44,7 @@ from assessments.snapshot import (
 from lms.choices import Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
+from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Season
@@ -128,8 +129,8 @@ def admission_outcomes_compute(
     Texts are rendered in the programme's language and zone, so two runs on the same data write
     the same words.
 
-    Participants with the same figures (the modules hand out shared Figure objects) are judged
-    and encoded once: the per-participant work is a few dictionary look-ups."""
+    Participants with the same figures (equal by value; the modules also share the objects) are
+    judged and encoded once: the per-participant work is a few dictionary look-ups."""
     modules = score_modules()
     # Only the modules the policy names: the snapshot holds what the decision rests on.
     names = sorted({rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {}))
@@ -145,19 +146,18 @@ def admission_outcomes_compute(
             policy=policy_content, labels={name: str(module.label) for name, module in modules.items()}
         )
         encode = FigureEncoder(names=names)
-        # Keyed by the identities of a participant's Figures, which `results` keeps alive.
+        # Keyed by a participant's figures, by value (a figure's hash is computed once).
         combos: dict[tuple, tuple[Judgement, str, str, str]] = {}
         own_combo = {}
         for participant in participants:
-            figures = [result[participant.id] for result in results]
-            key = tuple(map(id, figures))
-            combo = combos.get(key)
+            figures = tuple(result[participant.id] for result in results)
+            combo = combos.get(figures)
             if combo is None:
                 judgement = judge(
                     {name: figure.value for name, figure in zip(names, figures)},
                     {name: figure.summary for name, figure in zip(names, figures)},
                 )
-                combo = combos[key] = (judgement, *encode(figures), canonical(judgement.reasons))
+                combo = combos[figures] = (judgement, *encode(figures), canonical(judgement.reasons))
             own_combo[participant.id] = combo
         outcomes = outcomes_rank(
             policy=policy_content,
@@ -364,11 +364,9 @@ def decision_override_add(
         errors["decision"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Decision.values)}]
     if not isinstance(justification, str) or not justification.strip():
         errors["justification"] = [_("Say why you override the computed decision.")]
-    elif "\x00" in justification:
-        # PostgreSQL cannot store a NUL character: refuse it here, not as a 500.
-        errors["justification"] = [_("The justification contains a NUL character; remove it.")]
     if errors:
         raise ValidationError(errors)
+    text_require_storable(value=justification, field="justification")
     override = DecisionOverride(decision=decision, value=value, justification=justification.strip(), created_by=user)
     override.full_clean()
     override.save()

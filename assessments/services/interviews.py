@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.errors import ConflictError
 from assessments.models import (
     Decision,
     ExpertAssignment,
@@ -24,6 +23,7 @@ from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RU
 from assessments.permissions import is_staff
 from assessments.selectors.admission import decision_published_for
 from lms.choices import Level
+from lms.errors import ConflictError
 
 if TYPE_CHECKING:
     from lms.models import Participant

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from assessments.errors import ConflictError
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
 from assessments.permissions import is_staff
 from assessments.selectors.quizzes import quiz_deadline_for
+from lms.errors import ConflictError
 from lms.selectors import participant_current, participant_in_season
+from lms.services import deadline_extension_save
+from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Participant
@@ -117,9 +119,7 @@ def answer_validate(*, question: Question, value) -> object:
         return str(number)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         raise ValidationError({"value": _("Enter a short text answer (up to 500 characters).")})
-    # PostgreSQL cannot store a NUL character in jsonb or text: refuse it here, not as a 500.
-    if "\x00" in value:
-        raise ValidationError({"value": _("The answer contains a NUL character; remove it.")})
+    text_require_storable(value=value, field="value")
     return value.strip()
 
 
@@ -220,60 +220,35 @@ def attempt_submit(*, attempt: Attempt, user: AbstractBaseUser, now: datetime | 
         return attempt_grade(attempt=attempt, now=now)
 
 
-def quiz_deadline_extension_check(
-    *, quiz: Quiz | None, user: AbstractBaseUser | None, deadline: datetime | None, reason: str
-) -> datetime:
-    """Validate an extension; return the test's deadline it extends. Only later: an extension never
-    shortens anyone's time (the database refuses it too)."""
-    errors: dict[str, list] = {}
-    if not (reason or "").strip():
-        errors["reason"] = [_("Say why the deadline is extended.")]
-    if quiz is not None and user is not None:
-        participant = participant_in_season(user_id=user.pk, season_id=quiz.season_id)
-        if participant is None or quiz.track not in ("", participant.track):
-            errors["user"] = [_("This person does not take this test: not a participant of its season and track.")]
-    policy = quiz.closes_at if quiz is not None else None
-    if quiz is not None and policy is None:
-        errors.setdefault("deadline", []).append(_("This test has no deadline to extend."))
-    elif policy is not None and deadline is not None and deadline <= policy:
-        errors.setdefault("deadline", []).append(
-            _("An extension can only move the deadline later than %(policy)s.")
-            % {"policy": timezone.localtime(policy).strftime("%d.%m.%Y %H:%M")}
-        )
-    if errors:
-        raise ValidationError(errors)
-    return policy
-
-
 def quiz_deadline_extension_grant(
     *,
     user: AbstractBaseUser,
     quiz: Quiz,
-    deadline: datetime,
+    deadline: datetime | None,
     reason: str,
     granted_by: AbstractBaseUser | None,
     extension: QuizDeadlineExtension | None = None,
 ) -> QuizDeadlineExtension:
     """Give one participant a later deadline for one test (or change their extension); who granted
-    it and when are stored. Attempts started before it count (scores/tests.py), and a timed attempt
-    runs until it at the latest."""
-    policy = quiz_deadline_extension_check(quiz=quiz, user=user, deadline=deadline, reason=reason)
+    it and when are stored. The rules every extension follows (a reason, a deadline to extend, only
+    later) are lms's `deadline_extension_save`; a test's own: the person takes this test. Attempts
+    started before it count (scores/tests.py), and a timed attempt runs until it at the latest."""
+    errors: dict[str, list] = {}
+    participant = participant_in_season(user_id=user.pk, season_id=quiz.season_id)
+    if participant is None or quiz.track not in ("", participant.track):
+        errors["user"] = [_("This person does not take this test: not a participant of its season and track.")]
     extension = extension or QuizDeadlineExtension()
-    extension.user = user
-    extension.quiz = quiz
-    extension.deadline = deadline
-    extension.policy_deadline = policy
-    extension.reason = reason.strip()
-    extension.granted_by = granted_by
-    extension.full_clean()
-    try:
-        with transaction.atomic():
-            extension.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"user": [_("This participant already has an extension for this test; change it.")]}
-        ) from error
-    return extension
+    extension.user, extension.quiz = user, quiz
+    return deadline_extension_save(
+        extension=extension,
+        policy_deadline=quiz.closes_at,
+        deadline=deadline,
+        reason=reason,
+        granted_by=granted_by,
+        errors=errors,
+        duplicate_field="user",
+        duplicate_message=_("This participant already has an extension for this test; change it."),
+    )
 
 
 def quiz_deadline_extension_delete(*, extension: QuizDeadlineExtension) -> None:

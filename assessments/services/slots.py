@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.errors import ConflictError
 from assessments.models import ExpertProfile, Interview, InterviewPlan, InterviewSlot, InterviewStatus
 from assessments.permissions import is_staff
 from assessments.selectors.slots import expert_timezone
 from lms import roles
+from lms.errors import ConflictError
 from lms.middleware import SESSION_TIMEZONE_KEY
 from lms.regions import RUSSIAN_TIMEZONES
 from lms.selectors import user_has_role

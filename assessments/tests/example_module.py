@@ -5,7 +5,7 @@ needs from the application forms with one query, whatever the number of particip
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import Figure, ScoreModule
+from assessments.scores import ModuleFigure, ScoreModule
 from lms.selectors import application_ids_with
 
 
@@ -18,8 +18,8 @@ class CommunityModule(ScoreModule):
             application_ids=[participant.application_id for participant in participants], youth_organisations=True
         )
         # Two possible figures, shared by everyone who has them.
-        yes = Figure(value=1.0, summary=_("Youth or public organisation experience"))
-        no = Figure(value=0.0, summary=_("No youth or public organisation experience"))
+        yes = ModuleFigure(value=1.0, summary=_("Youth or public organisation experience"))
+        no = ModuleFigure(value=0.0, summary=_("No youth or public organisation experience"))
         return {
             participant.id: yes if participant.application_id in experienced else no for participant in participants
         }

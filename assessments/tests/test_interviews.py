@@ -268,9 +268,31 @@ def test_candidates_list_query_count(world, django_assert_num_queries):
         InterviewSheet.objects.create(interview=interview, expert=expert, rubric=rubric, submitted_at=timezone.now())
 
     interviewed(first, slot.starts_at + timedelta(hours=1))
-    # interviews with their sheets counted (1), the submitted sheets (1)
-    with django_assert_num_queries(2):
+    # interviews with their sheets counted (1), the participants from lms's selector (1), the
+    # submitted sheets (1)
+    with django_assert_num_queries(3):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 1
     interviewed(second, slot.starts_at + timedelta(hours=2))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 2
+
+
+@pytest.mark.django_db
+def test_the_experts_interview_list_reads_names_through_lms_in_a_fixed_number_of_queries(
+    world, django_assert_num_queries
+):
+    season, expert, slot, first, second = world
+    from assessments.selectors.interviews import interview_list_for_expert
+
+    Interview.objects.create(participant=first, slot=slot)
+    # the interviews with their slots and meetings (1), the participants' names from lms's selector (1)
+    with django_assert_num_queries(2):
+        listed = interview_list_for_expert(user=expert, is_staff=True)
+    assert [i.participant_name for i in listed] == [first.application.full_name]
+    later = InterviewSlot.objects.create(
+        season=season, expert=expert, starts_at=slot.ends_at, ends_at=slot.ends_at + timedelta(minutes=30)
+    )
+    Interview.objects.create(participant=second, slot=later)
+    with django_assert_num_queries(2):
+        listed = interview_list_for_expert(user=expert, is_staff=True)
+    assert [i.participant_name for i in listed] == [first.application.full_name, second.application.full_name]

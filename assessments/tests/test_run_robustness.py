@@ -249,4 +249,15 @@ def test_the_sweep_is_scheduled():
     app.finalize()
     schedule = app.conf.beat_schedule
     entry = schedule["assessments: stale runs and e-mails"]
-    assert entry["task"] == "assessments.tasks.admission_runs_sweep_task" and entry["schedule"] == 300.0
+    # The tasks have explicit names (issue 10): moving or renaming the module keeps queued messages valid.
+    assert entry["task"] == "assessments.admission_runs_sweep" and entry["schedule"] == 300.0
+
+
+def test_the_tasks_have_explicit_names():
+    from assessments import tasks
+
+    assert {
+        tasks.admission_run_execute_task.name,
+        tasks.admission_run_notify_task.name,
+        tasks.admission_runs_sweep_task.name,
+    } == {"assessments.admission_run_execute", "assessments.admission_run_notify", "assessments.admission_runs_sweep"}

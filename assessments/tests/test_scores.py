@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils.formats import date_format
 
-from assessments.scores import ModuleUnavailable, score_modules
+from assessments.scores import ModuleFigure, ModuleUnavailable, score_modules
 from assessments.scores.live import LiveModule
 from assessments.scores.recorded import RecordedModule
 from assessments.scores.tests import TestsModule
@@ -158,3 +158,18 @@ def test_recorded_module_says_due_by_for_a_deadline_still_ahead(fake_courses):
         participant.id
     ]
     assert figure.missing == [f"Не просмотрено: Право, срок до {date_format(timezone.localtime(ahead), 'j E')}"]
+
+
+def test_figures_are_grouped_by_value_not_by_object():
+    """A module may hand out a fresh ModuleFigure per participant: equal figures are still one
+    key (no contract depends on object identity), and the encoder writes them once."""
+    from assessments.snapshot import FigureEncoder
+
+    first = ModuleFigure(value=0.5, summary="1 of 2", done=["A"], missing=["B"])
+    second = ModuleFigure(value=0.5, summary="1 of 2", done=["A"], missing=["B"])
+    other = ModuleFigure(value=0.5, summary="1 of 2", done=["B"], missing=["A"])
+    assert first is not second and first == second and hash(first) == hash(second)
+    assert len({first, second, other}) == 2
+    encode = FigureEncoder(names=["m"])
+    assert encode([first]) == encode([second]) != encode([other])
+    assert len(encode._figures) == 2

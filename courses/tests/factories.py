@@ -64,6 +64,7 @@ def beat_key_for(*, user, lecture_id: int, at: float | None = None) -> str:
     from django.http import Http404
 
     from courses.selectors import lecture_beat_key, lecture_get_live, lecture_row_for_user
+    from courses.services import lecture_progress_seed
 
     at = time.time() if at is None else at
     lecture = lecture_get_live(lecture_id=lecture_id)
@@ -72,4 +73,5 @@ def beat_key_for(*, user, lecture_id: int, at: float | None = None) -> str:
     row = lecture_row_for_user(user=user, lecture=lecture, now=datetime.fromtimestamp(at, tz=UTC))
     if not row.access.allowed:
         raise PermissionDenied(row.access.reason)
+    lecture_progress_seed(user_id=user.pk, rows=[row])
     return lecture_beat_key(row=row, user_id=user.pk, now=at)

@@ -49,3 +49,15 @@ def test_admin_refuses_an_earlier_deadline_with_a_message(staff_client, course, 
     )
     assert response.status_code == 200 and "only move the deadline later" in response.content.decode()
     assert not DeadlineExtension.objects.exists()
+
+
+def test_admin_refuses_a_second_extension_and_a_missing_target_with_messages(staff_client, course, participant):
+    deadline = timezone.now() + timedelta(days=1)
+    lecture = lecture_make(course=course, deadline=deadline)
+    form = _form(participant, lecture, deadline + timedelta(days=2))
+    assert staff_client.post("/cms/deadline_extensions/new/", form).status_code == 302
+    again = staff_client.post("/cms/deadline_extensions/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 200 and DeadlineExtension.objects.count() == 1
+    nowhere = staff_client.post("/cms/deadline_extensions/new/", {**form, "lecture": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert nowhere.status_code == 200 and "Choose either one lecture or a whole course." in nowhere.content.decode()
+    assert DeadlineExtension.objects.count() == 1

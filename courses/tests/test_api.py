@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from courses import conf
-from courses.beats import progress_store
+from courses.beats.stores import progress_store
 from courses.models import DeadlineExtension, LecturePage, LectureProgress
 from courses.selectors import required_lectures_completion
 from courses.services import deadline_extension_grant, lecture_draft_create
@@ -251,12 +251,32 @@ def test_a_refusal_after_the_deadline_names_it_in_the_participants_own_time(stor
 
 
 def test_a_key_of_an_older_shape_is_stale_not_an_error(store, lecture, participant, client_of):
-    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
-    payload = key.rpartition(":")[0].rpartition(":")[0]  # without the zone, as keys were before it
-    from courses.beatkeys import _signature
+    from courses.beats.keys import PURPOSE
+    from lms.signing import token_sign
 
-    response = post_beat(client_of(participant), lecture.id, opening(), key=f"{payload}:{_signature(payload)}")
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    fields = key.split(":")[:-3]  # without the zone, as keys were before it
+    older = token_sign(purpose=PURPOSE, fields=fields, expires=time.time() + 60)
+    response = post_beat(client_of(participant), lecture.id, opening(), key=older)
     assert response.status_code == 403 and response.json()["renew"] is True
+
+
+def test_a_key_signed_before_lms_signing_is_stale_not_forged(store, lecture, participant, client_of):
+    """Players open at the upgrade renew their key instead of stopping; a forged one still stops."""
+    import base64
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    payload = f"{participant.user_id}:{lecture.id}:{time.time() + 60!r}:{time.time() + 3600!r}:120.0:0.9:UTC"
+    secret = hashlib.sha256(b"courses.beat-key" + settings.SECRET_KEY.encode()).digest()
+    signature = base64.urlsafe_b64encode(hmac.new(secret, payload.encode(), hashlib.sha256).digest()).rstrip(b"=")
+    client = client_of(participant)
+    response = post_beat(client, lecture.id, opening(), key=f"{payload}:{signature.decode()}")
+    assert response.status_code == 403 and response.json()["renew"] is True
+    forged = post_beat(client, lecture.id, opening(), key=f"{payload}:{signature.decode()[:-2]}xx")
+    assert forged.status_code == 403 and forged.json()["renew"] is False
 
 
 def test_progress_answer_tells_when_a_beat_got_no_credit(store, lecture, participant, client_of):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from courses.beats import progress_store
+from courses.beats.stores import progress_store
 from courses.tests.factories import course_make, lecture_make
+from media.demo import make_clip
 from media.services import video_asset_create, video_asset_transcode
-from media.testing import make_clip
 from tests.factories import TEST_PASSWORD, ParticipantFactory, SeasonFactory
 from tests.plugin import axe_violations, login, screenshot
 

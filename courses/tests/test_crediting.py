@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from courses.beats import Outcome
+from courses.beats.rules import BeatOutcome
 from courses.models import LectureProgress
 from courses.selectors import required_lectures_completion
 from courses.services import deadline_extension_grant, lecture_progress_flush, lecture_progress_record
@@ -52,7 +52,7 @@ pytestmark = [pytest.mark.django_db]
 def test_the_opening_beat_credits_nothing_and_plain_watching_is_credited(store, lecture, participant):
     playback = uuid.uuid4()
     opened = beat(participant, lecture, playback, 0, 0, 0, T0)
-    assert opened.outcome == Outcome.OPENED and opened.watched_seconds == 0
+    assert opened.outcome == BeatOutcome.OPENED and opened.watched_seconds == 0
     result = beat(participant, lecture, playback, 1, 0, 10, T0 + 10)
     assert result.credited and result.watched_seconds == 10
     assert result.progress == pytest.approx(10 / 120, abs=1e-3)
@@ -69,7 +69,7 @@ def test_seek_to_the_end_is_not_completed(store, lecture, participant):
     beat(participant, lecture, playback, 1, 0, 5, T0 + 5)
     # The player reports the jump (from = to = the new position), then plays the last seconds.
     jump = beat(participant, lecture, playback, 2, 110, 110, T0 + 6)
-    assert jump.outcome == Outcome.SEEK
+    assert jump.outcome == BeatOutcome.SEEK
     result = beat(participant, lecture, playback, 3, 110, 120, T0 + 16)
     assert result.watched_seconds == 15 and not result.completed
 
@@ -78,7 +78,7 @@ def test_a_span_that_does_not_continue_the_position_is_a_seek(store, lecture, pa
     playback = uuid.uuid4()
     beat(participant, lecture, playback, 0, 0, 0, T0)
     result = beat(participant, lecture, playback, 1, 100, 110, T0 + 10)
-    assert result.outcome == Outcome.SEEK and result.watched_seconds == 0
+    assert result.outcome == BeatOutcome.SEEK and result.watched_seconds == 0
 
 
 def test_double_speed_is_credited(store, lecture, participant):
@@ -91,7 +91,7 @@ def test_four_times_speed_is_capped_at_twice(store, lecture, participant):
     beat(participant, lecture, playback, 0, 0, 0, T0, rate=4)
     # 40 s of media in 10 s of server time at 4×: at most 2 × 10 + 2 s are plausible.
     result = beat(participant, lecture, playback, 1, 0, 40, T0 + 10, rate=4)
-    assert result.outcome == Outcome.CAPPED and result.watched_seconds == 22
+    assert result.outcome == BeatOutcome.CAPPED and result.watched_seconds == 22
     result = beat(participant, lecture, playback, 2, 40, 80, T0 + 20, rate=4)
     assert result.watched_seconds == 42  # the jitter allowance was spent, it does not come back per beat
 
@@ -119,7 +119,7 @@ def test_hidden_tab_credits_nothing(store, lecture, participant):
     playback = uuid.uuid4()
     beat(participant, lecture, playback, 0, 0, 0, T0)
     result = beat(participant, lecture, playback, 1, 0, 10, T0 + 10, visible=False)
-    assert result.outcome == Outcome.HIDDEN and result.watched_seconds == 0 and result.message
+    assert result.outcome == BeatOutcome.HIDDEN and result.watched_seconds == 0 and result.message
 
 
 def test_two_tabs_only_one_is_credited(store, lecture, participant):
@@ -129,7 +129,7 @@ def test_two_tabs_only_one_is_credited(store, lecture, participant):
     credited = beat(participant, lecture, first, 1, 0, 10, T0 + 10)
     refused = beat(participant, lecture, second, 1, 50, 60, T0 + 11)
     assert credited.credited
-    assert refused.outcome == Outcome.OTHER_PLAYBACK and "another tab" in refused.message
+    assert refused.outcome == BeatOutcome.OTHER_PLAYBACK and "another tab" in refused.message
     assert refused.watched_seconds == 10
 
 
@@ -139,7 +139,7 @@ def test_two_tabs_on_two_lectures_also_count_once(store, course, lecture, partic
     beat(participant, other, (second := uuid.uuid4()), 0, 0, 0, T0)
     beat(participant, lecture, first, 1, 0, 10, T0 + 10)
     refused = beat(participant, other, second, 1, 0, 10, T0 + 10)
-    assert refused.outcome == Outcome.OTHER_PLAYBACK and refused.watched_seconds == 0
+    assert refused.outcome == BeatOutcome.OTHER_PLAYBACK and refused.watched_seconds == 0
 
 
 def test_the_lease_passes_on_when_the_first_tab_is_hidden_or_silent(store, lecture, participant):
@@ -150,7 +150,7 @@ def test_the_lease_passes_on_when_the_first_tab_is_hidden_or_silent(store, lectu
     assert beat(participant, lecture, second, 1, 10, 20, T0 + 21).credited
     # The second tab goes silent (closed, network lost): after the lease runs out a new one counts.
     beat(participant, lecture, third, 0, 20, 20, T0 + 22)
-    assert beat(participant, lecture, third, 1, 20, 30, T0 + 32).outcome == Outcome.OTHER_PLAYBACK
+    assert beat(participant, lecture, third, 1, 20, 30, T0 + 32).outcome == BeatOutcome.OTHER_PLAYBACK
     assert beat(participant, lecture, third, 2, 30, 40, T0 + 60).credited
 
 
@@ -159,12 +159,12 @@ def test_duplicated_and_out_of_order_beats_change_nothing(store, lecture, partic
     beat(participant, lecture, playback, 0, 0, 0, T0)
     first = beat(participant, lecture, playback, 1, 0, 10, T0 + 10)
     again = beat(participant, lecture, playback, 1, 0, 10, T0 + 10.5)
-    assert again.outcome == Outcome.DUPLICATE and again.watched_seconds == first.watched_seconds == 10
+    assert again.outcome == BeatOutcome.DUPLICATE and again.watched_seconds == first.watched_seconds == 10
     beat(participant, lecture, playback, 3, 20, 30, T0 + 30)  # seq 2 is still on its way
     late = beat(participant, lecture, playback, 2, 10, 20, T0 + 31)
-    assert late.outcome == Outcome.DUPLICATE and late.watched_seconds == 10
+    assert late.outcome == BeatOutcome.DUPLICATE and late.watched_seconds == 10
     reopened = beat(participant, lecture, playback, 0, 0, 0, T0 + 32)
-    assert reopened.outcome == Outcome.DUPLICATE
+    assert reopened.outcome == BeatOutcome.DUPLICATE
 
 
 def test_watching_the_same_minute_twice_counts_once(store, lecture, participant):

@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from courses.beats import STREAM, progress_store
+from courses.beats.flush import progress_pending
+from courses.beats.stores import STREAM, progress_store
 from courses.models import LectureProgress
 from courses.services import lecture_progress_flush, lecture_progress_record
 from courses.tests.factories import beat_key_for, lecture_make, participant_make
@@ -91,10 +92,10 @@ def test_a_flush_that_dies_after_the_commit_doubles_nothing_on_rerun(redis_store
         lecture_progress_flush()
     monkeypatch.undo()
     assert stored(participant, lecture) == 40
-    assert store.pending() == 4  # still pending: the re-run reads them again
+    assert progress_pending() == 4  # still pending: the re-run reads them again
     assert lecture_progress_flush() == 4
     assert stored(participant, lecture) == 40
-    assert store.pending() == 0 and store.redis.xlen(STREAM) == 0
+    assert progress_pending() == 0 and store.redis.xlen(STREAM) == 0
 
 
 def test_flush_in_small_batches_applies_everything_once(redis_store, course, season):
@@ -118,7 +119,7 @@ def test_the_periodic_task_flushes(redis_store, lecture, participant):
 def test_the_script_caller_loads_a_missing_script_and_survives_a_dropped_connection(redis_store):
     import redis
 
-    from courses.redisscript import ScriptCaller
+    from courses.beats.script_caller import ScriptCaller
 
     # A script Redis has never seen: the first call meets NOSCRIPT and redis-py loads it.
     caller = ScriptCaller(redis_store.redis, f"return {{'pong', ARGV[1], '{uuid.uuid4()}'}}")
@@ -132,3 +133,29 @@ def test_the_script_caller_loads_a_missing_script_and_survives_a_dropped_connect
     for _ in range(2):  # through redis-py (NOSCRIPT first), then through the plain socket
         with pytest.raises(redis.ResponseError, match="boom"):
             failing(keys=[], args=[])
+
+
+def test_reading_lectures_leaves_redis_unchanged_and_handing_out_a_key_seeds_it(
+    redis_store, lecture, participant, django_assert_num_queries
+):
+    """Selectors only read; the service that goes with handing out a beat key brings stored
+    progress into Redis, so the first beat needs no database query."""
+    from courses.selectors import lecture_row_for_user, lecture_rows_for_participant
+    from courses.services import lecture_progress_seed
+
+    LectureProgress.objects.create(user=participant.user, lecture=lecture, spans=[[0, 30]], watched_seconds=30)
+    keys = f"courses:*:{participant.user_id}*"
+    assert list(redis_store.redis.scan_iter(keys)) == []
+    rows = lecture_rows_for_participant(participant=participant)
+    row = lecture_row_for_user(user=participant.user, lecture=lecture)
+    assert list(redis_store.redis.scan_iter(keys)) == []
+    assert row.snapshot.spans == [[0, 30]] and rows[0].snapshot.spans == [[0, 30]]
+
+    lecture_progress_seed(user_id=participant.user_id, rows=[row])
+    from courses.selectors import lecture_beat_key
+
+    key = lecture_beat_key(row=row, user_id=participant.user_id)
+    kwargs = dict(beat_key=key, lecture_id=lecture.id, playback_id=uuid.uuid4(), rate=1.0, visible=True)
+    with django_assert_num_queries(0):
+        opened = lecture_progress_record(seq=0, start=30, end=30, **kwargs)
+    assert opened.watched_seconds == 30

@@ -76,3 +76,24 @@ def test_the_reason_is_in_russian_by_default(client, course, participant):
     with translation.override("ru"):
         response = client.get(lecture.url)
     assert response.status_code == 403 and "Доступ к лекции закрыт" in response.content.decode()
+
+
+def test_wagtail_view_restrictions_still_come_before_the_access_rules(client, lecture, participant):
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(page=lecture, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    client.force_login(participant.user)
+    response = client.get(lecture.url)
+    assert "data-lecture-player" not in response.content.decode() and 'name="password"' in response.content.decode()
+
+
+def test_staff_page_defaults_to_the_running_season_as_every_staff_page_does(client, season, lecture, participant):
+    from tests.factories import SeasonFactory
+
+    today = timezone.localdate()
+    planned = dict(campaign_starts_on=today + timedelta(days=90), campaign_ends_on=today + timedelta(days=120))
+    SeasonFactory(**planned)
+    client.force_login(UserFactory(username="curator-default", is_staff=True))
+    response = client.get("/courses/staff/lectures/")
+    assert f'<option value="{season.pk}" selected>' in response.content.decode()
+    assert f'data-testid="missing-{participant.user_id}"' in response.content.decode()

@@ -147,7 +147,7 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "900"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # ffmpeg work is slow and CPU-bound: it gets its own queue so it never delays short tasks.
 CELERY_TRANSCODE_QUEUE = "transcode"
-CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": CELERY_TRANSCODE_QUEUE}}
+CELERY_TASK_ROUTES = {"media.video_asset_transcode_task": {"queue": CELERY_TRANSCODE_QUEUE}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Transcodes are acks_late and may run for hours; Redis would redeliver an unacknowledged task
 # after its visibility timeout (one hour by default) to a second worker.

@@ -149,3 +149,37 @@ def test_password_reset_and_change_are_the_sites_own_pages_in_russian(client, ma
     assert client.login(username=user.username, password=new)
     change = client.get("/accounts/password_change/").content.decode()
     assert "Смена пароля" in change and "Административный сайт" not in change
+
+
+def test_a_participant_of_an_earlier_season_finds_the_form_filled_but_consents_anew(client):
+    today = timezone.localdate()
+    past = SeasonFactory(campaign_starts_on=today - timedelta(days=400), campaign_ends_on=today - timedelta(days=370))
+    earlier = ParticipantFactory(
+        season=past,
+        application__institution="РАНХиГС",
+        application__internship_preference="foiv",
+        application__internship_reason="Хочу в министерство.",
+        application__region_code="41",
+        application__youth_organisations=True,
+    ).application
+    SeasonFactory()
+    client.force_login(earlier.user)
+    response = client.get("/apply/")
+    form = response.context["form"]
+    assert form["institution"].value() == "РАНХиГС"
+    assert form["internship_preference"].value() == "foiv"
+    assert form["region_code"].value() == "41"
+    assert form["youth_organisations"].value() is True
+    assert form["last_name"].value() == earlier.last_name
+    assert not form["personal_data_consent"].value()
+    page = response.content.decode()
+    assert past.name in page and 'value="РАНХиГС"' in page
+
+
+def test_a_newcomer_and_someone_who_applied_this_season_get_no_prefill(client):
+    season = SeasonFactory()
+    assert client.get("/apply/").context["earlier"] is None
+    participant = ParticipantFactory(season=season)
+    client.force_login(participant.user)
+    response = client.get("/apply/")
+    assert response.context["earlier"] is None and response.context["form"]["institution"].value() is None

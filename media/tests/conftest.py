@@ -1,7 +1,7 @@
 import pytest
 
+from media.demo import make_clip
 from media.services import video_asset_create
-from media.testing import make_clip
 
 
 @pytest.fixture(scope="session")

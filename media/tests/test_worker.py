@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from media.demo import make_clip
 from media.models import VideoAsset
 from media.services import video_asset_create, video_asset_requeue_stale
-from media.testing import make_clip
 from tests.plugin import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]

@@ -1,7 +1,7 @@
 """Signed beat keys: the credential of the progress endpoint.
 
 The lecture page and API (cookie- or token-authenticated, where access is decided with the
-database) hand the player a short-lived key, an HMAC over the participant, the lecture, the key's
+database) hand the player a short-lived key (lms.signing), signed over the participant, the lecture, the key's
 expiry and what judging a beat needs: the participant's deadline (extension applied), the probed
 duration and the completion threshold. The beat endpoint then needs neither the database nor the
 session store: it checks the signature and the clock, and runs the crediting script in Redis.
@@ -16,14 +16,15 @@ key's lifetime (COURSES_BEAT_KEY_SECONDS)."""
 import base64
 import hashlib
 import hmac
-from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-SALT = b"courses.beat-key"
+from lms.signing import TokenExpired, TokenInvalid, token_read, token_sign
+
+PURPOSE = "courses.beat-key"
 HEADER = "X-Beat-Key"
 
 
@@ -44,17 +45,19 @@ class BeatKey(NamedTuple):
     zone: str = ""
 
 
-@cache
-def _keyed(secret_key: str):
-    """An HMAC already keyed with a key derived from SECRET_KEY (like Django's salted_hmac): each
-    beat copies it instead of deriving the key and setting up the digest again."""
-    return hmac.new(hashlib.sha256(SALT + secret_key.encode()).digest(), digestmod=hashlib.sha256)
+def _stale() -> BeatKeyStale:
+    return BeatKeyStale(_("This beat key has expired: the player renews it; reload the page if this persists."))
 
 
-def _signature(payload: str) -> str:
-    mac = _keyed(settings.SECRET_KEY).copy()
-    mac.update(payload.encode())
-    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+def _signed_before_lms_signing(key: str) -> bool:
+    """Whether a key was genuinely signed by this module's own HMAC, before beat keys were signed by
+    lms.signing. Players open at that upgrade hold such keys: they are stale (renewed at once), not
+    forged (which would stop the player). Asked only of a refused key, never on a beat's hot path;
+    after one key lifetime (COURSES_BEAT_KEY_SECONDS) past the upgrade no such key is left."""
+    payload, _sep, signature = key.rpartition(":")
+    secret = hashlib.sha256(b"courses.beat-key" + settings.SECRET_KEY.encode()).digest()
+    expected = base64.urlsafe_b64encode(hmac.new(secret, payload.encode(), hashlib.sha256).digest()).rstrip(b"=")
+    return hmac.compare_digest(expected, signature.encode())
 
 
 def beat_key_make(
@@ -67,8 +70,8 @@ def beat_key_make(
     expires: float,
     zone: str = "",
 ) -> str:
-    payload = f"{user_id}:{lecture_id}:{expires!r}:{deadline!r}:{duration!r}:{threshold!r}:{zone.replace(':', '')}"
-    return f"{payload}:{_signature(payload)}"
+    fields = [user_id, lecture_id, repr(deadline), repr(duration), repr(threshold), zone.replace(":", "")]
+    return token_sign(purpose=PURPOSE, fields=fields, expires=expires)
 
 
 def beat_key_read(*, key: str | None, lecture_id: int, now: float) -> BeatKey:
@@ -78,21 +81,26 @@ def beat_key_read(*, key: str | None, lecture_id: int, now: float) -> BeatKey:
         raise PermissionDenied(
             _("A beat key (the X-Beat-Key header) is required: the lecture page and the lecture API hand one out.")
         )
-    payload, _sep, signature = key.rpartition(":")
-    if not hmac.compare_digest(_signature(payload).encode(), signature.encode()):
-        raise PermissionDenied(_("This beat key is not valid: reload the lecture page."))
     try:
-        user_id, key_lecture_id, expires, deadline, duration, threshold, zone = payload.split(":")
+        token = token_read(purpose=PURPOSE, token=key, now=now)
+        fields, expires, expired = token.fields, token.expires, False
+    except TokenInvalid:
+        if _signed_before_lms_signing(key):
+            raise _stale() from None
+        raise PermissionDenied(_("This beat key is not valid: reload the lecture page.")) from None
+    except TokenExpired as error:
+        # Still genuine: another lecture's key is refused as such, expired or not.
+        fields, expires, expired = error.fields, error.expires, True
+    try:
+        user_id, key_lecture_id, deadline, duration, threshold, zone = fields
         claims = BeatKey(
             int(user_id), int(key_lecture_id), float(expires), float(deadline), float(duration), float(threshold), zone
         )
     except ValueError:
         # Genuine but of an older shape (handed out before an upgrade): a renewal replaces it.
-        raise BeatKeyStale(
-            _("This beat key has expired: the player renews it; reload the page if this persists.")
-        ) from None
+        raise _stale() from None
     if claims.lecture_id != lecture_id:
         raise PermissionDenied(_("This beat key was issued for another lecture."))
-    if now >= claims.expires:
-        raise BeatKeyStale(_("This beat key has expired: the player renews it; reload the page if this persists."))
+    if expired:
+        raise _stale()
     return claims

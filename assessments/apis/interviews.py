@@ -1,0 +1,196 @@
+"""Interviews: a participant books a slot or registers for a meeting (or cancels); an expert runs
+the self-presentation clock and submits the sheet; staff read the candidates per direction."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments.apis.common import (
+    EXPORT_FORMAT,
+    EXPORT_RENDERERS,
+    XlsxRenderer,
+    error_responses,
+    participant_or_403,
+    season_or_404,
+)
+from assessments.models import Interview, InterviewSlot, OfflineMeeting
+from assessments.permissions import staff_check
+from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_list, candidates_table, slot_list_free
+from assessments.services.interviews import (
+    interview_book,
+    interview_cancel,
+    interview_sheet_submit,
+    presentation_start,
+    presentation_stop,
+)
+from lms.exports import EXPORT_FORMATS, export_response
+
+
+class SlotListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+        expert = serializers.CharField(source="expert.get_full_name")
+        online = serializers.SerializerMethodField()
+        room = serializers.CharField(help_text="Where an in-person slot takes place; empty for an online one.")
+
+        def get_online(self, slot) -> bool:
+            return not slot.room
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **error_responses(403)})
+    def get(self, request):
+        participant = participant_or_403(request.user)
+        slots = slot_list_free(season_id=participant.season_id, now=timezone.now())
+        return Response(self.OutputSerializer(slots, many=True).data)
+
+
+class InterviewOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    participant_id = serializers.IntegerField()
+    slot_id = serializers.IntegerField(allow_null=True)
+    meeting_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    starts_at = serializers.SerializerMethodField()
+    meeting_url = serializers.CharField(source="slot.meeting_url", allow_null=True, default=None)
+    room = serializers.CharField(source="slot.room", allow_null=True, default=None)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_starts_at(self, interview) -> str:
+        starts_at = interview.slot.starts_at if interview.slot_id else interview.meeting.starts_at
+        return serializers.DateTimeField().to_representation(starts_at)
+
+
+class SlotBookApi(APIView):
+    @extend_schema(request=None, responses={201: InterviewOutputSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, slot_id: int):
+        participant = participant_or_403(request.user)
+        slot = get_object_or_404(InterviewSlot, pk=slot_id)
+        interview = interview_book(participant=participant, user=request.user, slot=slot)
+        return Response(InterviewOutputSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingRegisterApi(APIView):
+    @extend_schema(request=None, responses={201: InterviewOutputSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, meeting_id: int):
+        participant = participant_or_403(request.user)
+        meeting = get_object_or_404(OfflineMeeting, pk=meeting_id)
+        interview = interview_book(participant=participant, user=request.user, meeting=meeting)
+        return Response(InterviewOutputSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+class InterviewCancelApi(APIView):
+    @extend_schema(request=None, responses={200: InterviewOutputSerializer, **error_responses(400, 403, 404)})
+    def post(self, request, interview_id: int):
+        interview = interview_cancel(interview=get_object_or_404(Interview, pk=interview_id), user=request.user)
+        return Response(InterviewOutputSerializer(interview).data)
+
+
+class SheetOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    interview_id = serializers.IntegerField()
+    presentation_started_at = serializers.DateTimeField(allow_null=True)
+    presentation_seconds = serializers.IntegerField(allow_null=True)
+    overrun_seconds = serializers.IntegerField()
+    topics = serializers.JSONField()
+    rubric = serializers.JSONField()
+    comment = serializers.CharField()
+    recommended_level = serializers.CharField()
+    total = serializers.FloatField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+def _interview(interview_id: int) -> Interview:
+    return get_object_or_404(Interview.objects.select_related("slot"), pk=interview_id)
+
+
+class PresentationStartApi(APIView):
+    @extend_schema(request=None, responses={200: SheetOutputSerializer, **error_responses(400, 403, 404)})
+    def post(self, request, interview_id: int):
+        sheet = presentation_start(interview=_interview(interview_id), expert=request.user)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class PresentationStopApi(APIView):
+    @extend_schema(request=None, responses={200: SheetOutputSerializer, **error_responses(400, 403, 404)})
+    def post(self, request, interview_id: int):
+        sheet = presentation_stop(interview=_interview(interview_id), expert=request.user)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class SheetSubmitApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        topics = serializers.JSONField()
+        rubric = serializers.JSONField()
+        comment = serializers.CharField(allow_blank=True, required=False, default="")
+        recommended_level = serializers.CharField(allow_blank=True, required=False, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: SheetOutputSerializer, **error_responses(400, 403, 404)})
+    def put(self, request, interview_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sheet = interview_sheet_submit(interview=_interview(interview_id), expert=request.user, **data.validated_data)
+        return Response(SheetOutputSerializer(sheet).data)
+
+
+class CandidatesListApi(APIView):
+    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged; a participant
+    whose experts recommend, on average, a level of the other direction is listed there (`moved`).
+    `?format=csv|xlsx` downloads the list."""
+
+    renderer_classes = EXPORT_RENDERERS
+
+    class FilterSerializer(serializers.Serializer):
+        # A plain field with its own message: the choice field's "not a valid choice" would not
+        # say what to give.
+        direction = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)
+
+        def validate_direction(self, value: str) -> str:
+            if value not in DIRECTION_LEVELS:
+                raise serializers.ValidationError(_("Choose roiv or foiv."))
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        participant_id = serializers.IntegerField()
+        name = serializers.CharField()
+        level = serializers.CharField(help_text="The participant's level now.")
+        recommended_level = serializers.CharField(help_text="The experts' recommendations averaged.")
+        direction = serializers.CharField()
+        moved = serializers.BooleanField(help_text="Listed here because of the recommended level.")
+        federal_district = serializers.CharField()
+        experts = serializers.IntegerField()
+        average = serializers.FloatField()
+        criteria = serializers.DictField(child=serializers.FloatField(), help_text="Rubric averages, 0..5.")
+        overrun_seconds = serializers.IntegerField()
+        recommended_levels = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("direction", str, enum=sorted(DIRECTION_LEVELS), required=True),
+            EXPORT_FORMAT,
+        ],
+        responses={
+            (200, "application/json"): OutputSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XlsxRenderer.media_type): OpenApiTypes.BINARY,
+            **error_responses(400, 403, 404),
+        },
+    )
+    def get(self, request, season_id: int):
+        staff_check(user=request.user)
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        direction = query.validated_data["direction"]
+        rows = candidates_list(season_id=season_or_404(season_id).id, direction=direction)
+        fmt = request.accepted_renderer.format
+        if fmt in EXPORT_FORMATS:
+            header, lines = candidates_table(rows=rows)
+            filename = f"candidates-{season_id}-{direction}"
+            return export_response(fmt=fmt, header=header, rows=lines, title=direction.upper(), filename=filename)
+        return Response(self.OutputSerializer(rows, many=True).data)
