@@ -1,7 +1,7 @@
 """Attendance: raw events stored, every participant's figures derived from them, manual marks.
 
 Figures are never computed by a page: each event that changes them (beats flushed, a webhook, the
-analytics, a report, a mark, the session's start or end) queues one derivation per session, at
+analytics, a report, a mark, the session's end) queues one derivation per session, at
 most one per LIVE_DERIVE_DEBOUNCE_SECONDS, and the session records when its figures were derived."""
 
 from collections.abc import Iterable

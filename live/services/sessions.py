@@ -24,8 +24,7 @@ class RoomNotReady(Exception):
 
 def session_start(*, session: LiveSession, by, callback_base: str = "") -> LiveSession:
     """Record the actual start, the room opened first: a room that cannot be opened (BBB refusing
-    its webhook or the room) leaves the session unstarted, with the room's reason. The window's
-    start moves, so the figures are derived again."""
+    its webhook or the room) leaves the session unstarted, with the room's reason."""
     if not session_manageable_by(session=session, user=by):
         raise PermissionDenied(_("Only the session's speakers and staff may start it."))
     if session.actual_started_at:
@@ -33,7 +32,6 @@ def session_start(*, session: LiveSession, by, callback_base: str = "") -> LiveS
     room_backend(session.delivery).start(session, callback_base=callback_base)
     session.actual_started_at = timezone.now()
     session.save(update_fields=["actual_started_at"])
-    session_derive_later(session_ids=[session.pk])
     return session
 
 
