@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from live import conf
+from live.choices import EventKind, MarkStatus, Source
 from live.rooms.registry import delivery_choices, room_backend
 from lms.choices import Track
 
@@ -196,21 +197,6 @@ class LiveSession(models.Model):
         return self.State.SCHEDULED
 
 
-class Source(models.TextChoices):
-    PAGE = "page", _("Our page")
-    BBB = "bbb", _("BigBlueButton")
-    REPORT = "report", _("Imported report")
-    MANUAL = "manual", _("Manual mark")
-
-
-class EventKind(models.TextChoices):
-    BEAT = "beat", _("Presence beat")
-    HIDDEN = "hidden", _("Page hidden")
-    JOIN = "join", _("Joined")
-    LEAVE = "leave", _("Left")
-    INTERVAL = "interval", _("Interval")
-
-
 class AttendanceEvent(models.Model):
     """One raw signal, append-only. Figures are derived from these rows and can be recomputed."""
 
@@ -253,13 +239,6 @@ class AttendanceEvent(models.Model):
 
     def __str__(self) -> str:
         return self.dedupe_key
-
-
-class MarkStatus(models.TextChoices):
-    PRESENT = "present", _("Present")
-    LATE = "late", _("Late")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
 
 
 class ManualMark(models.Model):

@@ -1,12 +1,10 @@
 from celery import shared_task
 
-from live import conf
 from live.models import LiveSession
 from live.rooms.base import RoomError
 from live.rooms.bbb.recordings import bbb_recording_fetch
 from live.services.attendance import session_attendance_derive
 from live.services.presence import presence_beats_flush
-from lms.celery import app
 
 
 @shared_task(name="live.session_attendance_derive", acks_late=True)
@@ -21,11 +19,6 @@ def session_attendance_derive_task(session_id: int) -> None:
 @shared_task(name="live.presence_beats_flush")
 def presence_beats_flush_task() -> int:
     return presence_beats_flush()
-
-
-@app.on_after_finalize.connect
-def _register_periodic(sender, **kwargs) -> None:
-    sender.add_periodic_task(conf.beats_flush_every_seconds(), presence_beats_flush_task.s(), name="live beats flush")
 
 
 @shared_task(name="live.bbb_recording_fetch", bind=True, acks_late=True, max_retries=5)

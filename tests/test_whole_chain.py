@@ -57,9 +57,9 @@ from live.presence_keys import HEADER as PRESENCE_HEADER
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 from lms import roles
 from lms.services import roles_sync
+from media.demo import make_clip
 from media.models import VideoAsset
 from media.services import video_asset_create
-from media.testing import make_clip
 from tests.factories import TEST_PASSWORD, ParticipantFactory, SeasonFactory, UserFactory
 from tests.plugin import login, screenshot, wait_for
 
