@@ -1,3 +1,4 @@
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,30 +290,32 @@ def diagnostics_growth(*, participant: "Participant") -> dict:
         )
     }
     start, end = (_competence_shares(attempt, competences, correct) for attempt in taken)
-    rows = []
-    for index, competence in enumerate(sorted(set(start) & set(end))):
-        top = index * ROW_HEIGHT
+    rows, top = [], 0
+    for competence in sorted(set(start) & set(end)):
+        # SVG text does not wrap: a long name goes on as many lines as it needs within the chart.
+        lines = textwrap.wrap(competence, LABEL_CHARACTERS) or [competence]
+        bars = top + LINE_HEIGHT * len(lines)
         rows.append(
             {
                 "competence": competence,
+                "lines": [{"text": line, "y": top + LINE_HEIGHT * (n + 1) - 2} for n, line in enumerate(lines)],
                 "start": round(start[competence] * 100),
                 "end": round(end[competence] * 100),
                 "start_width": round(start[competence] * BAR_WIDTH),
                 "end_width": round(end[competence] * BAR_WIDTH),
-                "y_text": top + 14,
-                "y_start": top + 20,
-                "y_end": top + 32,
-                "y_figure": top + 41,
+                "y_start": bars + 4,
+                "y_end": bars + 16,
+                "y_figure": bars + 25,
             }
         )
-    growth.update(
-        rows=rows, unmeasured=sorted(set(start) ^ set(end)), height=len(rows) * ROW_HEIGHT, bar_width=BAR_WIDTH
-    )
+        top = bars + BARS_HEIGHT
+    growth.update(rows=rows, unmeasured=sorted(set(start) ^ set(end)), height=top, bar_width=BAR_WIDTH)
     return growth
 
 
-# The chart's geometry in its own units (viewBox 320 wide): it scales down to a phone's width.
-ROW_HEIGHT, BAR_WIDTH = 52, 200
+# The chart's geometry in its own units (viewBox 320 wide, 13-unit text): it scales down to a
+# phone's width; a label line holds about 34 letters of Cyrillic.
+LINE_HEIGHT, BARS_HEIGHT, BAR_WIDTH, LABEL_CHARACTERS = 16, 36, 200, 34
 
 
 def _competence_shares(attempt: Attempt, competences: dict, correct: dict) -> dict[str, float]:
