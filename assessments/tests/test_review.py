@@ -354,3 +354,11 @@ def test_wagtail_refuses_a_blueprint_the_banks_cannot_fill_or_that_misses_the_co
     diagnostic = _wagtail_post(client, season, bank, diagnostic_phase="start", required="").content.decode()
     assert "Диагностике нужно число вопросов по каждой компетенции" in diagnostic
     assert not Quiz.objects.filter(title="Тест с разбором").exists()
+
+
+def test_the_test_list_says_what_is_used_and_when_things_show(world, api_client):
+    _attempt(world)
+    api_client.force_authenticate(world["participant"].user)
+    (row,) = api_client.get(reverse("assessments:quiz-list")).json()
+    assert (row["attempts_used"], row["in_progress"]) == (1, False)
+    assert (row["score_shown"], row["answers_shown"], row["key_shown"]) == ("immediately", "immediately", "closed")
