@@ -28,6 +28,12 @@ class AssessmentsConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from lms.celery import periodic_task_schedule
+
+        # Runs left running by a dead worker and e-mails left unsent are taken up again.
+        periodic_task_schedule(
+            entry="assessments: stale runs and e-mails", task="assessments.admission_runs_sweep", seconds=300.0
+        )
         from django.contrib.auth.signals import user_logged_in
 
         from assessments.cabinet import register_cabinet

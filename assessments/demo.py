@@ -84,6 +84,9 @@ QUESTIONS = [
     ),
 ]
 
+# Both diagnostics draw two questions of each competence, so the growth compares like with like.
+DIAGNOSTIC_BLUEPRINT = {"Право": 2, "Управление": 2, "Цифровые навыки": 2}
+
 PAST_PEOPLE = [  # username, last name, first name, region, passed tests out of 4
     ("demo-past-01", "Алексеева", "Анна", "77", 4),
     ("demo-past-02", "Борисов", "Борис", "78", 4),
@@ -200,7 +203,7 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
         attempts_allowed=2,
         pass_mark=0.75,
         closes_at=now + timedelta(days=25),
-        results_shown="answers",
+        key_shown="closed",
     )
     start = _quiz(
         season=season,
@@ -210,6 +213,7 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
         required=False,
         diagnostic_phase="start",
         attempts_allowed=1,
+        blueprint=DIAGNOSTIC_BLUEPRINT,
     )
     end = _quiz(
         season=season,
@@ -219,6 +223,7 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
         required=False,
         diagnostic_phase="end",
         attempts_allowed=1,
+        blueprint=DIAGNOSTIC_BLUEPRINT,
     )
     beginner = get_user_model().objects.filter(username="demo-beginner").first()
     if beginner is not None:

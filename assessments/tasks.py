@@ -3,9 +3,6 @@ import smtplib
 from celery import shared_task
 
 from assessments.services.admission import admission_run_execute, admission_run_notify, admission_runs_sweep
-from lms.celery import app
-
-SWEEP_EVERY = 300.0
 
 
 # acks_late: a message whose worker died is delivered again. The service claims the run with a
@@ -34,8 +31,3 @@ def admission_run_notify_task(run_id: int) -> int:
 @shared_task(name="assessments.admission_runs_sweep", queue="default")
 def admission_runs_sweep_task() -> dict[str, int]:
     return admission_runs_sweep()
-
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(SWEEP_EVERY, admission_runs_sweep_task.s(), name="assessments: stale runs and e-mails")

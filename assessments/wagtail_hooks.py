@@ -1,13 +1,21 @@
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from assessments.models import Question, QuestionBank, Quiz, QuizDeadlineExtension
-from assessments.services.quizzes import quiz_deadline_extension_delete, quiz_deadline_extension_grant
+from assessments.models.quizzes import ReviewMoment
+from assessments.selectors.quizzes import question_count_per_competence
+from assessments.services.quizzes import (
+    blueprint_shortfall,
+    quiz_deadline_extension_delete,
+    quiz_deadline_extension_grant,
+)
 
 
 class QuestionBankViewSet(ModelViewSet):
@@ -39,30 +47,84 @@ class QuestionViewSet(ModelViewSet):
     ]
 
 
+class QuizForm(WagtailAdminModelForm):
+    """The model refuses a review option that would leak (Quiz.clean); the form adds what needs the
+    chosen banks: each competence of the blueprint must be fillable from them."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "blueprint" in cleaned and cleaned["blueprint"] is None:
+            # An emptied field means "no blueprint", not a NULL the column refuses.
+            cleaned["blueprint"] = {}
+        blueprint, banks = cleaned.get("blueprint"), cleaned.get("banks")
+        if blueprint and isinstance(blueprint, dict) and banks is not None and "blueprint" not in self.errors:
+            shortfall = blueprint_shortfall(
+                blueprint=blueprint, available=question_count_per_competence(bank_ids=[bank.pk for bank in banks])
+            )
+            if shortfall:
+                self.add_error("blueprint", shortfall)
+        return cleaned
+
+
+class _LastAttemptWarningMixin:
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.instance.pk and form.instance.key_shown == ReviewMoment.LAST_ATTEMPT:
+            messages.warning(
+                self.request,
+                _(
+                    "Right answers are shown to each participant after their last attempt: they can pass them "
+                    "on to peers who still have attempts. “Once the test has closed for everyone” cannot leak."
+                ),
+            )
+        return response
+
+
+class QuizCreateView(_LastAttemptWarningMixin, CreateView):
+    pass
+
+
+class QuizEditView(_LastAttemptWarningMixin, EditView):
+    pass
+
+
 class QuizViewSet(ModelViewSet):
     model = Quiz
     icon = "tasks"
     menu_label = _("Tests")
+    add_view_class = QuizCreateView
+    edit_view_class = QuizEditView
     list_display = ["title", "season", "track", "required", "diagnostic_phase", "closes_at"]
     list_filter = ["season", "track", "required", "diagnostic_phase"]
     search_fields = ["title"]
-    form_fields = [
-        "title",
-        "season",
-        "track",
-        "page",
-        "banks",
-        "question_count",
-        "time_limit_minutes",
-        "attempts_allowed",
-        "pass_mark",
-        "score_policy",
-        "opens_at",
-        "closes_at",
-        "required",
-        "diagnostic_phase",
-        "results_shown",
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("season"),
+            FieldPanel("track"),
+            FieldPanel("page"),
+            FieldPanel("banks"),
+            FieldPanel("question_count"),
+            FieldPanel("blueprint"),
+            FieldPanel("time_limit_minutes"),
+            FieldPanel("attempts_allowed"),
+            FieldPanel("pass_mark"),
+            FieldPanel("score_policy"),
+            FieldPanel("opens_at"),
+            FieldPanel("closes_at"),
+            FieldPanel("required"),
+            FieldPanel("diagnostic_phase"),
+            MultiFieldPanel(
+                [FieldPanel("score_shown"), FieldPanel("answers_shown"), FieldPanel("key_shown")],
+                heading=_("Review after an attempt"),
+                help_text=_(
+                    "When the participant sees each part of a closed attempt. Right answers never show while "
+                    "they may still start an attempt, whatever is chosen."
+                ),
+            ),
+        ],
+        base_form_class=QuizForm,
+    )
 
 
 class _GrantMixin:

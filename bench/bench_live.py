@@ -152,8 +152,8 @@ def _presence_keys(session, user_ids: list[int]) -> dict[int, bytes]:
     from django.utils import timezone
 
     from live import conf
-    from live.presence import PresenceKey, presence_key_make
-    from live.services import presence_key_issue
+    from live.presence_keys import PresenceKey, presence_key_make
+    from live.services.presence import presence_key_issue
 
     opens = int((session.starts_at - timedelta(minutes=session.join_opens_minutes)).timestamp())
     closes = int((session.window_end + timedelta(minutes=conf.beats_grace_minutes())).timestamp())
@@ -172,7 +172,7 @@ def _beats(env, season_id, user_ids) -> bool:
     from django.utils import timezone
 
     from live.models import AttendanceEvent
-    from live.services import presence_beats_flush
+    from live.services.presence import presence_beats_flush
 
     session = _session(season_id, slug="bench-live-now", starts_at=timezone.now() - timedelta(minutes=5), minutes=120)
     presence_beats_flush()  # nothing left over from an earlier run
@@ -300,7 +300,7 @@ def _derivation_data(season_id, user_ids):
 def _derivation(season_id, user_ids) -> bool:
     from live.models import Attendance, AttendanceEvent
     from live.selectors import attendance_figure_for_user
-    from live.services import session_attendance_derive
+    from live.services.attendance import session_attendance_derive
 
     session, sample, start = _derivation_data(season_id, user_ids)
 

@@ -16,6 +16,14 @@ class CoursesConfig(AppConfig):
         return OPENAPI_PATHS
 
     def ready(self) -> None:
+        from courses import conf
+        from lms.celery import periodic_task_schedule
+
+        periodic_task_schedule(
+            entry="courses: flush progress",
+            task="courses.lecture_progress_flush_task",
+            seconds=conf.flush_interval_seconds(),
+        )
         from django.urls import reverse
 
         from courses.cabinet import COURSES_PANEL

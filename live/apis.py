@@ -1,21 +1,25 @@
-import json
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from live import bbb, conf
+from live import conf
 from live.models import LiveSession
-from live.presence import HEADER, PresenceKeyExpired
+from live.presence_keys import HEADER_META_KEY, PresenceKeyExpired
+from live.rooms.bbb.events import bbb_analytics_receive, bbb_webhook_receive
+from live.rooms.bbb.webhooks import (
+    analytics_token_valid,
+    recording_ready_params,
+    webhook_checksum_valid,
+    webhook_events,
+)
 from live.selectors import (
     session_by_external_meeting_id,
     session_for_participant,
@@ -23,18 +27,11 @@ from live.selectors import (
     session_manageable_by,
     session_roster_now,
 )
-from live.services import (
-    bbb_analytics_receive,
-    bbb_webhook_receive,
-    presence_beat_record,
-    presence_beats_flush,
-    presence_key_issue,
-    session_room_ready,
-)
+from live.services.presence import presence_beat_record, presence_beats_flush, presence_key_issue
+from live.services.sessions import session_room_ready
 from live.tasks import bbb_recording_fetch_task
-from lms.middleware import sessionless
-
-HEADER_META_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
+from lms.beatviews import SessionlessBeatView, error_payload, json_answer
+from lms.text import text_storable
 
 
 def _now():
@@ -74,57 +71,45 @@ class LiveSessionListApi(APIView):
         return Response(self.OutputSerializer(items, many=True).data)
 
 
-def _beat_input_parse(body: bytes) -> dict:
-    """{"connection_id": uuid, "seq": int ≥ 0, "visible": bool}, or ValidationError per field."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested a thousand deep
-        raise ValidationError({"detail": [_("A JSON object is expected.")]}) from None
-    if not isinstance(data, dict):
-        raise ValidationError({"detail": [_("A JSON object is expected.")]})
-    errors = {}
-    try:
-        connection_id = uuid.UUID(str(data.get("connection_id")))
-    except ValueError:
-        errors["connection_id"] = [_("A UUID is expected.")]
-    seq = data.get("seq")
-    if type(seq) is not int or not 0 <= seq <= 2**31 - 1:
-        errors["seq"] = [_("A whole number from 0 to 2147483647 is expected.")]
-    visible = data.get("visible")
-    if type(visible) is not bool:
-        errors["visible"] = [_("true or false is expected.")]
-    if errors:
-        raise ValidationError(errors)
-    return {"connection_id": connection_id, "seq": seq, "visible": visible}
-
-
-def _json(data: dict, status_code: int) -> HttpResponse:
-    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status_code, content_type="application/json")
-
-
-@sessionless
-@csrf_exempt
-@require_POST
-def presence_beat_create(request: HttpRequest, session_id: int) -> HttpResponse:
+class PresenceBeatCreateApi(SessionlessBeatView):
     """POST /api/v1/live-sessions/{id}/presence/ with {"connection_id", "seq", "visible"} and the
     X-Presence-Key header → 202.
 
-    A documented exception to the house style of DRF APIViews: this is the hot path (10,000
-    participants beating every 30 s), so a plain view skips DRF's authentication, content
-    negotiation and throttling machinery. It is still thin: validate, call one service, answer.
-    It is not cookie-authenticated (the page sends no cookies; the signed presence key is the
-    credential), so there is nothing for CSRF to protect, and no session or token is looked up."""
-    try:
-        data = _beat_input_parse(request.body)
-        # META directly: `request.headers` parses every header of the request to read this one.
-        presence_beat_record(key=request.META.get(HEADER_META_KEY), session_id=session_id, **data)
-    except PresenceKeyExpired as error:
-        return _json({"detail": str(error), "renew": True}, 403)
-    except PermissionDenied as error:
-        return _json({"detail": str(error)}, 403)
-    except ValidationError as error:
-        return _json(error.message_dict, 400)
-    return HttpResponse(status=202)
+    A plain view on lms.beatviews (the hot path: 10,000 participants beating every 30 s), still
+    thin: validate, call one service, answer. The signed presence key is the credential: no
+    cookie, session or token is looked up."""
+
+    key_meta = HEADER_META_KEY
+
+    @staticmethod
+    def input_parse(data: dict) -> dict:
+        """{"connection_id": uuid, "seq": int ≥ 0, "visible": bool}, or ValidationError per field."""
+        errors = {}
+        try:
+            connection_id = uuid.UUID(str(data.get("connection_id")))
+        except ValueError:
+            errors["connection_id"] = [_("A UUID is expected.")]
+        seq = data.get("seq")
+        if type(seq) is not int or not 0 <= seq <= 2**31 - 1:
+            errors["seq"] = [_("A whole number from 0 to 2147483647 is expected.")]
+        visible = data.get("visible")
+        if type(visible) is not bool:
+            errors["visible"] = [_("true or false is expected.")]
+        if errors:
+            raise ValidationError(errors)
+        return {"connection_id": connection_id, "seq": seq, "visible": visible}
+
+    def post(self, request: HttpRequest, session_id: int) -> HttpResponse:
+        try:
+            data = self.input_parse(self.json_body(request))
+            presence_beat_record(key=self.key_from(request), session_id=session_id, **data)
+        except PresenceKeyExpired as error:
+            return json_answer({"detail": str(error), "renew": True}, 403)
+        except PermissionDenied as error:
+            return json_answer({"detail": str(error)}, 403)
+        except ValidationError as error:
+            return json_answer(error_payload(error), 400)
+        return HttpResponse(status=202)
 
 
 class PresenceKeyCreateApi(APIView):
@@ -182,6 +167,8 @@ class SessionRosterApi(APIView):
             raise Http404
         if not session_manageable_by(session=session, user=request.user):
             raise PermissionDenied
+        # "Present now" must count beats still in the buffer (it reads raw events, not figures);
+        # the flush queues the derivation like any other, it derives nothing here.
         presence_beats_flush()
         return Response(self.OutputSerializer(session_roster_now(session=session), many=True).data)
 
@@ -210,12 +197,12 @@ class BbbWebhookApi(APIView):
     def post(self, request):
         body = request.body
         callback_url = conf.bbb_webhook_callback_url() or request.build_absolute_uri(request.path)
-        if not bbb.webhook_checksum_valid(
+        if not webhook_checksum_valid(
             callback_url=callback_url, body=body, checksum=request.GET.get("checksum", ""), secret=conf.bbb_secret()
         ):
             return Response({"detail": _("Bad checksum.")}, status=status.HTTP_403_FORBIDDEN)
         try:
-            events = bbb.webhook_events(body)
+            events = webhook_events(body)
         except (ValueError, UnicodeDecodeError):
             return Response(
                 {"event": [_("Unreadable event: the form field `event` must hold JSON.")]},
@@ -235,17 +222,13 @@ class BbbAnalyticsCallbackApi(APIView):
 
     @extend_schema(exclude=True)
     def post(self, request):
-        if not bbb.analytics_token_valid(
+        if not analytics_token_valid(
             authorization=request.headers.get("Authorization", ""), secret=conf.bbb_secret(), now=_now()
         ):
             return Response({"detail": _("Bad token.")}, status=status.HTTP_403_FORBIDDEN)
         if not isinstance(request.data, dict):
             return Response({"payload": [_("A JSON object is expected.")]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            received = bbb_analytics_receive(payload=request.data)
-        except ValidationError as error:
-            return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
-        return _received_answer(received)
+        return _received_answer(bbb_analytics_receive(payload=request.data))
 
 
 class BbbRecordingReadyApi(APIView):
@@ -257,13 +240,13 @@ class BbbRecordingReadyApi(APIView):
 
     @extend_schema(exclude=True)
     def post(self, request):
-        params = bbb.recording_ready_params(
+        params = recording_ready_params(
             signed_parameters=request.POST.get("signed_parameters", ""), secret=conf.bbb_secret()
         )
         if params is None or not conf.bbb_secret():
             return Response({"detail": _("Bad signature.")}, status=status.HTTP_401_UNAUTHORIZED)
         meeting_id, record_id = str(params.get("meeting_id", "")), str(params.get("record_id", ""))
-        if "\x00" in meeting_id or "\x00" in record_id:  # PostgreSQL text holds no NUL character
+        if not (text_storable(meeting_id) and text_storable(record_id)):
             return Response(
                 {"detail": _("A meeting or record id with a NUL character is not valid.")},
                 status=status.HTTP_400_BAD_REQUEST,

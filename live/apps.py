@@ -29,6 +29,12 @@ class LiveConfig(AppConfig):
         return OPENAPI_PATHS
 
     def ready(self) -> None:
+        from live import conf
+        from lms.celery import periodic_task_schedule
+
+        periodic_task_schedule(
+            entry="live beats flush", task="live.presence_beats_flush", seconds=conf.beats_flush_every_seconds()
+        )
         from django.urls import reverse
 
         from live.cabinet import LIVE_PANEL

@@ -52,6 +52,8 @@ def report_default_timezone() -> str:
 
 
 def derive_debounce_seconds() -> int:
+    """At most one derivation of a session's figures per this many seconds, however many events
+    arrive: the first event queues it to run once the window has closed (live.services.attendance)."""
     return getattr(settings, "LIVE_DERIVE_DEBOUNCE_SECONDS", 5)
 
 
@@ -62,7 +64,7 @@ def join_link_seconds() -> int:
 
 
 def room_check_seconds() -> int:
-    """How often the waiting page asks whether the speaker has opened the BBB room."""
+    """How often the waiting page asks whether the speaker has opened the room (RoomBackend.ready)."""
     return getattr(settings, "LIVE_ROOM_CHECK_SECONDS", 10)
 
 
@@ -70,3 +72,19 @@ def room_running_cache_seconds() -> tuple[int, int]:
     """How long BBB's isMeetingRunning answer is kept (running, not running): a room of hundreds
     of waiting participants asks BBB once per this, not once per page."""
     return getattr(settings, "LIVE_ROOM_RUNNING_CACHE_SECONDS", (60, 5))
+
+
+# Every room type's backend by the session's delivery (live/rooms/base.py: RoomBackend). The
+# setting LIVE_ROOM_BACKENDS adds to these (or replaces one): a new room type is its module and
+# one line there (docs/live-rooms.md). A delivery's key is at most 10 characters (the field's length).
+ROOM_BACKENDS = {
+    "bbb": "live.rooms.bbb.backend.BbbRoom",
+    "jitsi": "live.rooms.external.JitsiRoom",
+    "zoom": "live.rooms.external.ZoomRoom",
+    "url": "live.rooms.external.UrlRoom",
+    "offline": "live.rooms.offline.OfflineRoom",
+}
+
+
+def room_backends() -> dict[str, str]:
+    return {**ROOM_BACKENDS, **getattr(settings, "LIVE_ROOM_BACKENDS", {})}

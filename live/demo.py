@@ -11,7 +11,7 @@ from lms.selectors import participant_list
 
 def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
     from courses.selectors import course_list_for_track
-    from live.services import attendance_events_store, session_attendance_derive
+    from live.services.attendance import attendance_events_store, session_attendance_derive
 
     User = get_user_model()
     speaker_user = User.objects.filter(username="demo-speaker").first()

@@ -1,5 +1,5 @@
 """Set-based derivation: one SQL statement turns a whole session's raw events into every
-participant's covered seconds, following exactly the rules of `live.attendance`, and one more
+participant's covered seconds, following exactly the rules of `live.rules`, and one more
 writes the figures back.
 
 The statements are PostgreSQL's (a window function over each connection's signals, range_agg's
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from live.attendance import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
 from live.models import Attendance, AttendanceEvent
+from live.rules import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
 
 # One pass per connection (ordered by time, then kind, as the pure rules sort them) gives each
 # signal its interval: a beat covers 60 s unless the next signal of its connection hides the page;

@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from live import conf
+from live.choices import EventKind, MarkStatus, Source
+from live.rooms.registry import delivery_choices, room_backend
 from lms.choices import Track
 
 
@@ -36,6 +38,9 @@ class Speaker(models.Model):
 
 
 class Delivery(models.TextChoices):
+    """The built-in room types (live/conf.py: ROOM_BACKENDS); the field's choices are every
+    configured backend's (live.rooms.registry.delivery_choices), so LIVE_ROOM_BACKENDS can add more."""
+
     BBB = "bbb", _("BigBlueButton room")
     JITSI = "jitsi", _("Jitsi room")
     ZOOM = "zoom", _("Zoom meeting")
@@ -62,7 +67,7 @@ class LiveSession(models.Model):
         _("presence threshold, %"), default=80, help_text=_("Share of the session a participant must attend.")
     )
     join_opens_minutes = models.PositiveSmallIntegerField(_("join opens, minutes before the start"), default=15)
-    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.BBB)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=delivery_choices, default=Delivery.BBB)
     room_url = models.URLField(_("room URL"), blank=True, help_text=_("For Jitsi, Zoom or another external room."))
     place = models.CharField(_("place"), max_length=300, blank=True, help_text=_("For offline meetings."))
     # BBB's meetingID for our create/join calls; webhooks and callbacks name the session by it.
@@ -73,6 +78,8 @@ class LiveSession(models.Model):
     speakers = models.ManyToManyField(Speaker, related_name="sessions", blank=True, verbose_name=_("speakers"))
     actual_started_at = models.DateTimeField(_("actually started"), null=True, blank=True)
     actual_ended_at = models.DateTimeField(_("actually ended"), null=True, blank=True)
+    # When the attendance figures were last derived from the raw events (the console shows it).
+    figures_derived_at = models.DateTimeField(_("figures derived at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -117,7 +124,8 @@ class LiveSession(models.Model):
             errors["ends_at"] = [ValidationError(_("The session must end after it starts."), code="ends_before_start")]
         if self.delivery == Delivery.OFFLINE and not (self.place or "").strip():
             errors["place"] = [ValidationError(_("An offline meeting needs a place."), code="offline_without_place")]
-        if self.delivery in (Delivery.JITSI, Delivery.ZOOM, Delivery.URL) and not (self.room_url or "").strip():
+        known = self.delivery in conf.room_backends()  # an unknown one is the field's own error
+        if known and room_backend(self.delivery).needs_room_url and not (self.room_url or "").strip():
             errors["room_url"] = [
                 ValidationError(_("An external room needs its link: participants join through it."), code="no_room_url")
             ]
@@ -189,21 +197,6 @@ class LiveSession(models.Model):
         return self.State.SCHEDULED
 
 
-class Source(models.TextChoices):
-    PAGE = "page", _("Our page")
-    BBB = "bbb", _("BigBlueButton")
-    REPORT = "report", _("Imported report")
-    MANUAL = "manual", _("Manual mark")
-
-
-class EventKind(models.TextChoices):
-    BEAT = "beat", _("Presence beat")
-    HIDDEN = "hidden", _("Page hidden")
-    JOIN = "join", _("Joined")
-    LEAVE = "leave", _("Left")
-    INTERVAL = "interval", _("Interval")
-
-
 class AttendanceEvent(models.Model):
     """One raw signal, append-only. Figures are derived from these rows and can be recomputed."""
 
@@ -246,13 +239,6 @@ class AttendanceEvent(models.Model):
 
     def __str__(self) -> str:
         return self.dedupe_key
-
-
-class MarkStatus(models.TextChoices):
-    PRESENT = "present", _("Present")
-    LATE = "late", _("Late")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
 
 
 class ManualMark(models.Model):

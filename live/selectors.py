@@ -1,14 +1,16 @@
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from live.attendance import BEAT_TIMEOUT, Figure, Signal, merged_intervals, presence_figure
 from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source, percent_of
+from live.rules import BEAT_TIMEOUT, AttendanceFigure, Signal, merged_intervals, presence_figure
 from lms.selectors import participant_list, user_has_role
+from lms.text import text_storable
 
 
 def session_manageable_by(*, session: LiveSession, user) -> bool:
@@ -197,7 +199,7 @@ def _event_rows(events: QuerySet[AttendanceEvent], *, session: LiveSession):
     return [(user_id, Signal(source, kind, conn, at, ends_at)) for user_id, source, kind, conn, at, ends_at in rows]
 
 
-def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datetime | None = None) -> Figure:
+def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datetime | None = None) -> AttendanceFigure:
     """One participant's figure straight from the raw events (the per-participant path)."""
     events = _event_rows(AttendanceEvent.objects.filter(session=session, user_id=user_id), session=session)
     mark = latest_manual_marks(session_ids=[session.pk], user_ids=[user_id]).get((session.pk, user_id))
@@ -256,9 +258,7 @@ def session_minute_counts(*, session: LiveSession, now: datetime | None = None) 
 def attendance_table(*, session: LiveSession, now: datetime | None = None) -> list[dict]:
     """One row per participant of the track (and anyone else with figures): the console and exports."""
     window_seconds = int((session.window_end_at(now or timezone.now()) - session.window_start).total_seconds())
-    people = {
-        p.user_id: p for p in _track_participants(session).order_by("application__last_name", "application__first_name")
-    }
+    people = {p.user_id: p for p in _track_participants(session)}  # by name (lms.selectors.participant_list)
     rows = {row.user_id: row for row in Attendance.objects.filter(session=session).select_related("user")}
     marks = latest_manual_marks(session_ids=[session.pk])
     table = []
@@ -288,6 +288,12 @@ def attendance_table(*, session: LiveSession, now: datetime | None = None) -> li
 
 
 def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:
-    if "\x00" in meeting_id:  # PostgreSQL cannot even compare text with a NUL: no meeting has one
+    if not text_storable(meeting_id):  # PostgreSQL cannot even compare it: no meeting has one
         return None
     return LiveSession.objects.filter(Q(external_meeting_id=meeting_id)).first()
+
+
+def user_ids_known(*, user_ids: Iterable[int]) -> set[int]:
+    """Those of the ids that name an existing account: a signed key or a room's event outlives an
+    account deleted meanwhile, and its foreign key would fail the whole batch it is stored in."""
+    return set(get_user_model().objects.filter(pk__in=set(user_ids)).values_list("pk", flat=True))

@@ -1,44 +1,33 @@
 from celery import shared_task
 
-from lms.celery import app
+from live.models import LiveSession
+from live.rooms.base import RoomError
+from live.rooms.bbb.recordings import bbb_recording_fetch
+from live.services.attendance import session_attendance_derive
+from live.services.presence import presence_beats_flush
 
 
-@shared_task(acks_late=True)
+@shared_task(name="live.session_attendance_derive", acks_late=True)
 def session_attendance_derive_task(session_id: int) -> None:
     # Idempotent: a rerun rebuilds the same figures from the same events.
-    from live.models import LiveSession
-    from live.services import session_attendance_derive
-
     session = LiveSession.objects.filter(pk=session_id).select_related("season").first()
     if session is None:
         return
     session_attendance_derive(session=session)
 
 
-@shared_task
+@shared_task(name="live.presence_beats_flush")
 def presence_beats_flush_task() -> int:
-    from live.services import presence_beats_flush
-
     return presence_beats_flush()
 
 
-@app.on_after_finalize.connect
-def _register_periodic(sender, **kwargs) -> None:
-    from live import conf
-
-    sender.add_periodic_task(conf.beats_flush_every_seconds(), presence_beats_flush_task.s(), name="live beats flush")
-
-
-@shared_task(bind=True, acks_late=True, max_retries=5)
+@shared_task(name="live.bbb_recording_fetch", bind=True, acks_late=True, max_retries=5)
 def bbb_recording_fetch_task(self, session_id: int, record_id: str) -> None:
-    # Idempotent: a record id already attached is skipped; network errors are retried with backoff.
-    from live.models import LiveSession
-    from live.services import bbb_recording_fetch
-
+    # Idempotent: a record id already attached is skipped; BBB not reachable is retried with backoff.
     session = LiveSession.objects.filter(pk=session_id).first()
     if session is None:
         return
     try:
         bbb_recording_fetch(session=session, record_id=record_id)
-    except OSError as error:
+    except RoomError as error:
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error

@@ -6,7 +6,7 @@ urlpatterns = [
     path("api/v1/live-sessions/", apis.LiveSessionListApi.as_view(), name="live-session-list"),
     path(
         "api/v1/live-sessions/<int:session_id>/presence/",
-        apis.presence_beat_create,
+        apis.PresenceBeatCreateApi.as_view(),
         name="live-presence-beat",
     ),
     path(
@@ -23,6 +23,17 @@ urlpatterns = [
     path("live/<int:session_id>/join/", views.session_join, name="live-session-join"),
     path("live/console/", views.console_list, name="live-console"),
     path("live/console/<int:session_id>/", views.console_detail, name="live-console-detail"),
+    path("live/console/<int:session_id>/start/", views.console_session_start, name="live-console-start"),
+    path("live/console/<int:session_id>/end/", views.console_session_end, name="live-console-end"),
+    path("live/console/<int:session_id>/mark/", views.console_mark_set, name="live-console-mark"),
+    path(
+        "live/console/<int:session_id>/import-report/", views.console_report_import, name="live-console-report-import"
+    ),
+    path(
+        "live/console/<int:session_id>/attach-recording/",
+        views.console_recording_attach,
+        name="live-console-recording-attach",
+    ),
     path("live/console/<int:session_id>/recording/", views.session_recording, name="live-session-recording"),
     path("live/console/<int:session_id>/export.<str:fmt>", views.console_export, name="live-console-export"),
 ]

@@ -1,6 +1,8 @@
-import csv
-import io
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+"""The participant's session page and join link, and the speakers' console: pages that read
+(selectors) and actions that call one service each. No page computes figures: they are derived
+when events arrive (live.services.attendance) and shown as of `figures_derived_at`."""
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,13 +12,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
-from live import bbb, conf
-from live.models import Delivery, LiveSession, MarkStatus
-from live.reports import attendance_report_import
+from live import conf
+from live.models import LiveSession, MarkStatus
+from live.rooms.base import RoomClosed, RoomNotStarted
 from live.selectors import (
     attendance_figure_for_user,
     attendance_table,
@@ -28,17 +30,13 @@ from live.selectors import (
     session_minute_counts,
     session_roster_now,
 )
-from live.services import (
-    attendance_mark_set,
-    bbb_join_url,
-    presence_beats_flush,
-    presence_key_issue,
-    recording_attach,
-    session_attendance_derive,
-    session_end,
-    session_room_ready,
-    session_start,
-)
+from live.services.attendance import attendance_mark_set
+from live.services.presence import presence_key_issue
+from live.services.recordings import recording_attach
+from live.services.reports import attendance_report_import
+from live.services.sessions import JoinNotOpen, RoomNotReady, session_end, session_join_url, session_start
+from lms.exports import export_response
+from lms.numbers import whole_number
 from lms.selectors import user_has_role
 
 JOIN_SALT = "live.join"
@@ -50,26 +48,6 @@ def join_link(*, session: LiveSession, user_id: int) -> str:
     made: the session page and the cabinet make a fresh one every time they are shown."""
     token = signing.dumps({"s": session.pk, "u": user_id}, salt=JOIN_SALT, compress=True)
     return f"{reverse('live-session-join', args=[session.pk])}?t={token}"
-
-
-def room_url_for(*, session: LiveSession, user_id: int) -> str:
-    """The external room's address, carrying our participant id where the room can take one.
-
-    - any other URL (`url`): our id as the `participant` query parameter (`prk-user-<id>`, the
-      form BBB receives as userID), the room's own parameters and fragment kept, so whatever
-      runs the room can log it and its report can be imported by that column;
-    - Zoom: nothing of ours: a Zoom join link carries no participant id (its web client takes
-      only a display name), so Zoom's participant report is matched by e-mail;
-    - Jitsi: nothing of ours: Jitsi Meet's URL settings (`#userInfo.displayName`, `.email`) are
-      names for the screen, not ids, and it keeps no attendance report. Presence there comes from
-      our page's beats and the speaker's marks.
-    BigBlueButton gets our id as `userID` in its checksummed join URL (services.bbb_join_url)."""
-    if session.delivery != Delivery.URL:
-        return session.room_url
-    parts = urlsplit(session.room_url)
-    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != "participant"]
-    query.append(("participant", bbb.external_user_id(user_id)))
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @login_required
@@ -103,69 +81,64 @@ def _join_refused(request, session: LiveSession, message: str) -> HttpResponse:
     return render(request, "live/join_refused.html", {"session": session, "message": message}, status=403)
 
 
+def _join_token_refusal(request, session: LiveSession) -> str | None:
+    """Why the link's token does not let the logged-in user in, or None. A link without a token
+    (the session page's own button) is the logged-in user's."""
+    token = request.GET.get("t")
+    if not token:
+        return None
+    try:
+        claims = signing.loads(token, salt=JOIN_SALT, max_age=conf.join_link_seconds())
+    except signing.SignatureExpired:
+        return _("This join link has expired: open the session again from your cabinet.")
+    except signing.BadSignature:
+        return _("This join link is not valid.")
+    if not isinstance(claims, dict) or claims.get("s") != session.pk:
+        return _("This join link is not valid.")
+    if claims.get("u") != request.user.pk:
+        return _(
+            "This join link was made for another participant. Log in with your own account and join from your cabinet."
+        )
+    return None
+
+
 @login_required
 def session_join(request, session_id: int):
     """Our own join link: it names the participant to the external room by our id.
 
     The link's token must name the logged-in user: a link forwarded to someone else (or opened
-    after logging in as another person) is refused, never taken as its owner's presence."""
+    after logging in as another person) is refused, never taken as its owner's presence. Where
+    the link leads is the session's room backend's answer (services.sessions.session_join_url)."""
     session = get_object_or_404(LiveSession.objects.select_related("season"), pk=session_id)
-    user = request.user
-    token = request.GET.get("t")
-    if token:
-        try:
-            claims = signing.loads(token, salt=JOIN_SALT, max_age=conf.join_link_seconds())
-        except signing.SignatureExpired:
-            return _join_refused(
-                request, session, _("This join link has expired: open the session again from your cabinet.")
-            )
-        except signing.BadSignature:
-            return _join_refused(request, session, _("This join link is not valid."))
-        if not isinstance(claims, dict) or claims.get("s") != session.pk:
-            return _join_refused(request, session, _("This join link is not valid."))
-        if claims.get("u") != user.pk:
-            return _join_refused(
-                request,
-                session,
-                _(
-                    "This join link was made for another participant. "
-                    "Log in with your own account and join from your cabinet."
-                ),
-            )
-    manager = session_manageable_by(session=session, user=user)
-    if not manager and session_for_participant(user=user, session_id=session.pk) is None:
-        raise PermissionDenied(_("You are not a participant of this session's track."))
-    now = timezone.now()
-    if not manager and not session.joinable_at(now):
+    refusal = _join_token_refusal(request, session)
+    if refusal:
+        return _join_refused(request, session, refusal)
+    try:
+        url = session_join_url(session=session, user=request.user)
+    except JoinNotOpen:
+        now = timezone.now()
         return render(
             request,
             "live/join_closed.html",
             {"session": session, "opens_at": session.join_opens_at, "ended": now > session.join_opens_at},
         )
-    if session.delivery == Delivery.BBB:
-        if manager and session.actual_started_at is None:
-            messages.info(request, _("Start the session first: its BigBlueButton room is created then."))
-            return redirect("live-console-detail", session_id=session.pk)
-        # The speaker goes straight in (BBB reports the room running once they are in it).
-        if not manager and not session_room_ready(session=session):
-            return render(
-                request,
-                "live/join_waiting.html",
-                {
-                    "session": session,
-                    "retry_url": request.get_full_path(),
-                    "status_url": reverse("live-room-status", args=[session.pk]),
-                    "check_every_ms": conf.room_check_seconds() * 1000,
-                },
-            )
-        return redirect(
-            bbb_join_url(session=session, user=user, full_name=user.get_full_name() or user.username, moderator=manager)
+    except RoomNotReady:
+        return render(
+            request,
+            "live/join_waiting.html",
+            {
+                "session": session,
+                "retry_url": request.get_full_path(),
+                "status_url": reverse("live-room-status", args=[session.pk]),
+                "check_every_ms": conf.room_check_seconds() * 1000,
+            },
         )
-    if session.delivery == Delivery.OFFLINE:
-        return render(request, "live/join_closed.html", {"session": session, "offline": True})
-    if not session.room_url:
-        return render(request, "live/join_closed.html", {"session": session, "no_room": True})
-    return redirect(room_url_for(session=session, user_id=user.pk))
+    except RoomNotStarted as closed:
+        messages.info(request, closed.message)
+        return redirect("live-console-detail", session_id=session.pk)
+    except RoomClosed as closed:
+        return render(request, "live/join_closed.html", {"session": session, "message": closed.message})
+    return redirect(url)
 
 
 def _console_allowed(user) -> bool:
@@ -206,64 +179,7 @@ def _console_session(request, session_id: int) -> LiveSession:
     return session
 
 
-def _posted_user_id(value: str | None) -> int:
-    """The participant's id from a form: a whole number, or a ValidationError that says so."""
-    try:
-        user_id = int((value or "").strip())
-    except ValueError:
-        user_id = 0
-    if not 0 < user_id <= 2**63 - 1:
-        raise ValidationError({"user": [_("A participant's id (a whole number) is expected.")]})
-    return user_id
-
-
-@login_required
-def console_detail(request, session_id: int):
-    """The console; a POST runs one action. A success redirects back (so a reload repeats
-    nothing); a refused action shows the page again, answering 400 with the reason."""
-    session = _console_session(request, session_id)
-    report = None
-    failed = False
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "start":
-                session_start(
-                    session=session, by=request.user, callback_base=request.build_absolute_uri("/").rstrip("/")
-                )
-                messages.success(request, _("The session has started."))
-            elif action == "end":
-                session_end(session=session, by=request.user)
-                messages.success(request, _("The session has ended."))
-            elif action == "mark":
-                attendance_mark_set(
-                    session=session,
-                    user_id=_posted_user_id(request.POST.get("user_id")),
-                    status=request.POST.get("status", ""),
-                    comment=request.POST.get("comment", ""),
-                    by=request.user,
-                )
-                messages.success(request, _("The mark is saved."))
-            elif action == "recording":
-                _recording_attach_posted(request, session)
-            elif action == "import":
-                if not request.FILES.get("report"):
-                    raise ValidationError({"report": [_("Choose the report's CSV file.")]})
-                report = attendance_report_import(
-                    session=session,
-                    content=request.FILES["report"].read(),
-                    timezone_name=request.POST.get("timezone") or conf.report_default_timezone(),
-                )
-            else:
-                raise ValidationError({"action": [_("Unknown action.")]})
-        except ValidationError as error:
-            failed = True
-            for message in error.messages:
-                messages.error(request, message)
-        if report is None and not failed:
-            return redirect("live-console-detail", session_id=session.pk)
-    presence_beats_flush()
-    session_attendance_derive(session=session)
+def _console_page(request, session: LiveSession, *, report=None, status: int = 200) -> HttpResponse:
     now = timezone.now()
     return render(
         request,
@@ -282,15 +198,111 @@ def console_detail(request, session_id: int):
             "roster_url": reverse("live-roster", args=[session.pk]),
             "recordings": session.recordings.select_related("video_asset"),
         },
-        status=400 if failed else 200,
+        status=status,
     )
 
 
-def _recording_attach_posted(request, session: LiveSession) -> None:
+def _console_refused(request, session: LiveSession, error: ValidationError) -> HttpResponse:
+    """A refused action shows the console again, answering 400 with the reason."""
+    for message in error.messages:
+        messages.error(request, message)
+    return _console_page(request, session, status=400)
+
+
+def _console_action(request, session_id: int, action: Callable[[LiveSession], str]) -> HttpResponse:
+    """Run one console action; a success redirects back to the console with its message (so a
+    reload repeats nothing)."""
+    session = _console_session(request, session_id)
+    try:
+        done = action(session)
+    except ValidationError as error:
+        return _console_refused(request, session, error)
+    messages.success(request, done)
+    return redirect("live-console-detail", session_id=session.pk)
+
+
+@login_required
+@require_GET
+def console_detail(request, session_id: int):
+    """The console: the roster, the chart, the attendance table as last derived (the page says
+    when: events queue the derivation, the page computes nothing) and a form per action, each
+    posting to its own view below."""
+    return _console_page(request, _console_session(request, session_id))
+
+
+@login_required
+@require_POST
+def console_session_start(request, session_id: int):
+    def start(session: LiveSession) -> str:
+        session_start(session=session, by=request.user, callback_base=request.build_absolute_uri("/").rstrip("/"))
+        return _("The session has started.")
+
+    return _console_action(request, session_id, start)
+
+
+@login_required
+@require_POST
+def console_session_end(request, session_id: int):
+    def end(session: LiveSession) -> str:
+        session_end(session=session, by=request.user)
+        return _("The session has ended.")
+
+    return _console_action(request, session_id, end)
+
+
+def _posted_user_id(value: str | None) -> int:
+    """The participant's id from a form: a whole number, or a ValidationError that says so."""
+    user_id = whole_number((value or "").strip())
+    if not user_id:
+        raise ValidationError({"user": [_("A participant's id (a whole number) is expected.")]})
+    return user_id
+
+
+@login_required
+@require_POST
+def console_mark_set(request, session_id: int):
+    def mark(session: LiveSession) -> str:
+        attendance_mark_set(
+            session=session,
+            user_id=_posted_user_id(request.POST.get("user_id")),
+            status=request.POST.get("status", ""),
+            comment=request.POST.get("comment", ""),
+            by=request.user,
+        )
+        return _("The mark is saved.")
+
+    return _console_action(request, session_id, mark)
+
+
+def _recording_attach_posted(request, session: LiveSession) -> str:
     if not request.FILES.get("recording"):
         raise ValidationError({"recording": [_("Choose the recording's video file.")]})
     recording_attach(session=session, source=request.FILES["recording"], by=request.user)
-    messages.success(request, _("The recording is being transcoded; a draft lecture was created."))
+    return _("The recording is being transcoded; a draft lecture was created.")
+
+
+@login_required
+@require_POST
+def console_recording_attach(request, session_id: int):
+    return _console_action(request, session_id, lambda session: _recording_attach_posted(request, session))
+
+
+@login_required
+@require_POST
+def console_report_import(request, session_id: int):
+    """Import a participant report: the page shows what was stored and, row by row, what was not."""
+    session = _console_session(request, session_id)
+    try:
+        if not request.FILES.get("report"):
+            raise ValidationError({"report": [_("Choose the report's CSV file.")]})
+        report = attendance_report_import(
+            session=session,
+            content=request.FILES["report"].read(),
+            timezone_name=request.POST.get("timezone") or conf.report_default_timezone(),
+        )
+    except ValidationError as error:
+        return _console_refused(request, session, error)
+    return _console_page(request, session, report=report)
 
 
 @login_required
@@ -303,7 +315,7 @@ def session_recording(request, session_id: int):
     failed = False
     if request.method == "POST":
         try:
-            _recording_attach_posted(request, session)
+            messages.success(request, _recording_attach_posted(request, session))
         except ValidationError as error:
             failed = True
             for message in error.messages:
@@ -337,50 +349,16 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _export_header() -> list[str]:
-    return [str(label) for _key, label in EXPORT_COLUMNS]
-
-
-def _export_cell(key: str, value):
-    if key == "source_labels":
-        return ", ".join(str(label) for label in value)
-    if isinstance(value, Promise):  # a choice's label, translated now
-        return str(value)
-    return value
-
-
-def _export_rows(table: list[dict]) -> list[list]:
-    return [[_export_cell(key, row[key]) for key, _label in EXPORT_COLUMNS] for row in table]
-
-
 @login_required
+@require_GET
 def console_export(request, session_id: int, fmt: str):
+    """The attendance table as CSV or XLSX: the stored figures, as of the session's
+    `figures_derived_at` (the same the console shows; no derivation here)."""
     session = _console_session(request, session_id)
-    presence_beats_flush()
-    session_attendance_derive(session=session)
-    rows = _export_rows(attendance_table(session=session))
-    filename = f"attendance-session-{session.pk}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(_export_header())
-        writer.writerows(rows)
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = str(_("Attendance"))
-        sheet.append(_export_header())
-        for row in rows:
-            sheet.append(row)
-        output = io.BytesIO()
-        workbook.save(output)
-        response = HttpResponse(
-            output.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return export_response(
+        fmt=fmt,
+        header=[label for _key, label in EXPORT_COLUMNS],
+        rows=([row[key] for key, _label in EXPORT_COLUMNS] for row in attendance_table(session=session)),
+        title=_("Attendance"),
+        filename=f"attendance-session-{session.pk}",
+    )

@@ -9,3 +9,11 @@ app = Celery("lms")
 # the web process, the workers and beat.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def periodic_task_schedule(*, entry: str, task: str, seconds: float) -> None:
+    """Put a task (by its explicit name) on Celery beat's schedule. Apps call this from their
+    AppConfig.ready(), which runs in every process that sets Django up — web, worker, beat — before
+    the schedule is read; an `on_after_finalize` hook connected by a tasks module instead fires only
+    if that module happens to be imported before the app is finalized."""
+    app.conf.beat_schedule[entry] = {"task": task, "schedule": seconds}

@@ -1,11 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from lms.celery import app
 from media import services
 from media.models import VideoAsset
-
-REQUEUE_STALE_EVERY = 300.0
 
 
 # acks_late: the task is idempotent (the claim makes a second run a no-op), so a message whose worker
@@ -30,8 +27,3 @@ def video_asset_transcode_task(*, asset_id: int) -> str | None:
 @shared_task(name="media.video_asset_requeue_stale_task", queue="default")
 def video_asset_requeue_stale_task() -> int:
     return services.video_asset_requeue_stale()
-
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(REQUEUE_STALE_EVERY, video_asset_requeue_stale_task.s(), name="media: requeue stale")

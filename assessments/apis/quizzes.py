@@ -33,6 +33,13 @@ class QuizListApi(APIView):
             allow_null=True, help_text="The participant's own deadline: `closes_at`, or their extension's."
         )
         deadline_extended = serializers.SerializerMethodField()
+        attempts_used = serializers.IntegerField()
+        in_progress = serializers.BooleanField(help_text="The participant has an attempt not yet closed.")
+        score_shown = serializers.CharField(help_text="When the score of a closed attempt is shown.")
+        answers_shown = serializers.CharField(help_text="When the participant's own answers are shown.")
+        key_shown = serializers.CharField(
+            help_text="When the right answers are shown; never while the participant may still start an attempt."
+        )
 
         def get_deadline_extended(self, quiz) -> bool:
             return quiz.extended_deadline is not None
@@ -55,7 +62,20 @@ class AttemptOutputSerializer(serializers.Serializer):
     timed_out = serializers.BooleanField()
     score = serializers.FloatField(allow_null=True)
     passed = serializers.BooleanField(allow_null=True)
-    questions = serializers.JSONField()
+
+    class AttemptReviewSerializer(serializers.Serializer):
+        score = serializers.BooleanField()
+        answers = serializers.BooleanField()
+        key = serializers.BooleanField()
+
+    review = AttemptReviewSerializer(help_text="What this attempt shows now, as the test's review options allow.")
+    review_notes = serializers.ListField(
+        child=serializers.CharField(), help_text="When each part not shown yet will be shown."
+    )
+    questions = serializers.JSONField(
+        help_text="Each question with `answer` (as saved) and `answer_text` while the attempt is open or own "
+        "answers are shown; `correct`, `key` and `key_text` only when the right answers are shown."
+    )
 
 
 def _own_attempt(request, attempt_id: int) -> Attempt:

@@ -77,10 +77,15 @@ class ScorePolicy(models.TextChoices):
     LAST = "last", _("Last attempt")
 
 
-class ResultsShown(models.TextChoices):
-    NOTHING = "nothing", _("Nothing")
-    SCORE = "score", _("The score only")
-    ANSWERS = "answers", _("The score and the correct answers")
+class ReviewMoment(models.TextChoices):
+    """When a part of an attempt's review is shown (Moodle's review options, with fewer moments).
+    Above every choice stands one rule (assessments/review.py): right answers are never shown
+    while the participant may still answer the test."""
+
+    IMMEDIATELY = "immediately", _("Immediately after the attempt")
+    LAST_ATTEMPT = "last_attempt", _("After the participant's last attempt")
+    CLOSED = "closed", _("Once the test has closed for everyone")
+    NEVER = "never", _("Never")
 
 
 class DiagnosticPhase(models.TextChoices):
@@ -119,8 +124,37 @@ class Quiz(models.Model):
     diagnostic_phase = models.CharField(
         _("diagnostic"), max_length=5, choices=DiagnosticPhase.choices, blank=True, default=""
     )
-    results_shown = models.CharField(
-        _("results shown after an attempt"), max_length=7, choices=ResultsShown.choices, default=ResultsShown.SCORE
+    score_shown = models.CharField(
+        _("score shown"), max_length=12, choices=ReviewMoment.choices, default=ReviewMoment.IMMEDIATELY
+    )
+    answers_shown = models.CharField(
+        _("participant's own answers shown"),
+        max_length=12,
+        choices=ReviewMoment.choices,
+        default=ReviewMoment.IMMEDIATELY,
+        help_text=_("While an attempt is in progress the participant always sees what they have saved."),
+    )
+    key_shown = models.CharField(
+        _("right answers shown"),
+        max_length=12,
+        choices=ReviewMoment.choices,
+        default=ReviewMoment.CLOSED,
+        help_text=_(
+            "Right answers, and which answers were right, are never shown while the participant may still "
+            "start an attempt. “After the participant's last attempt” lets them reach peers who still have "
+            "attempts; “once the test has closed for everyone” waits for the latest deadline, extensions "
+            "included (a test without a deadline never closes)."
+        ),
+    )
+    blueprint = models.JSONField(
+        _("questions per competence"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Every attempt draws this many questions of each competence, e.g. {"Право": 3, "Цифровые навыки": 3}; '
+            "the numbers add up to the questions per attempt. Required for a diagnostic, so growth compares "
+            "like with like."
+        ),
     )
 
     class Meta:
@@ -135,10 +169,53 @@ class Quiz(models.Model):
                 condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
                 name="quiz_window_ordered",
             ),
+            # With attempts left, "immediately" would hand the key to someone who may try again.
+            models.CheckConstraint(
+                condition=~Q(key_shown=ReviewMoment.IMMEDIATELY, attempts_allowed__gt=1),
+                name="quiz_key_not_shown_while_attempts_remain",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.key_shown == ReviewMoment.IMMEDIATELY and (self.attempts_allowed or 0) > 1:
+            errors["key_shown"] = _(
+                "Right answers shown immediately after an attempt would reach a participant who still has "
+                "attempts left. Choose “after the participant's last attempt” or “once the test has closed for "
+                "everyone”, or allow one attempt."
+            )
+        blueprint_error = blueprint_problem(blueprint=self.blueprint, question_count=self.question_count)
+        if blueprint_error:
+            errors["blueprint"] = blueprint_error
+        elif self.diagnostic_phase and not self.blueprint:
+            errors["blueprint"] = _(
+                "A diagnostic needs its questions per competence, so every attempt measures the same skills."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def blueprint_problem(*, blueprint, question_count: int | None) -> str | None:
+    """What is wrong with a blueprint's shape, or None (which competences the banks hold is checked
+    where the banks are known: the edit form and the draw)."""
+    if not blueprint:
+        return None
+    if not isinstance(blueprint, dict) or any(
+        not isinstance(name, str) or not name.strip() or not isinstance(count, int) or isinstance(count, bool)
+        for name, count in blueprint.items()
+    ):
+        return _('Give each competence and its number of questions, e.g. {"Право": 3}.')
+    if any(count < 1 for count in blueprint.values()):
+        return _("Each competence draws at least one question.")
+    total = sum(blueprint.values())
+    if total != question_count:
+        return _("Questions in total over the competences: %(total)s; set the questions per attempt to match.") % {
+            "total": total
+        }
+    return None
 
 
 class QuizDeadlineExtension(DeadlineExtensionBase):

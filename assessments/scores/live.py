@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 
 def _contract():
-    """live's attendance contract and its mark vocabulary (live exposes `MarkStatus` through its
-    selectors: the statuses of the attendance rows the contract returns)."""
+    """live's attendance contract and its mark vocabulary (`live.choices`: the statuses of the
+    attendance rows the contract returns)."""
     try:
-        from live.selectors import MarkStatus, required_sessions_attendance
+        from live.choices import MarkStatus
+        from live.selectors import required_sessions_attendance
     except ImportError as error:
         raise ModuleUnavailable("live.selectors.required_sessions_attendance is missing") from error
     return required_sessions_attendance, MarkStatus

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 import secrets
 import zoneinfo
+from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -30,9 +31,39 @@ NUMBER_DIGITS_MAX = 20
 
 
 def questions_draw(*, quiz: Quiz, seed: int) -> list[int]:
-    """The same seed always draws the same questions in the same order."""
-    pool = sorted(Question.objects.filter(bank__in=quiz.banks.all()).values_list("id", flat=True).distinct())
-    return random.Random(seed).sample(pool, min(quiz.question_count, len(pool)))
+    """The same seed always draws the same questions in the same order. A test with a blueprint
+    draws exactly its number of questions of each competence, so every attempt measures the same
+    skills (the growth of a diagnostic compares like with like)."""
+    rows = Question.objects.filter(bank__in=quiz.banks.all()).values_list("id", "competence").distinct()
+    rng = random.Random(seed)
+    if not quiz.blueprint:
+        pool = sorted(question_id for question_id, _competence in rows)
+        return rng.sample(pool, min(quiz.question_count, len(pool)))
+    pools: dict[str, list[int]] = defaultdict(list)
+    for question_id, competence in sorted(rows):
+        pools[competence].append(question_id)
+    shortfall = blueprint_shortfall(blueprint=quiz.blueprint, available={c: len(p) for c, p in pools.items()})
+    if shortfall:
+        raise ValidationError({"quiz": shortfall})
+    drawn = [question_id for c, count in sorted(quiz.blueprint.items()) for question_id in rng.sample(pools[c], count)]
+    rng.shuffle(drawn)
+    return drawn
+
+
+def blueprint_shortfall(*, blueprint: dict, available: dict[str, int]) -> str | None:
+    """Which competence of the blueprint its banks cannot fill, or None."""
+    for competence, count in sorted(blueprint.items()):
+        if available.get(competence, 0) < count:
+            return _(
+                "Questions of “%(competence)s” in the banks: %(available)s; the blueprint asks for %(count)s. "
+                "Competences in the banks: %(known)s."
+            ) % {
+                "available": available.get(competence, 0),
+                "competence": competence,
+                "count": count,
+                "known": ", ".join(sorted(c for c in available if c)) or "—",
+            }
+    return None
 
 
 def _quiz_access_check(*, quiz: Quiz, user: AbstractBaseUser) -> Participant:

@@ -20,8 +20,14 @@ def test_take_a_test_in_the_cabinet_pages(client):
     bank = QuestionBankFactory()
     single = QuestionFactory(bank=bank, options=["да", "нет"], correct_options=[0])
     text = QuestionFactory(bank=bank, kind=QuestionKind.TEXT, options=[], correct_options=[], accepted_answers=["ФОИВ"])
+    # One attempt: right answers shown immediately after it leak to no one's next attempt.
     quiz = QuizFactory(
-        season=participant.season, banks=[bank], question_count=2, pass_mark=0.5, results_shown="answers"
+        season=participant.season,
+        banks=[bank],
+        question_count=2,
+        pass_mark=0.5,
+        attempts_allowed=1,
+        key_shown="immediately",
     )
     client.force_login(participant.user)
     assert client.get(reverse("assessments:quiz", args=[quiz.id])).status_code == 200
@@ -59,7 +65,8 @@ def test_diagnostics_growth_per_competence():
     digital = QuestionFactory(bank=bank, competence="Цифра")
     start = QuizFactory(season=participant.season, banks=[bank], diagnostic_phase="start", required=False)
     end = QuizFactory(season=participant.season, banks=[bank], diagnostic_phase="end", required=False)
-    assert diagnostics_growth(participant=participant) is None
+    nothing_yet = diagnostics_growth(participant=participant)
+    assert nothing_yet["rows"] == [] and nothing_yet["pending"] == [start, end]
     for quiz, right in ((start, {law.id}), (end, {law.id, digital.id})):
         attempt = Attempt.objects.create(
             quiz=quiz,
@@ -139,7 +146,10 @@ def test_editors_build_tests_in_wagtail(client):
             "score_policy": "best",
             "required": "on",
             "diagnostic_phase": "",
-            "results_shown": "score",
+            "score_shown": "immediately",
+            "answers_shown": "immediately",
+            "key_shown": "closed",
+            "blueprint": "{}",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -160,15 +160,19 @@ def test_a_test_of_another_track_is_forbidden(setup, api_client):
 
 
 def test_results_follow_the_editors_choice(setup, api_client):
+    # Right answers wait for the last attempt now (issue 11 §3): the first of two shows none.
     participant, quiz, _q = setup
-    quiz.results_shown = "answers"
-    quiz.save(update_fields=["results_shown"])
-    attempt_id = _start(api_client, participant, quiz).json()["id"]
-    result = api_client.post(reverse("assessments:attempt-submit", args=[attempt_id])).json()
+    quiz.key_shown = "last_attempt"
+    quiz.save(update_fields=["key_shown"])
+    first = _start(api_client, participant, quiz).json()["id"]
+    result = api_client.post(reverse("assessments:attempt-submit", args=[first])).json()
+    assert not any("key" in question for question in result["questions"])
+    second = _start(api_client, participant, quiz).json()["id"]
+    result = api_client.post(reverse("assessments:attempt-submit", args=[second])).json()
     assert all("key" in question for question in result["questions"])
-    quiz.results_shown = "nothing"
-    quiz.save(update_fields=["results_shown"])
-    assert api_client.get(reverse("assessments:attempt-detail", args=[attempt_id])).json()["score"] is None
+    quiz.score_shown = "never"
+    quiz.save(update_fields=["score_shown"])
+    assert api_client.get(reverse("assessments:attempt-detail", args=[first])).json()["score"] is None
 
 
 def test_quiz_list_query_count(setup, api_client, django_assert_num_queries):

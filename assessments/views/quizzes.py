@@ -1,14 +1,12 @@
 """A participant's test page (start an attempt) and attempt page (answer, submit)."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, Quiz
-from assessments.selectors.quizzes import attempt_detail, attempt_list, quiz_deadline_for
+from assessments.selectors.quizzes import attempt_detail, attempt_list, quiz_standing
 from assessments.services.quizzes import (
     answer_save,
     attempt_close_if_expired,
@@ -27,14 +25,20 @@ def quiz_page(request, quiz_id: int):
     quiz_view_check(quiz=quiz, user=request.user)
     if request.method == "POST":
         return _attempt_start(request, quiz)
-    attempts = list(attempt_list(quiz=quiz, user=request.user))
-    for attempt in attempts:
+    for attempt in attempt_list(quiz=quiz, user=request.user).filter(closed_at__isnull=True):
         attempt_close_if_expired(attempt=attempt)
-    deadline = quiz_deadline_for(quiz=quiz, user_id=request.user.pk)
+    standing = quiz_standing(quiz=quiz, user_id=request.user.pk)
+    attempts = [{"attempt": attempt, "review": standing.review(attempt)} for attempt in standing.attempts]
     return render(
         request,
         "assessments/quiz.html",
-        {"quiz": quiz, "attempts": attempts, "deadline": deadline, "extended": deadline != quiz.closes_at},
+        {
+            "quiz": quiz,
+            "standing": standing,
+            "attempts": attempts,
+            "deadline": standing.deadline,
+            "extended": standing.deadline != quiz.closes_at,
+        },
     )
 
 
@@ -72,8 +76,8 @@ def attempt_page(request, attempt_id: int):
     attempt.refresh_from_db()
     detail = attempt_detail(attempt=attempt)
     for question in detail["questions"]:
-        question["answer_json"] = json.dumps(question["answer"])
-        question["chosen"] = question["answer"] if isinstance(question["answer"], list) else [question["answer"]]
+        answer = question.get("answer")
+        question["chosen"] = answer if isinstance(answer, list) else [answer]
     return render(request, "assessments/attempt.html", {"attempt": detail})
 
 

@@ -24,12 +24,16 @@ HOOK_FAILED = (
 )
 RUNNING = b"<response><returncode>SUCCESS</returncode><running>true</running></response>"
 NOT_RUNNING = b"<response><returncode>SUCCESS</returncode><running>false</running></response>"
+ENDED = (
+    b"<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest</messageKey>"
+    b"<message>A request to end the meeting was sent.</message></response>"
+)
 
 
 def fake_bbb_serve(settings):
     """Serve until the generator is closed; yields (answers, calls): `answers` maps an API call to
     (status, body), `calls` lists every path asked for, in order."""
-    answers = {"create": (200, CREATED), "hooks/create": (200, HOOK_CREATED)}
+    answers = {"create": (200, CREATED), "hooks/create": (200, HOOK_CREATED), "end": (200, ENDED)}
     calls: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):

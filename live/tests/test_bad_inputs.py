@@ -54,9 +54,7 @@ def test_report_times_far_from_the_session_are_listed_back_and_not_stored(client
         f"Анна,anna@example.org,{joined},{left}\n"
         f"Анна,anna@example.org,{good_from},{good_to}\n"
     )
-    response = client.post(
-        f"/live/console/{session.pk}/", {"action": "import", "report": _upload(content), "timezone": zone}
-    )
+    response = client.post(f"/live/console/{session.pk}/import-report/", {"report": _upload(content), "timezone": zone})
     assert response.status_code == 200
     assert "более чем на сутки" in response.content.decode()
     # only the good row is stored (its zone shifts it by hours, not days)
@@ -68,7 +66,7 @@ def test_report_times_far_from_the_session_are_listed_back_and_not_stored(client
 
 
 def test_report_import_is_stored_whole_or_not_at_all(monkeypatch):
-    from live import reports
+    from live.services import reports
 
     session, _speaker, _person = _running_session_with_speaker_and_person()
     at = session.starts_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -154,7 +152,7 @@ def test_recording_ready_ids_with_nul_are_a_400(client, bbb_secret, django_captu
 def test_a_record_id_with_nul_is_refused_by_the_service_too():
     from django.core.exceptions import ValidationError
 
-    from live.services import bbb_recording_fetch
+    from live.rooms.bbb.recordings import bbb_recording_fetch
 
     with pytest.raises(ValidationError):
         bbb_recording_fetch(session=LiveSessionFactory(), record_id="abc\u0000")
@@ -197,8 +195,8 @@ def test_a_deeply_nested_webhook_event_is_a_400(client, bbb_secret):
 
 
 def test_a_deeply_nested_beat_body_is_a_400(client):
-    from live.presence import HEADER
-    from live.services import presence_key_issue
+    from live.presence_keys import HEADER
+    from live.services.presence import presence_key_issue
 
     session, _speaker, person = _running_session_with_speaker_and_person()
     key = presence_key_issue(session=session, user=person.user)

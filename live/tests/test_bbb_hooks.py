@@ -14,9 +14,12 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.html import escape
 
-from live import bbb
 from live.models import Attendance, LiveSession
-from live.services import bbb_meeting_create, bbb_webhook_receive, session_attendance_derive, session_end
+from live.rooms.bbb import client as bbb
+from live.rooms.bbb.backend import meeting_create
+from live.rooms.bbb.events import bbb_webhook_receive
+from live.services.attendance import session_attendance_derive
+from live.services.sessions import session_end
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 from live.tests.fake_bbb import CALLBACK, HOOK_DUPLICATE, HOOK_FAILED, SECRET
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
@@ -43,7 +46,7 @@ def test_starting_a_bbb_session_registers_our_webhook_once(client, fake_bbb):
     speaker = _speaker()
     session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
     client.force_login(speaker.user)
-    client.post(f"/live/console/{session.pk}/", {"action": "start"})
+    client.post(f"/live/console/{session.pk}/start/")
     session.refresh_from_db()
     assert session.actual_started_at is not None
     assert session.bbb_hook_id == "1"
@@ -58,7 +61,7 @@ def test_starting_a_bbb_session_registers_our_webhook_once(client, fake_bbb):
 
     # The room is re-created (BBB's create is idempotent): the stored hookID spares a second registration.
     session.refresh_from_db()
-    bbb_meeting_create(session=session, callback_base="http://testserver")
+    meeting_create(session=session, callback_base="http://testserver")
     assert len(_hook_calls(calls)) == 1
     assert len([path for path in calls if path.startswith("/bigbluebutton/api/create?")]) == 2
 
@@ -77,10 +80,10 @@ def test_an_already_registered_callback_url_counts_as_registered(fake_bbb, retur
     answers, calls = fake_bbb
     answers["hooks/create"] = (200, HOOK_DUPLICATE.replace(b"SUCCESS", returncode.encode()))
     session = LiveSessionFactory(delivery="bbb")
-    assert bbb_meeting_create(session=session, callback_base="http://testserver") == "abc-1"
+    assert meeting_create(session=session, callback_base="http://testserver") == "abc-1"
     session.refresh_from_db()
     assert session.bbb_hook_id == "5"  # the existing hook's id, as bbb-webhooks names it
-    bbb_meeting_create(session=session, callback_base="http://testserver")
+    meeting_create(session=session, callback_base="http://testserver")
     assert len(_hook_calls(calls)) == 1
 
 
@@ -107,12 +110,12 @@ def test_a_refused_registration_is_a_clear_error_and_leaves_the_session_unstarte
     speaker = _speaker()
     session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        bbb_meeting_create(session=session, callback_base="http://testserver")
+        meeting_create(session=session, callback_base="http://testserver")
     assert shown in str(error.value)
     client.force_login(speaker.user)
-    page = client.post(f"/live/console/{session.pk}/", {"action": "start"}, follow=True).content.decode()
+    page = client.post(f"/live/console/{session.pk}/start/", follow=True).content.decode()
     with pytest.raises(ValidationError) as error:  # the same message, in the console's language
-        bbb_meeting_create(session=session, callback_base="http://testserver")
+        meeting_create(session=session, callback_base="http://testserver")
     assert escape(error.value.messages[0]) in page
     session.refresh_from_db()
     assert session.actual_started_at is None
@@ -126,7 +129,7 @@ def test_without_a_configured_callback_url_the_registered_one_is_the_one_we_veri
     _answers, calls = fake_bbb
     settings.LIVE_BBB_WEBHOOK_CALLBACK_URL = ""
     session = LiveSessionFactory(delivery="bbb", external_meeting_id="prk-2025-live-07")
-    bbb_meeting_create(session=session, callback_base="http://testserver")
+    meeting_create(session=session, callback_base="http://testserver")
     [registered] = parse_qs(urlsplit(_hook_calls(calls)[0]).query)["callbackURL"]
     assert registered == "http://testserver/integrations/bbb/webhook/"
     body = (FIXTURES / "bbb-webhook-user-joined.form-body.txt").read_bytes()

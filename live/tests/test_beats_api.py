@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from live.buffer import BUFFER_KEY, beat_buffer_length, buffer_client
 from live.models import AttendanceEvent
-from live.presence import HEADER, PresenceKey, presence_key_make
-from live.services import presence_beats_flush, presence_key_issue
+from live.presence_keys import HEADER, PresenceKey, presence_key_make
+from live.services.presence import presence_beats_flush, presence_key_issue
 from live.tests.factories import LiveSessionFactory
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
@@ -180,7 +180,8 @@ def test_forged_expired_and_foreign_keys_are_refused(client, live_now):
     key = presence_key_issue(session=session, user=participant.user)
     now = int(time.time())
     stranger_claims = PresenceKey(UserFactory().pk, session.pk, now - 600, now + 3600, now + 600)
-    forged = f"{stranger_claims.payload}:{key.rsplit(':', 1)[1]}"  # someone else's id under a real signature
+    # Someone else's id under a real signature.
+    forged = f"{presence_key_make(claims=stranger_claims).rsplit(':', 1)[0]}:{key.rsplit(':', 1)[1]}"
     assert beat(client, session, key=forged).status_code == 403
     assert beat(client, session, key=key[:-1] + ("0" if key[-1] != "0" else "1")).status_code == 403
     assert beat(client, session, key="").status_code == 403

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from live import apis, bbb
+from live import apis
 from live.models import AttendanceEvent, LiveSession
-from live.reports import attendance_report_import
+from live.rooms.bbb import client as bbb
 from live.selectors import attendance_figure_for_user
-from live.services import attendance_mark_set, session_attendance_derive
+from live.services.attendance import attendance_mark_set, session_attendance_derive
+from live.services.reports import attendance_report_import
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 from tests.factories import ApplicationFactory, ParticipantFactory, SeasonFactory, UserFactory
 
@@ -71,10 +72,10 @@ def test_api_checksums_match_bbb_documentation():
 
 
 def test_join_url_carries_our_participant_id(bbb_session):
-    from live.services import bbb_join_url
+    from live.rooms.bbb.backend import BbbRoom
 
     session, a, _b = bbb_session
-    url = bbb_join_url(session=session, user=a.user, full_name="Алексей Морозов", moderator=False)
+    url = BbbRoom().join_url(session, a.user)
     query = url.split("?", 1)[1].rsplit("&checksum=", 1)
     assert "userID=prk-user-1042" in query[0]
     assert query[1] == bbb.api_checksum(call="join", query=query[0], secret=SECRET, algorithm="sha256")

@@ -20,7 +20,7 @@ from live.selectors import (
     session_presence_timeline,
     session_roster_now,
 )
-from live.services import session_attendance_derive
+from live.services.attendance import session_attendance_derive
 from live.tests.factories import LiveSessionFactory, SpeakerFactory
 from tests.factories import ParticipantFactory, SeasonFactory
 
@@ -186,17 +186,17 @@ def test_console_detail_and_exports(client, django_assert_num_queries, count):
     client.force_login(speaker.user)
     client.get("/live/console/")  # the first request of a site creates its programme settings
     # session, user; the session (with season and course); "staff"?, the speakers (may manage);
-    # derivation: coverage, marks, participants, upsert; roster: events, participants; chart:
-    # events; table: participants, rows, marks; the site and the programme settings; recordings;
-    # the marks' history
-    with django_assert_num_queries(19):
+    # roster: events, participants; chart: events; table: participants, rows, marks; the site and
+    # the programme settings; recordings; the marks' history. No derivation: the page reads the
+    # stored figures.
+    with django_assert_num_queries(15):
         response = client.get(f"/live/console/{session.pk}/")
     assert response.status_code == 200
     assert len(response.context["table"]) == 2 * count
     assert len(response.context["roster"]) == count
     for fmt in ("csv", "xlsx"):
-        # session, user; the session; "staff"?, the speakers; derivation (4); table (3)
-        with django_assert_num_queries(12):
+        # session, user; the session; "staff"?, the speakers; table (3): the stored figures
+        with django_assert_num_queries(8):
             response = client.get(f"/live/console/{session.pk}/export.{fmt}")
         assert response.status_code == 200
 

@@ -132,7 +132,7 @@ def test_speaker_uploads_a_recording_in_the_console(client, tiny_clip):
     session = LiveSessionFactory(speakers=[speaker])
     client.force_login(speaker.user)
     upload = SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")
-    client.post(f"/live/console/{session.pk}/", {"action": "recording", "recording": upload})
+    client.post(f"/live/console/{session.pk}/attach-recording/", {"recording": upload})
     recording = Recording.objects.get(session=session)
     assert recording.video_asset.created_by == speaker.user
     assert recording.lecture.get_parent().specific.pk == session.course_id
@@ -141,20 +141,20 @@ def test_speaker_uploads_a_recording_in_the_console(client, tiny_clip):
     other.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
     client.force_login(other.user)
     upload = SimpleUploadedFile("rec.mp4", tiny_clip, content_type="video/mp4")
-    assert client.post(f"/live/console/{session.pk}/", {"action": "recording", "recording": upload}).status_code == 403
+    assert client.post(f"/live/console/{session.pk}/attach-recording/", {"recording": upload}).status_code == 403
     assert Recording.objects.count() == 1
 
 
 def test_starting_a_bbb_session_creates_the_room_with_our_callbacks(client, fake_bbb):
     from urllib.parse import parse_qs, urlsplit
 
-    from live import bbb
+    from live.rooms.bbb import client as bbb
 
     speaker = SpeakerFactory()
     speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
     session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
     client.force_login(speaker.user)
-    client.post(f"/live/console/{session.pk}/", {"action": "start"})
+    client.post(f"/live/console/{session.pk}/start/")
     session.refresh_from_db()
     assert session.actual_started_at is not None
     assert session.external_meeting_id == f"prk-live-{session.pk}"
@@ -173,7 +173,7 @@ def test_bbb_refusing_the_room_leaves_the_session_unstarted(client, settings):
     speaker.user.groups.add(Group.objects.get_or_create(name="speaker")[0])
     session = LiveSessionFactory(speakers=[speaker], delivery="bbb")
     client.force_login(speaker.user)
-    response = client.post(f"/live/console/{session.pk}/", {"action": "start"}, follow=True)
+    response = client.post(f"/live/console/{session.pk}/start/", follow=True)
     session.refresh_from_db()
     assert session.actual_started_at is None
     assert "BigBlueButton" in response.content.decode()

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from live.attendance import Signal, presence_figure
 from live.derive import session_coverage
 from live.models import AttendanceEvent
+from live.rules import Signal, presence_figure
 from live.tests.factories import LiveSessionFactory
 from tests.factories import UserFactory
 
@@ -141,7 +141,7 @@ def test_a_running_session_past_its_schedule_is_measured_to_now():
     """Started at 12:00, scheduled to 13:00, not ended at 13:20: the window so far is 80 min. A
     join at 12:00 (no leave yet) and one at 12:50 are measured to 13:20: 4800 s (100 %) and 1800 s
     (37.5 %); cut at the scheduled end they would be 3600 and 600 of 3600 s."""
-    from live.services import session_attendance_derive
+    from live.services.attendance import session_attendance_derive
 
     session = LiveSessionFactory(starts_at=START, ends_at=END, actual_started_at=START)
     early, late = UserFactory(), UserFactory()

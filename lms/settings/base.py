@@ -180,7 +180,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
-WAGTAIL_SITE_NAME = "ProKadry"
+WAGTAIL_SITE_NAME = "ProКадры"
+# Wagtail's admin calls no outside service: no avatars from Gravatar (staff e-mail hashes would
+# leave the country), no release check, no "what's new" banner fetched from wagtail.org.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

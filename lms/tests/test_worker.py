@@ -32,3 +32,21 @@ def test_task_for_a_vanished_application_does_nothing():
     application_id = application.id
     application.delete()
     assert application_confirmation_send_task.apply(args=[application_id]).get() is False
+
+
+def test_every_periodic_task_is_on_the_schedule_under_a_registered_name():
+    """Each app puts its periodic tasks on the schedule from its AppConfig.ready(), by the task's
+    explicit name: whatever order modules are imported in, beat finds all of them, and each names a
+    task a worker knows."""
+    from lms.celery import app
+
+    app.loader.import_default_modules()
+    schedule = app.conf.beat_schedule
+    assert {
+        "media: requeue stale",
+        "assessments: stale runs and e-mails",
+        "courses: flush progress",
+        "live beats flush",
+    } <= set(schedule)
+    for entry in schedule.values():
+        assert entry["task"] in app.tasks, entry

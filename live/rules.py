@@ -30,7 +30,9 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class Figure:
+class AttendanceFigure:
+    """One participant's figures in one session, as the rules decide them."""
+
     covered_seconds: int
     window_seconds: int
     first_joined_at: datetime | None
@@ -125,7 +127,7 @@ def presence_figure(
     threshold_percent: int,
     manual_status: str | None = None,
     now: datetime | None = None,
-) -> Figure:
+) -> AttendanceFigure:
     signals = list(signals)
     until = min(window_end, now) if now else window_end
     kept = [
@@ -137,7 +139,7 @@ def presence_figure(
     covered = sum((i.end - i.start for i in merged), timedelta()) // SECOND
     window_seconds = (window_end - window_start) // SECOND
     first = merged[0].start if merged else None
-    return Figure(
+    return AttendanceFigure(
         covered_seconds=min(covered, window_seconds),
         window_seconds=window_seconds,
         first_joined_at=first,

@@ -22,11 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from live import bbb
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
-from live.services import attendance_events_store, session_derive_later
+from live.rooms.base import USER_PREFIX, user_id_from_external
+from live.services.attendance import attendance_events_store, session_derive_later
 from lms.numbers import whole_number
 from lms.selectors import participant_list
+from lms.text import text_storable
 
 COLUMNS = {
     "join": ("join time",),
@@ -101,8 +102,8 @@ def _within(moment: datetime, earliest: datetime, latest: datetime) -> bool:
 def _our_id(value: str) -> int | None:
     """Our participant id as the rooms receive it (`prk-user-<id>`) or as the bare number."""
     value = value.strip().lower()
-    if value.startswith(bbb.USER_PREFIX):
-        return bbb.user_id_from_external(value)
+    if value.startswith(USER_PREFIX):
+        return user_id_from_external(value)
     return whole_number(value)
 
 
@@ -127,6 +128,9 @@ def _row_participant(*, participant: str, email: str, ours: set[int], by_email: 
 
 
 def attendance_report_import(*, session: LiveSession, content: bytes, timezone_name: str) -> ReportResult:
+    """Store the report's matched rows as interval events of the session (all or none) and queue
+    its derivation; the result lists every row not stored and why. `timezone_name` is the zone of
+    the report's times that carry no offset."""
     try:
         zone = ZoneInfo(timezone_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -135,7 +139,7 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError({"file": [_("The report is not a UTF-8 CSV file.")]}) from error
-    if "\x00" in text:  # PostgreSQL stores no NUL character: not a text CSV
+    if not text_storable(text):  # not a text CSV
         raise ValidationError({"file": [_("The report is not a readable CSV file.")]})
     try:
         rows = list(csv.reader(io.StringIO(text)))

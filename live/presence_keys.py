@@ -1,10 +1,11 @@
 """Signed presence keys: the credential of the presence-beat endpoint.
 
 The session page (and the key renewal API), cookie-authenticated and deciding membership with the
-database, hand the participant a short-lived key: an HMAC (key derived from SECRET_KEY) over the
-user, the session, when the session's beats open and close, and the key's own expiry. A beat then
-needs neither the database nor the session store: the endpoint checks the signature and the
-server's clock and appends the beat to the Redis buffer.
+database, hand the participant a short-lived key (lms.signing: the format, the expiry and the key
+rotation are the project's one signing helper) over the user, the session, when the session's
+beats open and close, and the key's own expiry. A beat then needs neither the database nor the
+session store: the endpoint checks the signature and the server's clock and appends the beat to
+the Redis buffer.
 
 The page renews the key well before it expires, so a change reaches beats within one key lifetime
 (LIVE_PRESENCE_KEY_SECONDS): a participant moved to another track gets no new key, a session the
@@ -14,11 +15,15 @@ the session's end plus the grace for late beats)."""
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-SALT = "live.presence-key"
+from lms.numbers import whole_number
+from lms.signing import TokenExpired, TokenInvalid, token_read, token_sign
+
+PURPOSE = "live.presence-key"
 HEADER = "X-Presence-Key"
+# The header as a META name: the beat view reads it from there (lms.beatviews).
+HEADER_META_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
 
 
 class PresenceKeyExpired(PermissionDenied):
@@ -33,41 +38,46 @@ class PresenceKey:
     closes_at: int  # ... to here (the session's end plus the grace for late beats)
     expires_at: int
 
-    @property
-    def payload(self) -> str:
-        return f"{self.user_id}:{self.session_id}:{self.opens_at}:{self.closes_at}:{self.expires_at}"
-
-
-def _signature(payload: str) -> str:
-    return salted_hmac(SALT, payload, algorithm="sha256").hexdigest()
-
 
 def presence_key_make(*, claims: PresenceKey) -> str:
-    return f"{claims.payload}:{_signature(claims.payload)}"
+    return token_sign(
+        purpose=PURPOSE,
+        fields=[claims.user_id, claims.session_id, claims.opens_at, claims.closes_at],
+        expires=claims.expires_at,
+    )
+
+
+def _claims(fields: list[str], expires: int) -> PresenceKey:
+    numbers = [whole_number(field) for field in fields]
+    if len(numbers) != 4 or None in numbers:  # signed by us, so only a format change gets here
+        raise PermissionDenied(_("This presence key is not valid: reload the session page."))
+    return PresenceKey(*numbers, expires_at=expires)
 
 
 def presence_key_read(*, key: str | None, session_id: int, now: float) -> PresenceKey:
     """The claims of a genuine key for this session, for a beat received at `now` (server time).
 
     PermissionDenied for a missing, forged or foreign key, PresenceKeyExpired for an expired one;
-    ValidationError when the session is not open yet or long closed."""
+    ValidationError when the session is not open yet or long closed (an expired key is checked for
+    these first: a beat after the session's end is told so, not sent to renew)."""
     if not key:
         raise PermissionDenied(
             _("A presence key (the X-Presence-Key header) is required: the session page hands one out.")
         )
-    payload, _sep, signature = key.rpartition(":")
-    if not constant_time_compare(_signature(payload), signature):
-        raise PermissionDenied(_("This presence key is not valid: reload the session page."))
+    expired = False
     try:
-        claims = PresenceKey(*(int(part) for part in payload.split(":")))
-    except (TypeError, ValueError):  # signed by us, so only a format change gets here
+        token = token_read(purpose=PURPOSE, token=key, now=now)
+        claims = _claims(token.fields, token.expires)
+    except TokenInvalid:
         raise PermissionDenied(_("This presence key is not valid: reload the session page.")) from None
+    except TokenExpired as error:
+        claims, expired = _claims(error.fields, error.expires), True
     if claims.session_id != session_id:
         raise PermissionDenied(_("This presence key was issued for another session."))
     if now < claims.opens_at:
         raise ValidationError({"session": [_("The session is not open yet.")]})
     if now > claims.closes_at:
         raise ValidationError({"session": [_("The session has ended.")]})
-    if now >= claims.expires_at:
+    if expired:
         raise PresenceKeyExpired(_("This presence key has expired: the page renews it; reload it if this persists."))
     return claims
