@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.plugin import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.plugin import ARTIFACTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE_WIDTH = 390
@@ -133,51 +133,44 @@ def _too_wide(page) -> list[str]:
 
 
 @pytest.mark.browser
-def test_every_participant_page_fits_a_phone(demo_server):
+def test_every_participant_page_fits_a_phone(demo_server, browser):
     """Anonymous pages and every page a demo participant reaches from the cabinet (two links deep),
     at 390 px: nothing scrolls sideways."""
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     offenders: dict[str, list[str]] = {}
     visited_by: dict[str, int] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for login in (None, *PARTICIPANTS):
-            context = browser.new_context(
-                locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": PHONE_WIDTH, "height": 844}
-            )
-            page = context.new_page()
-            start = ["/", "/apply/", "/accounts/login/"]
-            if login:
-                page.goto(f"{demo_server}/accounts/login/")
-                page.fill("#id_username", login)
-                page.fill("#id_password", DEMO_PASSWORD)
-                page.click("form.form button[type=submit]")
-                page.wait_for_load_state("networkidle")
-                start = ["/cabinet/"]
-            queue = [(f"{demo_server}{path}", 0) for path in start]
-            seen: set[str] = set()
-            while queue and len(seen) < 40:
-                url, depth = queue.pop(0)
-                if url in seen:
-                    continue
-                seen.add(url)
-                response = page.goto(url)
-                page.wait_for_load_state("networkidle")
-                assert response is not None and response.status < 500, (
-                    f"{url} as {login}: {response and response.status}"
-                )
-                problem = _too_wide(page)
-                if problem:
-                    offenders[f"{login or 'anonymous'} {urlparse(url).path}"] = problem
-                    page.screenshot(path=str(ARTIFACTS / f"phone-{login or 'anon'}-{len(seen)}.png"), full_page=True)
-                if depth < 2:
-                    links = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href.split('#')[0])")
-                    queue += [(link, depth + 1) for link in links if _walkable(link, demo_server)]
-            visited_by[login or "anonymous"] = len(seen)
-            context.close()
-        browser.close()
+    for login in (None, *PARTICIPANTS):
+        context = browser.new_context(
+            locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": PHONE_WIDTH, "height": 844}
+        )
+        page = context.new_page()
+        start = ["/", "/apply/", "/accounts/login/"]
+        if login:
+            page.goto(f"{demo_server}/accounts/login/")
+            page.fill("#id_username", login)
+            page.fill("#id_password", DEMO_PASSWORD)
+            page.click("form.form button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            start = ["/cabinet/"]
+        queue = [(f"{demo_server}{path}", 0) for path in start]
+        seen: set[str] = set()
+        while queue and len(seen) < 40:
+            url, depth = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            response = page.goto(url)
+            page.wait_for_load_state("networkidle")
+            assert response is not None and response.status < 500, f"{url} as {login}: {response and response.status}"
+            problem = _too_wide(page)
+            if problem:
+                offenders[f"{login or 'anonymous'} {urlparse(url).path}"] = problem
+                page.screenshot(path=str(ARTIFACTS / f"phone-{login or 'anon'}-{len(seen)}.png"), full_page=True)
+            if depth < 2:
+                links = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href.split('#')[0])")
+                queue += [(link, depth + 1) for link in links if _walkable(link, demo_server)]
+        visited_by[login or "anonymous"] = len(seen)
+        context.close()
     assert not offenders, json.dumps(offenders, ensure_ascii=False, indent=1)
     # The walk really went somewhere: each participant reaches their courses, lectures, sessions and tests.
     for login in PARTICIPANTS:
