@@ -17,11 +17,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 
-from bench.common import ROOT, django_setup, free_port, participants_bulk_enrol, wait_up
+from bench.common import (
+    GUNICORN_WORKERS,
+    django_setup,
+    free_port,
+    gunicorn_start,
+    participants_bulk_enrol,
+    wait_up,
+)
 
 VIEWERS = 300
 CONNECTIONS = 12
@@ -30,8 +36,6 @@ CONNECTIONS = 12
 REQUESTS_PER_RUN = 8000
 RUN_TIME_LIMIT = 20.0
 ROUNDS = 3
-WORKERS = 3
-THREADS = 2
 TARGET_OF_CEILING = 0.80
 TARGET_OVER_BASELINE = 2.5
 TARGET_P99_MS = 50.0
@@ -361,29 +365,7 @@ def run() -> bool:
     lecture_id, tokens = _seed()
     _reset(lecture_id)
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.bench_beats:wsgi_app",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**env, "LOG_LEVEL": "WARNING"},
-        start_new_session=True,
-    )
+    server = gunicorn_start(app="bench.bench_beats:wsgi_app", port=port, env=env)
     try:
         wait_up(port)
         paths = {
@@ -399,7 +381,7 @@ def run() -> bool:
             warm = [Viewer(uid, key) for uid, key in tokens]
             if name in keyed:
                 _beat_keys(port, lecture_id, warm)
-            for _ in range(WORKERS * 2):
+            for _ in range(GUNICORN_WORKERS * 2):
                 drive(port=port, path=path, viewers=warm, requests=len(warm))
         _reset(lecture_id)
         # Each endpoint gets its own playbacks, so ours sees every viewer open with seq 0.

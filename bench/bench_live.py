@@ -13,20 +13,16 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup, free_port, participants_bulk_enrol, wait_up
+from bench.common import django_setup, free_port, gunicorn_start, participants_bulk_enrol, wait_up
 
 PARTICIPANTS = 10_000
 SAMPLE = 1_000
 CONNECTIONS = 16
 RUN_TIME_LIMIT = 60.0
-WORKERS = 3
-THREADS = 2
 NEEDED_RATE = PARTICIPANTS / 30
 TARGET_RATIO = 20.0
 PREFIX = "bench-live-"
@@ -178,29 +174,7 @@ def _beats(env, season_id, user_ids) -> bool:
     presence_beats_flush()  # nothing left over from an earlier run
     keys = _presence_keys(session, user_ids)
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "lms.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = gunicorn_start(app="lms.wsgi:application", port=port, env=env)
     try:
         wait_up(port)
         path = f"/api/v1/live-sessions/{session.pk}/presence/"

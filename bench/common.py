@@ -98,3 +98,37 @@ def wait_up(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+# Both HTTP benches run the site the same way: a few gthread workers, as production would on two
+# cores, so their figures compare.
+GUNICORN_WORKERS = 3
+GUNICORN_THREADS = 2
+
+
+def gunicorn_start(*, app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn serving `app` (a WSGI path) on 127.0.0.1:`port`, in a process group of its own so
+    the bench can stop it and its workers at once."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(GUNICORN_THREADS),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "WARNING"},
+        start_new_session=True,
+    )
