@@ -53,3 +53,44 @@ def error_payload(error: ValidationError) -> dict:
 
 def json_answer(payload: dict, status: int) -> HttpResponse:
     return HttpResponse(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
+
+
+def beat_openapi_path(
+    *,
+    path: str,
+    operation_id: str,
+    summary: str,
+    description: str,
+    tag: str,
+    id_param: str,
+    key_header: str,
+    body_required: list[str],
+    body_properties: dict,
+    responses: dict,
+) -> dict:
+    """The OpenAPI path item of a beat endpoint (drf-spectacular cannot read a plain view): a POST
+    of a JSON object, authenticated by the signed key in `key_header` rather than a session."""
+    return {
+        path: {
+            "post": {
+                "operationId": operation_id,
+                "summary": summary,
+                "description": description,
+                "tags": [tag],
+                "security": [],
+                "parameters": [
+                    {"name": id_param, "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": key_header, "in": "header", "required": True, "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object", "required": body_required, "properties": body_properties}
+                        }
+                    },
+                },
+                "responses": responses,
+            }
+        }
+    }
