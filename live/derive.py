@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from live.models import Attendance, AttendanceEvent
-from live.rules import BEAT_TIMEOUT, SECOND, Signal, merged_intervals, raw_intervals
+from live.models import Attendance, AttendanceEvent, ManualMark
+from live.rules import BEAT_TIMEOUT, PRESENCE_MARKS, SECOND, Signal, evidence_end, merged_intervals, raw_intervals
 
 # One pass per connection (ordered by time, then kind, as the pure rules sort them) gives each
 # signal its interval: a beat covers 60 s unless the next signal of its connection hides the page;
@@ -144,6 +144,41 @@ def session_coverage_by_rules(
             sources=sorted(sources),
         )
     return found
+
+
+# The last evidence of a session (live.rules.evidence_end) in one statement: the latest event
+# (a report row at its leave) and the latest presence mark given while the session was open.
+# GREATEST skips a NULL (no events, or no such marks). The events' maximum reads the derivation's
+# index alone.
+EVIDENCE_SQL = """
+SELECT GREATEST(
+    (SELECT MAX(CASE WHEN kind = 'interval' THEN COALESCE(ends_at, occurred_at) ELSE occurred_at END)
+     FROM live_attendanceevent WHERE session_id = %(session)s),
+    (SELECT MAX(marked_at) FROM live_manualmark
+     WHERE session_id = %(session)s AND status = ANY(%(statuses)s)
+       AND marked_at BETWEEN %(window_start)s AND %(limit)s))
+"""
+
+
+def session_evidence_end(*, session_id: int, window_start: datetime, limit: datetime) -> datetime | None:
+    """The session's last evidence of attendance, no later than `limit` (live.rules.evidence_end),
+    in one query; on a database other than PostgreSQL from the pure rule over the session's events
+    and marks (two queries)."""
+    if connection.vendor != "postgresql":
+        events = AttendanceEvent.objects.filter(session_id=session_id).values_list("kind", "occurred_at", "ends_at")
+        return evidence_end(
+            (Signal("", kind, "", at, ends_at) for kind, at, ends_at in events.iterator(chunk_size=5000)),
+            marks=ManualMark.objects.filter(session_id=session_id).values_list("marked_at", "status"),
+            window_start=window_start,
+            limit=limit,
+        )
+    with connection.cursor() as cursor:
+        params = {"session": session_id, "statuses": list(PRESENCE_MARKS), "window_start": window_start, "limit": limit}
+        cursor.execute(EVIDENCE_SQL, params)
+        (latest,) = cursor.fetchone()
+    if latest is None or latest <= window_start:
+        return None
+    return min(latest, limit)
 
 
 # The derived rows go back in one statement as one JSON parameter: building 1,000 model instances

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from live import conf
@@ -80,6 +81,9 @@ class LiveSession(models.Model):
     actual_ended_at = models.DateTimeField(_("actually ended"), null=True, blank=True)
     # When the attendance figures were last derived from the raw events (the console shows it).
     figures_derived_at = models.DateTimeField(_("figures derived at"), null=True, blank=True, editable=False)
+    # The last attendance evidence of any source as the last derivation found it (live.rules.
+    # evidence_end): where the window of a session not ended in time ends (window_end).
+    last_evidence_at = models.DateTimeField(_("last attendance evidence"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -137,16 +141,54 @@ class LiveSession(models.Model):
         return self.actual_started_at or self.starts_at
 
     @property
+    def scheduled_end(self):
+        """The scheduled end, or the start when the speaker started after it."""
+        return max(self.ends_at, self.actual_started_at or self.ends_at)
+
+    @property
+    def overrun_limit(self):
+        """How long a started session may stay open past its scheduled end: one nobody ends (no
+        "end" pressed, no BBB meeting-ended) ends itself here."""
+        return self.scheduled_end + timedelta(minutes=conf.max_overrun_minutes())
+
+    @property
+    def ended_in_time(self) -> bool:
+        """Ended (by the speaker, BBB's meeting-ended or a correction) no later than its overrun
+        limit: the time pressed is the window's end. An end pressed later (a day after) is not:
+        the session had already ended itself."""
+        return self.actual_ended_at is not None and self.actual_ended_at <= self.overrun_limit
+
+    @property
+    def ends_by_evidence(self) -> bool:
+        """Started, and not ended in time: its window ends at its last evidence (last_evidence_at)."""
+        return self.actual_started_at is not None and not self.ended_in_time
+
+    @property
     def window_end(self):
-        # A session the speaker ended early (or late) is measured against the times they pressed.
-        if self.actual_ended_at:
+        """The end of the window the figures are measured against.
+
+        Not started: the scheduled end. Ended in time: the time pressed (early or late). Otherwise
+        (never ended, or ended after the limit) the last evidence of attendance, never later than
+        the limit (live.rules.evidence_end, found by the derivation), or the scheduled end while
+        there is none: a participant of a session nobody ended gets the figure they would have
+        got had it been ended when its last participant was last seen. Computed from stored data
+        alone, so it holds from the moment the limit passes, with no task run."""
+        if self.actual_started_at is None:
+            return self.ends_at
+        if self.ended_in_time:
             return self.actual_ended_at
-        return self.ends_at
+        evidence = self.last_evidence_at
+        if evidence is not None and evidence > self.window_start:  # (a correction may move the start past it)
+            return min(evidence, self.overrun_limit)
+        return self.scheduled_end
+
+    def running_at(self, now) -> bool:
+        """Started and not ended yet: no end recorded and its overrun limit not reached."""
+        return self.actual_started_at is not None and self.actual_ended_at is None and now < self.overrun_limit
 
     @property
     def running(self) -> bool:
-        """Started by the speaker and not ended yet (by the speaker or BBB's meeting-ended)."""
-        return self.actual_started_at is not None and self.actual_ended_at is None
+        return self.running_at(timezone.now())
 
     @property
     def join_opens_at(self):
@@ -156,13 +198,6 @@ class LiveSession(models.Model):
         return min(opens_at, self.actual_started_at) if self.actual_started_at else opens_at
 
     @property
-    def overrun_limit(self):
-        """How long a running session may stay open past its scheduled end: a speaker who never
-        presses "end" (and no BBB meeting-ended) must not leave it open for days."""
-        scheduled_end = max(self.ends_at, self.actual_started_at or self.ends_at)
-        return scheduled_end + timedelta(minutes=conf.max_overrun_minutes())
-
-    @property
     def plausible_bounds(self):
         """The times an event of this session may lie within: a day before its (scheduled or
         actual) start to a day after its (actual or scheduled) end or its overrun limit. Reports are
@@ -170,27 +205,29 @@ class LiveSession(models.Model):
         never reaches the figures' arithmetic (which would overflow)."""
         margin = timedelta(days=1)
         starts = min(self.starts_at, self.actual_started_at or self.starts_at)
-        ends = max(self.window_end, self.ends_at, self.overrun_limit)
+        ends = max(self.actual_ended_at or self.ends_at, self.ends_at, self.overrun_limit)
         return starts - margin, ends + margin
 
     def window_end_at(self, now):
-        """The window's end as known at `now`. A running session has no end yet: however far it
-        overruns its schedule (up to overrun_limit), its window reaches to `now`, at least to the
-        scheduled end, and to the time pressed once it ends. Figures taken during an overrun are
-        then measured against the time run so far, not cut at the scheduled end."""
-        if self.running:
+        """The window as the live views see it at `now` (who is present, the per-minute chart, the
+        presence key): a running session's reaches to `now`, at least to the scheduled end and
+        never past the overrun limit; any other's is window_end."""
+        if self.running_at(now):
             return min(max(self.ends_at, now), self.overrun_limit)
         return self.window_end
 
     def joinable_at(self, now) -> bool:
         """Open to join (and to beats) from join_opens_at; a running session until it ends,
-        however long it overruns (up to overrun_limit); any other until its scheduled or actual end."""
-        if self.running:
-            return self.join_opens_at <= now <= self.overrun_limit
+        however long it overruns (up to overrun_limit); any other until its window's end."""
+        if self.running_at(now):
+            return self.join_opens_at <= now
         return self.join_opens_at <= now <= self.window_end
 
     def state_at(self, now) -> str:
-        if self.actual_ended_at or (self.actual_started_at is None and now >= self.ends_at):
+        """Ended once an end is recorded, once the scheduled end passes unstarted, or once a
+        started session reaches its overrun limit (it ends itself: read from the data, whether or
+        not anything ran at that moment)."""
+        if not self.running_at(now) and (self.actual_started_at or now >= self.ends_at):
             return self.State.ENDED
         if self.actual_started_at or now >= self.starts_at:
             return self.State.LIVE
@@ -321,3 +358,39 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return str(self.video_asset_id)
+
+
+class SessionTimesCorrection(models.Model):
+    """A correction of a session's actual start and end, kept with who made it, when and why; the
+    session's own fields hold the times in force, these rows the history (the console shows it)."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="time_corrections")
+    started_before = models.DateTimeField(_("start before the correction"), null=True, blank=True)
+    ended_before = models.DateTimeField(_("end before the correction"), null=True, blank=True)
+    started_at = models.DateTimeField(_("corrected start"))
+    ended_at = models.DateTimeField(_("corrected end"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("corrected by")
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        verbose_name = _("correction of a session's times")
+        verbose_name_plural = _("corrections of sessions' times")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="live_correction_has_reason",
+                violation_error_message=_("Give the reason for the correction."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="live_correction_end_after_start",
+                violation_error_message=_("A session can only end after it has actually started."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.started_at} – {self.ended_at}"

@@ -99,6 +99,34 @@ def merged_intervals(
     return merged
 
 
+# The manual marks that say a participant was there: one given while the session was open is
+# evidence that it was still going on. "absent" and "excused" say the opposite, so they are not
+# (an "excused" given during a forgotten session must not stretch everyone's window to it).
+PRESENCE_MARKS = ("present", "late")
+
+
+def evidence_end(
+    signals: Iterable[Signal], *, marks: Iterable[tuple[datetime, str]], window_start: datetime, limit: datetime
+) -> datetime | None:
+    """Where the window of a session nobody ended in time ends: the last moment anything of it
+    was recorded, never later than its overrun limit; None when nothing was recorded after its start.
+
+    A signal counts at its own time (a page beat or hidden page when it was received, a BBB join
+    or leave when it happened), a report row at its leave time; a join without a leave counts at
+    the join, so one lost "leave" cannot hold the window open to the limit. A mark `(marked_at,
+    status)` counts at the moment it was given when it says the participant was there
+    (PRESENCE_MARKS), and only while the session was open (its start to its limit): a mark given
+    the next day says nothing of when the session stopped."""
+    latest = max(
+        [(s.ends_at or s.at) if s.kind == "interval" else s.at for s in signals]
+        + [at for at, status in marks if status in PRESENCE_MARKS and window_start <= at <= limit],
+        default=None,
+    )
+    if latest is None or latest <= window_start:
+        return None
+    return min(latest, limit)
+
+
 def status_decide(
     *,
     covered_seconds: int,

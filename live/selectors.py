@@ -1,13 +1,24 @@
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest, Least
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest, Least, Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from live.models import Attendance, AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source, percent_of
+from live.models import (
+    Attendance,
+    AttendanceEvent,
+    LiveSession,
+    ManualMark,
+    MarkStatus,
+    SessionTimesCorrection,
+    Source,
+    percent_of,
+)
 from live.rules import BEAT_TIMEOUT, AttendanceFigure, Signal, merged_intervals, presence_figure
 from lms.selectors import participant_list, user_has_role
 from lms.text import text_storable
@@ -26,6 +37,63 @@ def recording_attachable_by(*, session: LiveSession, user) -> bool:
     """The session's speakers and staff, and editors for any session (the recording becomes a
     draft lecture, which is an editor's to publish)."""
     return session_manageable_by(session=session, user=user) or user_has_role(user=user, role="editor")
+
+
+# How long after a session its speaker may still correct its actual start and end (staff always may).
+SPEAKER_CORRECTION_PERIOD = timedelta(days=7)
+
+
+def session_times_correction_refusal(*, session: LiveSession, user, now: datetime) -> str | None:
+    """Why `user` may not correct the session's actual start and end now, or None if they may:
+    staff always; the session's speakers within a week of its scheduled end (a date their own
+    correction cannot move)."""
+    if user_has_role(user=user, role="staff"):
+        return None
+    if not user.is_authenticated or not session.speakers.filter(user=user).exists():
+        return _("Only staff and the session's speakers may correct its times.")
+    if now > session.ends_at + SPEAKER_CORRECTION_PERIOD:
+        return _("A speaker may correct a session's times within a week of it: ask staff to correct them now.")
+    return None
+
+
+def session_times_corrections(*, session: LiveSession) -> QuerySet[SessionTimesCorrection]:
+    return session.time_corrections.select_related("corrected_by").order_by("-corrected_at", "-id")
+
+
+@dataclass(frozen=True)
+class SessionWithoutEvidence:
+    """A required session that has ended with no attendance recorded at all."""
+
+    id: int
+    title: str
+    track: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def sessions_without_evidence(
+    *, season_id: int, track: str | None = None, now: datetime | None = None
+) -> list[SessionWithoutEvidence]:
+    """The season's required sessions (of one track, or of all) that have ended with no attendance
+    evidence at all: no page beat, no BBB data, no imported report row (all raw events) and no
+    manual mark. Such a session would give everyone 0 % (or, weighed by nothing, 100 %) without
+    anyone noticing: staff see it listed before an admission run, and import a report, mark
+    attendance, or make the session not required.
+
+    One query (the sessions, the events and marks as NOT EXISTS); whether each has ended is read
+    from its own data (LiveSession.state_at), at `now`, by default the present."""
+    now = now or timezone.now()
+    sessions = LiveSession.objects.filter(season_id=season_id, required=True).filter(
+        ~Exists(AttendanceEvent.objects.filter(session=OuterRef("pk"))),
+        ~Exists(ManualMark.objects.filter(session=OuterRef("pk"))),
+    )
+    if track is not None:
+        sessions = sessions.filter(track=track)
+    return [
+        SessionWithoutEvidence(id=s.pk, title=s.title, track=s.track, starts_at=s.starts_at, ends_at=s.window_end)
+        for s in sessions.order_by("starts_at", "id")
+        if s.state_at(now) == LiveSession.State.ENDED
+    ]
 
 
 def session_list_for_console(*, user) -> QuerySet[LiveSession]:
@@ -48,6 +116,13 @@ def _track_participants(session: LiveSession):
 
 def session_participant_user_ids(*, session: LiveSession) -> list[int]:
     return list(_track_participants(session).order_by().values_list("user_id", flat=True))
+
+
+def session_participants_among(*, session: LiveSession, user_ids: Iterable[int]) -> set[int]:
+    """Those of the ids that are participants of the session's track, in one query: a room's
+    events and report rows of anyone else (its speakers, experts, staff, another track) are no
+    attendance."""
+    return set(_track_participants(session).filter(user_id__in=set(user_ids)).values_list("user_id", flat=True))
 
 
 def latest_manual_marks(*, session_ids: Iterable[int], user_ids: Iterable[int] | None = None) -> dict:
@@ -200,13 +275,14 @@ def _event_rows(events: QuerySet[AttendanceEvent], *, session: LiveSession):
 
 
 def attendance_figure_for_user(*, session: LiveSession, user_id: int, now: datetime | None = None) -> AttendanceFigure:
-    """One participant's figure straight from the raw events (the per-participant path)."""
+    """One participant's figure straight from the raw events (the per-participant path), against
+    the window the session's figures are derived for, up to `now`."""
     events = _event_rows(AttendanceEvent.objects.filter(session=session, user_id=user_id), session=session)
     mark = latest_manual_marks(session_ids=[session.pk], user_ids=[user_id]).get((session.pk, user_id))
     return presence_figure(
         [signal for _user_id, signal in events],
         window_start=session.window_start,
-        window_end=session.window_end_at(now or timezone.now()),
+        window_end=session.window_end,
         threshold_percent=session.threshold_percent,
         manual_status=mark.status if mark else None,
         now=now,
@@ -255,9 +331,10 @@ def session_minute_counts(*, session: LiveSession, now: datetime | None = None) 
     return counts
 
 
-def attendance_table(*, session: LiveSession, now: datetime | None = None) -> list[dict]:
-    """One row per participant of the track (and anyone else with figures): the console and exports."""
-    window_seconds = int((session.window_end_at(now or timezone.now()) - session.window_start).total_seconds())
+def attendance_table(*, session: LiveSession) -> list[dict]:
+    """One row per participant of the track (and anyone else with figures), measured against the
+    window the figures were derived for: the console and exports."""
+    window_seconds = int((session.window_end - session.window_start).total_seconds())
     people = {p.user_id: p for p in _track_participants(session)}  # by name (lms.selectors.participant_list)
     rows = {row.user_id: row for row in Attendance.objects.filter(session=session).select_related("user")}
     marks = latest_manual_marks(session_ids=[session.pk])
@@ -291,6 +368,15 @@ def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:
     if not text_storable(meeting_id):  # PostgreSQL cannot even compare it: no meeting has one
         return None
     return LiveSession.objects.filter(Q(external_meeting_id=meeting_id)).first()
+
+
+def user_emails_known(*, emails: Iterable[str]) -> set[str]:
+    """Those of the e-mails (compared lower-cased) that name an account, in one query."""
+    wanted = {email.strip().lower() for email in emails if email and text_storable(email)}
+    if not wanted:
+        return set()
+    found = get_user_model().objects.annotate(email_lower=Lower("email")).filter(email_lower__in=wanted)
+    return set(found.values_list("email_lower", flat=True))
 
 
 def user_ids_known(*, user_ids: Iterable[int]) -> set[int]:

@@ -27,6 +27,9 @@ urlpatterns = [
     path("live/console/<int:session_id>/end/", views.console_session_end, name="live-console-end"),
     path("live/console/<int:session_id>/mark/", views.console_mark_set, name="live-console-mark"),
     path(
+        "live/console/<int:session_id>/correct-times/", views.console_times_correct, name="live-console-times-correct"
+    ),
+    path(
         "live/console/<int:session_id>/import-report/", views.console_report_import, name="live-console-report-import"
     ),
     path(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from live import conf
+from live.forms import SessionTimesCorrectionForm
 from live.models import LiveSession, MarkStatus
 from live.rooms.base import RoomClosed, RoomNotStarted
 from live.selectors import (
@@ -29,15 +30,26 @@ from live.selectors import (
     session_manageable_by,
     session_minute_counts,
     session_roster_now,
+    session_times_correction_refusal,
+    session_times_corrections,
+    sessions_without_evidence,
 )
 from live.services.attendance import attendance_mark_set
 from live.services.presence import presence_key_issue
 from live.services.recordings import recording_attach
 from live.services.reports import attendance_report_import
-from live.services.sessions import JoinNotOpen, RoomNotReady, session_end, session_join_url, session_start
+from live.services.sessions import (
+    JoinNotOpen,
+    RoomNotReady,
+    session_end,
+    session_join_url,
+    session_start,
+    session_times_correct,
+)
+from lms.choices import Track
 from lms.exports import export_response
 from lms.numbers import whole_number
-from lms.selectors import user_has_role
+from lms.selectors import season_pick_for_staff, user_has_role
 
 JOIN_SALT = "live.join"
 
@@ -141,19 +153,27 @@ def session_join(request, session_id: int):
     return redirect(url)
 
 
-def _console_allowed(user) -> bool:
-    return user_has_role(user=user, role="staff") or user_has_role(user=user, role="speaker")
-
-
 @login_required
 def console_list(request):
-    if not _console_allowed(request.user):
+    """The sessions a speaker speaks at (all of them, for staff). Staff also see, for a season,
+    the required sessions that ended with no attendance recorded at all."""
+    staff = user_has_role(user=request.user, role="staff")
+    if not staff and not user_has_role(user=request.user, role="speaker"):
         raise PermissionDenied
     now = timezone.now()
     sessions = list(session_list_for_console(user=request.user))
-    return render(
-        request, "live/console_list.html", {"sessions": [(s, LiveSession.State(s.state_at(now))) for s in sessions]}
-    )
+    context = {"sessions": [(s, LiveSession.State(s.state_at(now))) for s in sessions], "staff": staff}
+    if staff:
+        pick = season_pick_for_staff(chosen=request.GET.get("season"))
+        context |= {
+            "seasons": pick.seasons,
+            "season": pick.season,
+            "without_evidence": [
+                (item, Track(item.track).label)
+                for item in (sessions_without_evidence(season_id=pick.season.pk, now=now) if pick.season else [])
+            ],
+        }
+    return render(request, "live/console_list.html", context)
 
 
 def _chart(counts: list[int]) -> dict:
@@ -179,15 +199,31 @@ def _console_session(request, session_id: int) -> LiveSession:
     return session
 
 
-def _console_page(request, session: LiveSession, *, report=None, status: int = 200) -> HttpResponse:
+def _correction_form(session: LiveSession) -> SessionTimesCorrectionForm:
+    """The form filled with the times in force (or the scheduled ones, for a session never started)."""
+    return SessionTimesCorrectionForm(
+        initial={
+            "started_at": timezone.localtime(session.actual_started_at or session.starts_at),
+            "ended_at": timezone.localtime(session.actual_ended_at or session.window_end),
+        }
+    )
+
+
+def _console_page(
+    request, session: LiveSession, *, report=None, correction_form=None, status: int = 200
+) -> HttpResponse:
     now = timezone.now()
+    state = session.state_at(now)
+    may_correct = session_times_correction_refusal(session=session, user=request.user, now=now) is None
     return render(
         request,
         "live/console_detail.html",
         {
             "session": session,
-            "state": session.state_at(now),
-            "state_label": LiveSession.State(session.state_at(now)).label,
+            "state": state,
+            "state_label": LiveSession.State(state).label,
+            "running": session.running_at(now),
+            "ended_itself": state == LiveSession.State.ENDED and session.ends_by_evidence,
             "roster": session_roster_now(session=session, now=now),
             "chart": _chart(session_minute_counts(session=session, now=now)),
             "table": attendance_table(session=session),
@@ -197,16 +233,18 @@ def _console_page(request, session: LiveSession, *, report=None, status: int = 2
             "report_timezone": conf.report_default_timezone(),
             "roster_url": reverse("live-roster", args=[session.pk]),
             "recordings": session.recordings.select_related("video_asset"),
+            "correction_form": (correction_form or _correction_form(session)) if may_correct else None,
+            "corrections": session_times_corrections(session=session),
         },
         status=status,
     )
 
 
-def _console_refused(request, session: LiveSession, error: ValidationError) -> HttpResponse:
+def _console_refused(request, session: LiveSession, error: ValidationError, **page) -> HttpResponse:
     """A refused action shows the console again, answering 400 with the reason."""
     for message in error.messages:
         messages.error(request, message)
-    return _console_page(request, session, status=400)
+    return _console_page(request, session, status=400, **page)
 
 
 def _console_action(request, session_id: int, action: Callable[[LiveSession], str]) -> HttpResponse:
@@ -238,6 +276,27 @@ def console_session_start(request, session_id: int):
         return _("The session has started.")
 
     return _console_action(request, session_id, start)
+
+
+@login_required
+@require_POST
+def console_times_correct(request, session_id: int):
+    """Correct the session's actual start and end. Who may not (another speaker, a participant, a
+    speaker a week after the session) gets a 403 saying why; a refused correction shows the
+    console again with the reasons (400)."""
+    session = get_object_or_404(LiveSession.objects.select_related("season", "course"), pk=session_id)
+    refusal = session_times_correction_refusal(session=session, user=request.user, now=timezone.now())
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = SessionTimesCorrectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        session_times_correct(session=session, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        return _console_refused(request, session, error, correction_form=form)
+    messages.success(request, _("The session's times are corrected; its figures are being derived again."))
+    return redirect("live-console-detail", session_id=session.pk)
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from live import conf
-from live.derive import Derived, attendance_upsert, session_coverage
+from live.derive import Derived, attendance_upsert, session_coverage, session_evidence_end
 from live.models import AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source
 from live.rules import status_decide
 from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
@@ -49,10 +49,18 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
     """Rebuild every participant's figures of the session from its raw events (set-based), and
     record on the session when (the console shows it). Called by the debounced task, never by a page.
 
-    Queries: the participants, the coverage statement, the manual marks, the upsert, the session's
-    derivation time."""
+    A session started and not ended in time is measured to its last evidence so far (the
+    session's window_end): the figures of the last derivation after its last evidence are then
+    already the final ones when it ends itself at its overrun limit, with no task run at that moment.
+
+    Queries: (the session's last evidence, for a session not ended in time), the coverage
+    statement, the manual marks, the participants, the upsert, the session's derivation time."""
     now = now or timezone.now()
-    window_start, window_end = session.window_start, session.window_end_at(now)
+    if session.ends_by_evidence:
+        session.last_evidence_at = session_evidence_end(
+            session_id=session.pk, window_start=session.window_start, limit=session.overrun_limit
+        )
+    window_start, window_end = session.window_start, session.window_end
     window_seconds = int((window_end - window_start).total_seconds())
     coverage = session_coverage(session_id=session.pk, window_start=window_start, window_end=window_end, now=now)
     marks = latest_manual_marks(session_ids=[session.pk])
@@ -82,19 +90,33 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
         )
     derived_at = timezone.now()
     attendance_upsert(session_id=session.pk, window_seconds=window_seconds, rows=rows, derived_at=derived_at)
-    LiveSession.objects.filter(pk=session.pk).update(figures_derived_at=derived_at)
+    derived = {"figures_derived_at": derived_at}
+    if session.ends_by_evidence:
+        derived["last_evidence_at"] = session.last_evidence_at
+    LiveSession.objects.filter(pk=session.pk).update(**derived)
     session.figures_derived_at = derived_at
     return len(rows)
 
 
 def attendance_mark_set(*, session: LiveSession, user_id: int, status: str, comment: str, by) -> ManualMark:
-    """A new manual mark; earlier ones stay as the history of who changed what and when."""
+    """A new manual mark; earlier ones stay as the history of who changed what and when.
+
+    Preconditions: `by` manages the session; `user_id` is a participant of its track; the
+    comment gives the reason (a mark overrides what was measured, so it says why); before the
+    session has started only "excused" may be given (an absence agreed in advance): whether
+    someone was present, late or absent cannot be known yet."""
     if not session_manageable_by(session=session, user=by):
         raise PermissionDenied(_("Only the session's speakers and staff may mark attendance."))
     if status not in MarkStatus.values:
         raise ValidationError({"status": [_("Unknown attendance status.")]})
     if user_id not in set(session_participant_user_ids(session=session)):
         raise ValidationError({"user": [_("This person is not a participant of the session's track.")]})
+    if not comment.strip():
+        raise ValidationError({"comment": [_("Give the reason for the mark in the comment.")]})
+    if status != MarkStatus.EXCUSED and session.state_at(timezone.now()) == LiveSession.State.SCHEDULED:
+        raise ValidationError(
+            {"status": [_("The session has not started yet: only “excused” can be marked in advance.")]}
+        )
     with transaction.atomic():
         mark = ManualMark(session=session, user_id=user_id, status=status, comment=comment.strip(), marked_by=by)
         mark.full_clean()

@@ -28,7 +28,11 @@ def presence_key_issue(*, session: LiveSession, user, now: datetime | None = Non
     # A running session has no end yet, however far it overruns the schedule (up to its limit):
     # the key's own short life bounds it, and the first renewal after the end closes it at that
     # end plus the grace.
-    end = min(max(session.ends_at, now + lifetime), session.overrun_limit) if session.running else session.window_end
+    end = (
+        min(max(session.ends_at, now + lifetime), session.overrun_limit)
+        if session.running_at(now)
+        else session.window_end
+    )
     closes_at = end + grace
     opens_at = session.join_opens_at
     expires_at = min(now + lifetime, closes_at)

@@ -10,7 +10,8 @@ Columns (header names compared case-insensitively; the table may follow a summar
 
 Rows are matched to the track's participants by our id or by e-mail, never by name. A row with
 both must name the same participant. Rows that cannot be matched or read are listed back, and
-nothing is stored from them."""
+nothing is stored from them; so are the rows of people we know who are no participants of the
+track (the session's speakers, experts, staff): skipped, as their time is no attendance."""
 
 import csv
 import io
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.rooms.base import USER_PREFIX, user_id_from_external
+from live.selectors import user_emails_known, user_ids_known
 from live.services.attendance import attendance_events_store, session_derive_later
 from lms.numbers import whole_number
 from lms.selectors import participant_list
@@ -127,6 +129,27 @@ def _row_participant(*, participant: str, email: str, ours: set[int], by_email: 
     return by_mail, None
 
 
+def _skip_known_non_participants(result: ReportResult, *, ours: set[int]) -> None:
+    """Move the unmatched rows that name someone with an account here who is no participant of
+    the track (the session's speaker, an expert, staff) to the skipped ones: no mistake of the
+    report, but no attendance either. Two queries at most (the ids, the e-mails)."""
+    ids = {row["line"]: _our_id(row["participant"]) for row in result.unmatched if row["participant"]}
+    # (an id of the track whose e-mail names someone else stays unmatched: the row contradicts itself)
+    known_ids = user_ids_known(user_ids={user_id for user_id in ids.values() if user_id is not None} - ours)
+    known_emails = user_emails_known(emails=(row["email"] for row in result.unmatched if not row["participant"]))
+    unmatched = []
+    for row in result.unmatched:
+        by_id = row["participant"] and ids.get(row["line"]) in known_ids
+        by_email = not row["participant"] and row["email"].lower() in known_emails
+        if by_id or by_email:
+            result.skipped.append(
+                {**row, "message": _("Not a participant of the session's track (a speaker, an expert or staff).")}
+            )
+        else:
+            unmatched.append(row)
+    result.unmatched = unmatched
+
+
 def attendance_report_import(*, session: LiveSession, content: bytes, timezone_name: str) -> ReportResult:
     """Store the report's matched rows as interval events of the session (all or none) and queue
     its derivation; the result lists every row not stored and why. `timezone_name` is the zone of
@@ -200,6 +223,7 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
                 payload={"line": line, "row": row},
             )
         )
+    _skip_known_non_participants(result, ours=ours)
     result.stored = len(events)
     # One file is stored whole or not at all (bulk_create writes it in batches).
     with transaction.atomic():

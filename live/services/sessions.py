@@ -2,14 +2,17 @@
 What a room needs at each step is its backend's business (live.rooms): nothing here knows
 which kind of room a session has."""
 
+from datetime import datetime, timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from live.models import LiveSession
+from live import conf
+from live.models import LiveSession, SessionTimesCorrection
 from live.rooms.registry import room_backend
-from live.selectors import session_for_participant, session_manageable_by
+from live.selectors import session_for_participant, session_manageable_by, session_times_correction_refusal
 from live.services.attendance import session_derive_later
 from live.services.presence import presence_beats_flush
 
@@ -55,6 +58,68 @@ def session_end(*, session: LiveSession, by) -> LiveSession:
     presence_beats_flush()
     session_derive_later(session_ids=[session.pk])
     return session
+
+
+def _correction_errors(*, session: LiveSession, started_at: datetime, ended_at: datetime | None, reason: str, now):
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason for the correction.")]
+    if abs(started_at - session.starts_at) > timedelta(days=1):
+        errors["started_at"] = [_("The start is more than a day away from the scheduled start.")]
+    elif started_at > now:
+        errors["started_at"] = [_("The start cannot be in the future.")]
+    if ended_at is None:
+        if session.actual_ended_at is not None:
+            errors["ended_at"] = [_("A recorded end can be corrected, not removed.")]
+        return errors
+    # The limit the corrected start gives (LiveSession.overrun_limit): a window never reaches past it.
+    limit = max(session.ends_at, started_at) + timedelta(minutes=conf.max_overrun_minutes())
+    if ended_at <= started_at:
+        errors["ended_at"] = [_("A session can only end after it has actually started.")]
+    elif ended_at > now:
+        errors["ended_at"] = [_("The end cannot be in the future.")]
+    elif ended_at > limit:
+        when = formats.date_format(timezone.localtime(limit), "j E Y, H:i")
+        errors["ended_at"] = [_("The end cannot be later than the session's overrun limit, %(when)s.") % {"when": when}]
+    return errors
+
+
+def session_times_correct(
+    *, session: LiveSession, started_at: datetime, ended_at: datetime | None, reason: str, by
+) -> SessionTimesCorrection:
+    """Correct the session's actual start and end (a start pressed late, an end forgotten or
+    pressed by mistake), keep the correction with who, when and why, and derive the figures again.
+
+    Preconditions: `by` is staff, or a speaker of the session within a week of it (else
+    PermissionDenied with the reason); a reason; the start within a day of the scheduled one and
+    not in the future; the end, if any, after the start, not in the future and no later than the
+    overrun limit; an end once recorded is corrected, never removed (no end: the session still
+    runs, or ends itself at its limit)."""
+    now = timezone.now()
+    refusal = session_times_correction_refusal(session=session, user=by, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
+    errors = _correction_errors(session=session, started_at=started_at, ended_at=ended_at, reason=reason, now=now)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # Locked: a "start", an "end" or BBB's meeting-ended at the same moment waits for it.
+        current = LiveSession.objects.select_for_update().get(pk=session.pk)
+        correction = SessionTimesCorrection(
+            session=current,
+            started_before=current.actual_started_at,
+            ended_before=current.actual_ended_at,
+            started_at=started_at,
+            ended_at=ended_at,
+            reason=reason.strip(),
+            corrected_by=by,
+        )
+        correction.full_clean()
+        correction.save()
+        session.actual_started_at, session.actual_ended_at = started_at, ended_at
+        session.save(update_fields=["actual_started_at", "actual_ended_at"])
+    session_derive_later(session_ids=[session.pk])
+    return correction
 
 
 def session_room_ready(*, session: LiveSession) -> bool:

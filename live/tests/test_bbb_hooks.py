@@ -218,7 +218,8 @@ def test_meeting_ended_queues_the_derivation(client, started_bbb_session, django
     clock.at = datetime(2025, 9, 10, 12, 15, tzinfo=UTC)  # the join is derived while the session runs
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, joined)
-    assert Attendance.objects.get(session=session, user=b.user).window_seconds == 5397  # to the scheduled end, 13:30:00
+    # Derived while the session runs: to its last evidence so far, the join at 12:12:05.410.
+    assert Attendance.objects.get(session=session, user=b.user).window_seconds == 723
     ended = next(r for r in _requests() if r["event_id"] == "meeting-ended")
     clock.at = datetime(2025, 9, 10, 14, 0, tzinfo=UTC)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -45,12 +45,26 @@ def _join(session, person, minutes_ago: int) -> AttendanceEvent:
     )
 
 
+def _beat(session, person) -> AttendanceEvent:
+    return AttendanceEvent(
+        session=session,
+        user=person.user,
+        source="page",
+        kind="beat",
+        connection="tab",
+        occurred_at=timezone.now(),
+        dedupe_key="beat-now",
+    )
+
+
 def test_the_console_derives_nothing_and_shows_the_figures_once_the_queued_derivation_ran(
     client, running, django_capture_on_commit_callbacks
 ):
     session, speaker, person = running
     client.force_login(speaker.user)
-    attendance_events_store(events=[_join(session, person, 20)])  # raw, no derivation queued
+    # Raw, no derivation queued: a join 20 min ago, and the page's beat a moment ago (the last
+    # evidence: a running session is measured to it).
+    attendance_events_store(events=[_join(session, person, 20), _beat(session, person)])
 
     page = client.get(f"/live/console/{session.pk}/")
     assert "Показатели ещё не рассчитаны" in page.content.decode()

@@ -280,7 +280,7 @@ def test_automation_never_overwrites_a_manual_mark(settings):
     from django.contrib.auth.models import Group
 
     staff.groups.add(Group.objects.get_or_create(name="staff")[0])
-    attendance_mark_set(session=session, user_id=person.user_id, status="excused", comment="", by=staff)
+    attendance_mark_set(session=session, user_id=person.user_id, status="excused", comment="Справка", by=staff)
     AttendanceEvent.objects.create(
         session=session,
         user=person.user,

@@ -143,6 +143,8 @@ def test_a_session_never_ended_closes_at_the_overrun_limit(client, clock, settin
     clock.at = at(119)  # 13:59: within the limit (an hour past the scheduled end)
     assert session.joinable_at(clock.at) and session.window_end_at(clock.at) == at(119)
     assert 'data-testid="join"' in client.get(f"/live/{session.pk}/").content.decode()
-    clock.at = at(121)  # past it: no join, and the window stops at the limit
-    assert not session.joinable_at(clock.at) and session.window_end_at(clock.at) == at(120)
+    clock.at = at(121)  # past it: the session has ended itself, no join
+    assert not session.joinable_at(clock.at) and session.state_at(clock.at) == LiveSession.State.ENDED
+    # Nothing was recorded of it: its window is the scheduled one (test_self_end.py: the last evidence).
+    assert session.window_end_at(clock.at) == session.window_end == at(60)
     assert 'data-testid="join"' not in client.get(f"/live/{session.pk}/").content.decode()

@@ -187,9 +187,9 @@ def test_console_detail_and_exports(client, django_assert_num_queries, count):
     client.get("/live/console/")  # the first request of a site creates its programme settings
     # session, user; the session (with season and course); "staff"?, the speakers (may manage);
     # roster: events, participants; chart: events; table: participants, rows, marks; the site and
-    # the programme settings; recordings; the marks' history. No derivation: the page reads the
-    # stored figures.
-    with django_assert_num_queries(15):
+    # the programme settings; recordings; the marks' history; "staff?", the speakers (may correct
+    # the times); the corrections' history. No derivation: the page reads the stored figures.
+    with django_assert_num_queries(18):
         response = client.get(f"/live/console/{session.pk}/")
     assert response.status_code == 200
     assert len(response.context["table"]) == 2 * count

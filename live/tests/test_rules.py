@@ -137,14 +137,18 @@ def test_running_session_counts_only_until_now():
 
 
 @pytest.mark.django_db
-def test_a_running_session_past_its_schedule_is_measured_to_now():
-    """Started at 12:00, scheduled to 13:00, not ended at 13:20: the window so far is 80 min. A
-    join at 12:00 (no leave yet) and one at 12:50 are measured to 13:20: 4800 s (100 %) and 1800 s
-    (37.5 %); cut at the scheduled end they would be 3600 and 600 of 3600 s."""
+def test_a_running_session_past_its_schedule_is_measured_to_its_last_evidence():
+    """Started at 12:00, scheduled to 13:00, not ended at 13:20, the last evidence (a page beat)
+    at 13:20: the window so far is 80 min. A join at 12:00 (no leave yet) and one at 12:50 are
+    measured to 13:20: 4800 s (100 %) and 1800 s (37.5 %); cut at the scheduled end they would be
+    3600 and 600 of 3600 s."""
     from live.services.attendance import session_attendance_derive
 
     session = LiveSessionFactory(starts_at=START, ends_at=END, actual_started_at=START)
     early, late = UserFactory(), UserFactory()
+    AttendanceEvent.objects.create(
+        session=session, user=early, source="page", kind="beat", connection="tab", occurred_at=at(80), dedupe_key="b"
+    )
     for user, minute in ((early, 0), (late, 50)):
         AttendanceEvent.objects.create(
             session=session,
@@ -301,3 +305,86 @@ def test_set_based_sql_agrees_with_the_rules_on_random_sessions():
         by_rules = session_coverage_by_rules(session_id=session.pk, window_start=START, window_end=END, now=now)
         assert by_sql == by_rules
         assert len(by_sql) > 15
+
+
+EVIDENCE_CASES = {
+    # (signals, marks, the last evidence): the latest signal at its own time, a report row at its leave.
+    "beats and a leave": ([*beats("tab", at(0), at(40)), bbb("leave", "w_1", at(45))], [], at(45)),
+    "a report row ends last": (
+        [Signal("report", "interval", "r", at(10), at(70)), bbb("join", "w", at(5))],
+        [],
+        at(70),
+    ),
+    # A join without its leave counts at the join: a lost "leave" holds nothing open.
+    "an open join": ([bbb("join", "w_1", at(30))], [], at(30)),
+    "past the limit: the limit": ([bbb("leave", "w_1", at(400))], [], at(240)),
+    "nothing after the start": ([bbb("leave", "w_1", at(-5))], [], None),
+    # A presence mark given while the session was open counts; "excused" or one after the limit does not.
+    "a presence mark": ([bbb("leave", "w_1", at(20))], [(at(50), "present")], at(50)),
+    "marks that say nothing": (
+        [bbb("leave", "w_1", at(20))],
+        [(at(50), "excused"), (at(55), "absent"), (at(300), "late")],
+        at(20),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", EVIDENCE_CASES)
+def test_evidence_end_hand_computed(name):
+    from live.rules import evidence_end
+
+    signals, marks, expected = EVIDENCE_CASES[name]
+    assert evidence_end(signals, marks=marks, window_start=START, limit=at(240)) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["postgresql", "rules"])
+def test_evidence_end_in_sql_agrees_with_the_rule_on_random_sessions(monkeypatch, path):
+    """Random events (beats, joins, leaves, report rows, some far past the limit) and marks of
+    every status at random times: PostgreSQL's statement and the portable path give the rule's answer."""
+    import random
+
+    import live.derive
+    from live.derive import session_evidence_end
+    from live.models import ManualMark
+    from live.rules import evidence_end
+
+    if path == "rules":
+        monkeypatch.setattr(live.derive, "connection", type("Portable", (), {"vendor": "sqlite"})())
+    chance = random.Random(20261204)
+    speaker = UserFactory()
+    for round_ in range(12):
+        session = LiveSessionFactory(starts_at=START, ends_at=END, actual_started_at=START)
+        user = UserFactory()
+        signals, marks = [], []
+        for index in range(chance.randint(0, 12)):
+            when = at(chance.randint(-30, 400), chance.randint(0, 59)) + timedelta(microseconds=chance.randint(0, 999))
+            kind = chance.choice(["beat", "hidden", "join", "leave", "interval"])
+            ends_at = when + timedelta(minutes=chance.randint(0, 90)) if kind == "interval" else None
+            if kind == "interval" and chance.random() < 0.2:
+                ends_at = None  # an interval stored without its end counts at its start
+            signals.append(Signal("x", kind, "c", when, ends_at))
+            AttendanceEvent.objects.create(
+                session=session,
+                user=user,
+                source="page",
+                kind=kind,
+                connection="c",
+                occurred_at=when,
+                ends_at=ends_at,
+                dedupe_key=f"ev:{round_}:{index}",
+            )
+        for _index in range(chance.randint(0, 3)):
+            mark = ManualMark.objects.create(
+                session=session,
+                user=user,
+                status=chance.choice(["present", "late", "absent", "excused"]),
+                comment="x",
+                marked_by=speaker,
+            )
+            when = at(chance.randint(-60, 400))
+            ManualMark.objects.filter(pk=mark.pk).update(marked_at=when)  # marked_at is auto_now_add
+            marks.append((when, mark.status))
+        limit = session.overrun_limit
+        expected = evidence_end(signals, marks=marks, window_start=START, limit=limit)
+        assert session_evidence_end(session_id=session.pk, window_start=START, limit=limit) == expected

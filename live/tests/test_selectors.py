@@ -52,7 +52,7 @@ def test_required_sessions_attendance_shape_and_rules():
     session_attendance_derive(session=past)
     speaker = SpeakerFactory()
     past.speakers.set([speaker])
-    attendance_mark_set(session=past, user_id=nobody.user_id, status="excused", comment="", by=speaker.user)
+    attendance_mark_set(session=past, user_id=nobody.user_id, status="excused", comment="Справка", by=speaker.user)
 
     result = required_sessions_attendance(season_id=season.pk, track="introductory")
     assert [s["id"] for s in result["sessions"]] == [past.pk, future.pk]
@@ -165,7 +165,7 @@ def test_required_sessions_attendance_rows_of_others_defaults_and_marks():
     assert Attendance.objects.get(session=past, user=absent.user).status == "absent"  # a row, read as the default
     speaker = SpeakerFactory()
     past.speakers.set([speaker])
-    attendance_mark_set(session=past, user_id=marked.user_id, status="present", comment="", by=speaker.user)
+    attendance_mark_set(session=past, user_id=marked.user_id, status="present", comment="Был в зале", by=speaker.user)
 
     result = required_sessions_attendance(season_id=season.pk, track="introductory")
     attendance = result["attendance"]
@@ -206,7 +206,9 @@ def test_derivation_writes_the_same_rows_on_either_database_path(monkeypatch):
     assert rows() == by_postgres
     speaker = SpeakerFactory()
     session.speakers.set([speaker])
-    attendance_mark_set(session=session, user_id=people[0].user_id, status="excused", comment="", by=speaker.user)
+    attendance_mark_set(
+        session=session, user_id=people[0].user_id, status="excused", comment="Справка", by=speaker.user
+    )
     session_attendance_derive(session=session)  # the portable path updates in place
     portable = rows()
     monkeypatch.undo()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.rooms.base import user_id_from_external
-from live.selectors import user_ids_known
+from live.selectors import session_participants_among
 from live.services.attendance import attendance_events_store, session_derive_later
 from lms.text import text_storable
 
@@ -70,7 +70,8 @@ def _bbb_time(ms) -> datetime | None:
 
 def bbb_webhook_receive(*, events: list) -> Received:
     """Store user-joined/user-left as raw events and take meeting-ended as the session's actual
-    end; other events and unknown meetings are ignored. A retried delivery hashes to the same
+    end; other events, unknown meetings and people who are not participants of the session's
+    track (its speakers, experts, staff: they create no attendance) are ignored. A retried delivery hashes to the same
     dedupe key (and finds the end already set), so it changes nothing. An event of the wrong
     shape (not an object, no meeting, user or `ts`) is skipped and named in the result: nothing
     is stored from it, and the others in the same delivery are still taken."""
@@ -108,7 +109,12 @@ def bbb_webhook_receive(*, events: list) -> Received:
     sessions = {
         s.external_meeting_id: s for s in LiveSession.objects.filter(external_meeting_id__in={p[0] for p in pending})
     }
-    known = user_ids_known(user_ids=(p[1] for p in pending))
+    # Only the participants of each session's track: its speakers, experts and staff join the room
+    # with our id too, and their time is no attendance (one query per meeting, usually one).
+    ours = {
+        meeting_id: session_participants_among(session=session, user_ids=(p[1] for p in pending if p[0] == meeting_id))
+        for meeting_id, session in sessions.items()
+    }
     rows = [
         AttendanceEvent(
             session=sessions[meeting_id],
@@ -121,7 +127,7 @@ def bbb_webhook_receive(*, events: list) -> Received:
             payload=event["data"],
         )
         for meeting_id, user_id, kind, internal_id, when, event in pending
-        if meeting_id in sessions and user_id in known
+        if meeting_id in sessions and user_id in ours[meeting_id]
     ]
     attendance_events_store(events=rows)
     ended_ids = [
@@ -167,7 +173,8 @@ def _aware_time(value) -> datetime | None:
 
 def bbb_analytics_receive(*, payload: dict) -> Received:
     """The post-meeting analytics: every join and leave per internal user id, for reconciliation
-    with the webhooks (the union makes the two agree where both exist and fills gaps).
+    with the webhooks (the union makes the two agree where both exist and fills gaps). Only the
+    participants of the session's track are taken: its speakers, experts and staff are no attendance.
 
     A payload without the meeting id or the attendees list is refused whole (ValidationError);
     a join or leave without its user id (`userid`) or with an unreadable or zone-less timestamp
@@ -199,7 +206,7 @@ def bbb_analytics_receive(*, payload: dict) -> Received:
                 continue
             for item in items[0] + items[1]:
                 user_id = user_id_from_external(_field(item, "ext_userid"))
-                if user_id is None:  # not ours (staff, guests) or no object at all
+                if user_id is None:  # not our id (guests) or no object at all
                     continue
                 internal, when = item.get("userid"), _aware_time(item.get("timestamp"))
                 if not isinstance(internal, str) or not internal:
@@ -213,7 +220,7 @@ def bbb_analytics_receive(*, payload: dict) -> Received:
                     continue
                 kind = EventKind.JOIN if item.get("event") == "join" else EventKind.LEAVE
                 found.append((user_id, kind, internal[:100], when, item))
-    known = user_ids_known(user_ids=(f[0] for f in found))
+    ours = session_participants_among(session=session, user_ids=(f[0] for f in found))  # not speakers, staff
     rows = [
         AttendanceEvent(
             session=session,
@@ -226,7 +233,7 @@ def bbb_analytics_receive(*, payload: dict) -> Received:
             payload=item,
         )
         for user_id, kind, connection, when, item in found
-        if user_id in known
+        if user_id in ours
     ]
     attendance_events_store(events=rows)
     session_derive_later(session_ids=[session.pk])
