@@ -21,6 +21,13 @@ from lms.selectors import participant_ids_in_season, participant_summaries
 DIRECTION_LEVELS = {"roiv": [Level.BEGINNER], "foiv": [Level.YOUNG, Level.PRO]}
 
 
+def interview_plan_of(*, season_id: int) -> InterviewPlan:
+    """The season's interview variant. A season nobody has set one for offers online interviews
+    (the model's defaults, unsaved): booking, the cabinet and the experts' page read this one
+    answer, so no hidden row decides whether slots are offered."""
+    return InterviewPlan.objects.filter(season_id=season_id).first() or InterviewPlan(season_id=season_id)
+
+
 def slot_get(*, slot_id: int | None) -> InterviewSlot | None:
     return InterviewSlot.objects.filter(pk=slot_id).first() if slot_id else None
 
@@ -166,8 +173,10 @@ def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def interview_booking_for(*, participant, now) -> dict:
-    """What the cabinet shows an admitted participant: their booking and what they may book."""
-    plan = InterviewPlan.objects.filter(season_id=participant.season_id).first()
+    """What the cabinet shows an admitted participant: their booking, the season's variant and the
+    district meetings they may register for (the slots come a page at a time:
+    `selectors.slots.slot_page_for_participant`)."""
+    plan = interview_plan_of(season_id=participant.season_id)
     current = (
         Interview.objects.filter(participant=participant, status=InterviewStatus.BOOKED)
         .select_related("slot__expert", "meeting")
@@ -176,15 +185,12 @@ def interview_booking_for(*, participant, now) -> dict:
     return {
         "plan": plan,
         "current": current,
-        "slots": list(slot_list_free(season_id=participant.season_id, now=now)[:20])
-        if plan and plan.offers_online
-        else [],
         "meetings": list(
             OfflineMeeting.objects.filter(
                 season_id=participant.season_id, federal_district=participant.federal_district, starts_at__gt=now
             )
         )
-        if plan and plan.offers_offline
+        if plan.offers_offline
         else [],
     }
 

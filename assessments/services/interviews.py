@@ -20,17 +20,14 @@ from assessments.models import (
     OfflineMeeting,
 )
 from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
-from assessments.permissions import is_staff
+from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import decision_published_for
+from assessments.selectors.interviews import interview_plan_of
 from lms.choices import Level
 from lms.errors import ConflictError
 
 if TYPE_CHECKING:
     from lms.models import Participant
-
-
-def _plan(season_id: int) -> InterviewPlan:
-    return InterviewPlan.objects.filter(season_id=season_id).first() or InterviewPlan(season_id=season_id)
 
 
 def _cutoff_check(*, interview: Interview, plan: InterviewPlan, now: datetime) -> None:
@@ -66,7 +63,7 @@ def interview_book(
     if participant.user_id != user.pk:
         raise PermissionDenied(_("You may book only your own interview."))
     _admitted_check(participant=participant)
-    plan = _plan(participant.season_id)
+    plan = interview_plan_of(season_id=participant.season_id)
     if slot is not None:
         if not plan.offers_online:
             raise ValidationError({"slot": _("This season offers no online interviews.")})
@@ -112,7 +109,7 @@ def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datet
         raise PermissionDenied(_("You may cancel only your own interview."))
     if interview.status != InterviewStatus.BOOKED:
         raise ValidationError({"interview": _("This interview is already cancelled.")})
-    _cutoff_check(interview=interview, plan=_plan(interview.participant.season_id), now=now)
+    _cutoff_check(interview=interview, plan=interview_plan_of(season_id=interview.participant.season_id), now=now)
     interview.status, interview.cancelled_at = InterviewStatus.CANCELLED, now
     interview.save(update_fields=["status", "cancelled_at"])
     return interview
@@ -200,3 +197,25 @@ def interview_sheet_submit(
     sheet.submitted_at = now or timezone.now()
     sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "submitted_at"])
     return sheet
+
+
+# The variants staff choose from, as the plan's two switches.
+INTERVIEW_VARIANTS = {"online": (True, False), "offline": (False, True), "both": (True, True)}
+
+
+@transaction.atomic
+def interview_plan_update(
+    *, season_id: int, variant: str, cancel_cutoff_hours: int, user: AbstractBaseUser
+) -> InterviewPlan:
+    """Staff set the season's interview variant on the interviews page; the row is created the
+    first time (until then the season offers online interviews, `interview_plan_of`)."""
+    staff_check(user=user)
+    if variant not in INTERVIEW_VARIANTS:
+        raise ValidationError({"variant": [_("Choose online, offline or both.")]})
+    plan = InterviewPlan.objects.select_for_update().filter(season_id=season_id).first()
+    plan = plan or InterviewPlan(season_id=season_id)
+    plan.offers_online, plan.offers_offline = INTERVIEW_VARIANTS[variant]
+    plan.cancel_cutoff_hours = cancel_cutoff_hours
+    plan.full_clean()
+    plan.save()
+    return plan
