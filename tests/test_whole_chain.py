@@ -45,7 +45,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from assessments.models import InterviewPlan, Quiz
+from assessments.models import InterviewPlan, InterviewSlot, Quiz
 from assessments.services.slots import interview_slot_create
 from assessments.tests.factories import QuestionBankFactory, QuestionFactory, QuizFactory
 from assessments.tests.test_interviews import _admit
@@ -311,6 +311,11 @@ def test_one_participant_through_the_whole_chain(world, celery_worker_process, p
     assert participant.get("/api/v1/interview-slots/").json()["results"] == []
 
     # ---------------------------------------------------------------- 7. scored by two experts
+    # The interview takes place: a sheet is submitted from its start on.
+    begun = timezone.now() - timedelta(minutes=5)
+    InterviewSlot.objects.filter(interviews__id__isnull=False).update(
+        starts_at=begun, ends_at=begun + timedelta(minutes=30)
+    )
     listing = expert_a.get("/expert/interviews/").content.decode()
     interview_id = int(re.search(r'href="/expert/interviews/(\d+)/">Цепочкина', listing).group(1))
     expert_b = _signed_in(world["expert_b"].username)

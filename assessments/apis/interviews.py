@@ -21,6 +21,7 @@ from assessments.apis.common import (
 from assessments.models import Interview, InterviewSlot, OfflineMeeting
 from assessments.permissions import staff_check
 from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_list, candidates_table
+from assessments.selectors.rubrics import rubric_for_season
 from assessments.selectors.slots import slot_page_for_participant
 from assessments.services.interviews import (
     interview_book,
@@ -219,7 +220,7 @@ class CandidatesListApi(APIView):
         rows = candidates_list(season_id=season_or_404(season_id).id, direction=direction)
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
-            header, lines = candidates_table(rows=rows)
+            header, lines = candidates_table(rows=rows, rubric=rubric_for_season(season_id=season_id))
             filename = f"candidates-{season_id}-{direction}"
             return export_response(fmt=fmt, header=header, rows=lines, title=direction.upper(), filename=filename)
         return Response(self.OutputSerializer(rows, many=True).data)

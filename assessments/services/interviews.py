@@ -19,10 +19,11 @@ from assessments.models import (
     InterviewStatus,
     OfflineMeeting,
 )
-from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
 from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.interviews import interview_plan_of
+from assessments.selectors.rubrics import rubric_for_season
 from lms.choices import Level
 from lms.errors import ConflictError
 
@@ -161,6 +162,34 @@ def presentation_stop(*, interview: Interview, expert: AbstractBaseUser, now: da
     return sheet
 
 
+def _interview_start(interview: Interview) -> datetime:
+    return interview.slot.starts_at if interview.slot_id else interview.meeting.starts_at
+
+
+def _interview_season_id(interview: Interview) -> int:
+    return interview.slot.season_id if interview.slot_id else interview.meeting.season_id
+
+
+def _valid_score(value, max_score: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= max_score
+
+
+@transaction.atomic
+def interview_sheet_draft_save(
+    *, interview: Interview, expert: AbstractBaseUser, topics: dict, rubric: dict, comment: str, recommended_level: str
+) -> InterviewSheet:
+    """Keep what the expert has entered so far (the sheet's form sends it with the timer buttons):
+    what is valid is kept, the rest waits for the submission, which checks everything."""
+    sheet = _sheet(interview=interview, expert=expert)
+    scale = rubric_for_season(season_id=_interview_season_id(interview))
+    sheet.topics = {name: bool(topics.get(name)) for name in TOPICS}
+    sheet.rubric = {key: rubric[key] for key in scale.keys if _valid_score(rubric.get(key), scale.max_score)}
+    sheet.comment = comment.strip()
+    sheet.recommended_level = recommended_level if recommended_level in Level.values else ""
+    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level"])
+    return sheet
+
+
 @transaction.atomic
 def interview_sheet_submit(
     *,
@@ -172,7 +201,21 @@ def interview_sheet_submit(
     recommended_level: str,
     now: datetime | None = None,
 ) -> InterviewSheet:
+    """Preconditions: the interview has started (a sheet is an account of it) and the expert scores
+    every criterion of the season's rubric (`selectors.rubrics.rubric_for_season`)."""
+    now = now or timezone.now()
+    starts = _interview_start(interview)
+    if now < starts:
+        raise ValidationError(
+            {
+                "sheet": [
+                    _("The interview starts at %(when)s; the sheet can be submitted once it has started.")
+                    % {"when": timezone.localtime(starts).strftime("%d.%m.%Y %H:%M")}
+                ]
+            }
+        )
     sheet = _sheet(interview=interview, expert=expert)
+    scale = rubric_for_season(season_id=_interview_season_id(interview))
     errors = {}
     if (
         not isinstance(topics, dict)
@@ -182,11 +225,12 @@ def interview_sheet_submit(
         errors["topics"] = [_("Tick topics by name: %(names)s.") % {"names": ", ".join(TOPICS)}]
     if (
         not isinstance(rubric, dict)
-        or set(rubric) != set(RUBRIC)
-        or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= RUBRIC_MAX for v in rubric.values())
+        or set(rubric) != set(scale.keys)
+        or any(not _valid_score(v, scale.max_score) for v in rubric.values())
     ):
         errors["rubric"] = [
-            _("Score every criterion (%(names)s) from 0 to %(max)s.") % {"names": ", ".join(RUBRIC), "max": RUBRIC_MAX}
+            _("Score every criterion (%(names)s) from 0 to %(max)s.")
+            % {"names": ", ".join(scale.keys), "max": scale.max_score}
         ]
     if recommended_level and recommended_level not in Level.values:
         errors["recommended_level"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Level.values)}]
@@ -194,8 +238,9 @@ def interview_sheet_submit(
         raise ValidationError(errors)
     sheet.topics = {name: bool(topics.get(name)) for name in TOPICS}
     sheet.rubric, sheet.comment, sheet.recommended_level = rubric, comment.strip(), recommended_level
-    sheet.submitted_at = now or timezone.now()
-    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "submitted_at"])
+    sheet.rubric_max = scale.max_score
+    sheet.submitted_at = now
+    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "rubric_max", "submitted_at"])
     return sheet
 
 
