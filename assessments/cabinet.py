@@ -7,6 +7,7 @@ from assessments.selectors.admission import decision_published_for
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import interview_booking_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
+from assessments.selectors.slots import slot_page_from_query
 from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
 
 
@@ -19,6 +20,7 @@ def _admission_context(request, participant) -> dict:
     booking = None
     if decision is not None and decision["decision"] == Decision.ADMITTED:
         booking = interview_booking_for(participant=participant, now=timezone.now())
+        booking["slots"] = slot_page_from_query(participant=participant, query=request.GET)
     return {"decision": decision, "booking": booking}
 
 
@@ -73,6 +75,15 @@ def register_cabinet() -> None:
             lambda: reverse("assessments:candidates-page"),
             _("ROIV internships and FOIV interviews after the interviews, with the experts' scores"),
             order=35,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "interviews",
+            _("Interviews"),
+            lambda: reverse("assessments:interviews-staff"),
+            _("The season's interview variant, panels and results"),
+            order=36,
         )
     )
     staff_tool_register(

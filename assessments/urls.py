@@ -5,7 +5,7 @@ from assessments.apis import completeness as completeness_apis
 from assessments.apis import interviews as interview_apis
 from assessments.apis import quizzes as quiz_apis
 from assessments.apis import slots as slot_apis
-from assessments.views import admission, availability, interviews, quizzes
+from assessments.views import admission, availability, interviews, interviews_staff, quizzes
 
 app_name = "assessments"
 
@@ -24,6 +24,7 @@ pages = [
     path("staff/admission/", admission.admission_home, name="admission"),
     path("staff/admission/runs/<int:run_id>/", admission.admission_run_page, name="admission-run"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
+    path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
 ]
 
 api = [

@@ -8,7 +8,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from assessments.models import Question, QuestionBank, Quiz, QuizDeadlineExtension
+from assessments.models import Question, QuestionBank, Quiz, QuizDeadlineExtension, Rubric, RubricCriterion
 from assessments.models.quizzes import ReviewMoment
 from assessments.selectors.quizzes import question_count_per_competence
 from assessments.services.quizzes import (
@@ -181,6 +181,25 @@ class QuizDeadlineExtensionViewSet(ModelViewSet):
     edit_handler = ObjectList([FieldPanel("user"), FieldPanel("quiz"), FieldPanel("deadline"), FieldPanel("reason")])
 
 
+class RubricViewSet(ModelViewSet):
+    """Interview rubrics, one per season (a host body's later): the criteria are edited beside."""
+
+    model = Rubric
+    icon = "list-ol"
+    menu_label = _("Interview rubrics")
+    list_display = ["title", "season", "max_score"]
+    form_fields = ["owner_kind", "season", "title", "max_score"]
+
+
+class RubricCriterionViewSet(ModelViewSet):
+    model = RubricCriterion
+    icon = "list-ul"
+    menu_label = _("Rubric criteria")
+    list_display = ["label", "rubric", "key", "position"]
+    list_filter = ["rubric"]
+    form_fields = ["rubric", "key", "label", "descriptors", "position"]
+
+
 class AssessmentsViewSetGroup(ViewSetGroup):
     menu_label = _("Assessments")
     menu_icon = "tasks"
@@ -189,6 +208,8 @@ class AssessmentsViewSetGroup(ViewSetGroup):
         QuestionBankViewSet("question_banks"),
         QuestionViewSet("questions"),
         QuizDeadlineExtensionViewSet("quiz_deadline_extensions"),
+        RubricViewSet("interview_rubrics"),
+        RubricCriterionViewSet("rubric_criteria"),
     )
 
 

@@ -210,3 +210,40 @@ def participant_ids_in_season(*, season_id: int) -> QuerySet:
     """The ids of a season's participants, as a lazy query: another app filters its own rows with
     it (`participant_id__in=…`), one subquery, no join through this app's tables by path."""
     return Participant.objects.filter(season_id=season_id).order_by().values("pk")
+
+
+def application_summary(*, participant_id: int) -> dict | None:
+    """What an interview's expert reads of a participant's application (the five topics ask about
+    it): education, work and public experience, the ROIV/FOIV choice and its reason, region and
+    level, with the choices' labels. One query; None for an unknown participant."""
+    participant = Participant.objects.select_related("application").filter(pk=participant_id).first()
+    if participant is None:
+        return None
+    application = participant.application
+    experience = [
+        str(field.verbose_name)
+        for field in Application._meta.fields
+        if field.name
+        in (
+            "studies_public_administration",
+            "in_state_service",
+            "youth_organisations",
+            "own_projects",
+            "government_internships",
+            "youth_government_member",
+        )
+        and getattr(application, field.name)
+    ]
+    return {
+        "name": application.full_name,
+        "education": application.get_education_level_display(),
+        "institution": application.institution,
+        "state_service_years": application.state_service_years,
+        "experience": experience,
+        "experience_details": application.experience_details,
+        "internship_preference": application.get_internship_preference_display(),
+        "internship_reason": application.internship_reason,
+        "region": application.get_region_code_display(),
+        "federal_district": participant.get_federal_district_display(),
+        "level": participant.get_level_display(),
+    }

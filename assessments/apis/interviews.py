@@ -20,7 +20,9 @@ from assessments.apis.common import (
 )
 from assessments.models import Interview, InterviewSlot, OfflineMeeting
 from assessments.permissions import staff_check
-from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_list, candidates_table, slot_list_free
+from assessments.selectors.interviews import DIRECTION_LEVELS, candidates_list, candidates_table
+from assessments.selectors.rubrics import rubric_for_season
+from assessments.selectors.slots import slot_page_for_participant
 from assessments.services.interviews import (
     interview_book,
     interview_cancel,
@@ -31,23 +33,51 @@ from assessments.services.interviews import (
 from lms.exports import EXPORT_FORMATS, export_response
 
 
+class ParticipantSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField(source="local_starts_at")
+    ends_at = serializers.DateTimeField(source="local_ends_at")
+    expert = serializers.CharField(source="expert.get_full_name")
+    online = serializers.SerializerMethodField()
+    room = serializers.CharField(help_text="Where an in-person slot takes place; empty for an online one.")
+    night = serializers.BooleanField(help_text="Starts before 08:00 or ends after 22:00 in the participant's zone.")
+
+    def get_online(self, slot) -> bool:
+        return not slot.room
+
+
 class SlotListApi(APIView):
+    """The free slots of the caller's season, a page at a time, in the participant's own time zone
+    (the times carry its offset): `?day=YYYY-MM-DD` is a day in that zone, `?daytime=true` keeps
+    the slots within 08:00–22:00 there, `?page=` pages on (20 a page; past the end, the last)."""
+
+    class FilterSerializer(serializers.Serializer):
+        day = serializers.DateField(required=False, default=None)
+        daytime = serializers.BooleanField(required=False, default=False)
+        page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000_000)
+
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        starts_at = serializers.DateTimeField()
-        ends_at = serializers.DateTimeField()
-        expert = serializers.CharField(source="expert.get_full_name")
-        online = serializers.SerializerMethodField()
-        room = serializers.CharField(help_text="Where an in-person slot takes place; empty for an online one.")
+        count = serializers.IntegerField()
+        page = serializers.IntegerField(source="number")
+        pages = serializers.IntegerField()
+        timezone = serializers.CharField(source="tz.key")
+        results = ParticipantSlotSerializer(source="slots", many=True)
 
-        def get_online(self, slot) -> bool:
-            return not slot.room
-
-    @extend_schema(responses={200: OutputSerializer(many=True), **error_responses(403)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("day", OpenApiTypes.DATE, required=False),
+            OpenApiParameter("daytime", bool, required=False),
+            OpenApiParameter("page", int, required=False),
+        ],
+        responses={200: OutputSerializer, **error_responses(400, 403)},
+    )
     def get(self, request):
         participant = participant_or_403(request.user)
-        slots = slot_list_free(season_id=participant.season_id, now=timezone.now())
-        return Response(self.OutputSerializer(slots, many=True).data)
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = slot_page_for_participant(participant=participant, now=timezone.now(), **query.validated_data)
+        with timezone.override(page.tz):
+            return Response(self.OutputSerializer(page).data)
 
 
 class InterviewOutputSerializer(serializers.Serializer):
@@ -190,7 +220,7 @@ class CandidatesListApi(APIView):
         rows = candidates_list(season_id=season_or_404(season_id).id, direction=direction)
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
-            header, lines = candidates_table(rows=rows)
+            header, lines = candidates_table(rows=rows, rubric=rubric_for_season(season_id=season_id))
             filename = f"candidates-{season_id}-{direction}"
             return export_response(fmt=fmt, header=header, rows=lines, title=direction.upper(), filename=filename)
         return Response(self.OutputSerializer(rows, many=True).data)

@@ -26,6 +26,7 @@ from assessments.models.quizzes import (
     Quiz,
     QuizDeadlineExtension,
 )
+from assessments.models.rubrics import Rubric, RubricCriterion, RubricOwner
 
 __all__ = [
     "AdmissionDecision",
@@ -49,5 +50,8 @@ __all__ = [
     "QuestionKind",
     "Quiz",
     "QuizDeadlineExtension",
+    "Rubric",
+    "RubricCriterion",
+    "RubricOwner",
     "RunStatus",
 ]

@@ -174,6 +174,9 @@ class InterviewSheet(models.Model):
     rubric = models.JSONField(_("rubric scores"), default=dict)
     comment = models.TextField(_("comment"), blank=True)
     recommended_level = models.CharField(_("recommended level"), max_length=10, choices=Level.choices, blank=True)
+    # The highest score of the rubric the sheet was scored by: the total stays right if staff
+    # later change the season's rubric.
+    rubric_max = models.PositiveSmallIntegerField(_("highest rubric score"), default=RUBRIC_MAX)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
     class Meta:
@@ -190,4 +193,4 @@ class InterviewSheet(models.Model):
     def total(self) -> float | None:
         if not self.rubric:
             return None
-        return sum(self.rubric.values()) / (len(RUBRIC) * RUBRIC_MAX)
+        return sum(self.rubric.values()) / (len(self.rubric) * self.rubric_max)

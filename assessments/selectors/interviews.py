@@ -12,13 +12,20 @@ from assessments.models import (
     InterviewStatus,
     OfflineMeeting,
 )
-from assessments.models.interviews import RUBRIC, RUBRIC_MAX
+from assessments.selectors.rubrics import RubricView, rubric_default, rubric_for_season
 from lms.choices import Level
 from lms.regions import FederalDistrict
 from lms.selectors import participant_ids_in_season, participant_summaries
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.
 DIRECTION_LEVELS = {"roiv": [Level.BEGINNER], "foiv": [Level.YOUNG, Level.PRO]}
+
+
+def interview_plan_of(*, season_id: int) -> InterviewPlan:
+    """The season's interview variant. A season nobody has set one for offers online interviews
+    (the model's defaults, unsaved): booking, the cabinet and the experts' page read this one
+    answer, so no hidden row decides whether slots are offered."""
+    return InterviewPlan.objects.filter(season_id=season_id).first() or InterviewPlan(season_id=season_id)
 
 
 def slot_get(*, slot_id: int | None) -> InterviewSlot | None:
@@ -86,6 +93,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
         .filter(experts__gt=0)
     )
     people = participant_summaries(participant_ids=[interview.participant_id for interview in interviews])
+    rubric = rubric_for_season(season_id=season_id)
     sheets: dict[int, list[InterviewSheet]] = {}
     for sheet in InterviewSheet.objects.filter(
         interview__in=[i.id for i in interviews], submitted_at__isnull=False
@@ -111,7 +119,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
                 "experts": interview.experts,
                 "average": round(sum(sheet.total for sheet in own) / len(own), 4),
                 "criteria": {
-                    name: round(sum(sheet.rubric.get(name, 0) for sheet in own) / len(own), 2) for name in RUBRIC
+                    name: round(sum(sheet.rubric.get(name, 0) for sheet in own) / len(own), 2) for name in rubric.keys
                 },
                 "overrun_seconds": round(interview.overrun or 0),
                 "recommended_levels": sorted({sheet.recommended_level for sheet in own if sheet.recommended_level}),
@@ -127,8 +135,10 @@ def candidates_list(*, season_id: int, direction: str) -> list[dict]:
     return candidates_by_direction(season_id=season_id)[direction]
 
 
-def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
-    """The export's header (in the active language) and lines."""
+def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> tuple[list[str], list[list]]:
+    """The export's header (in the active language) and lines; the criteria are the season's
+    rubric's (`rubric_for_season`), the built-in one when not given."""
+    rubric = rubric or rubric_default()
     levels, districts = dict(Level.choices), dict(FederalDistrict.choices)
     header = [
         _("Participant ID"),
@@ -141,8 +151,8 @@ def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
         _("Experts"),
         _("Average score, %"),
         *[
-            _("%(criterion)s, average of 0–%(max)s") % {"criterion": label, "max": RUBRIC_MAX}
-            for label in RUBRIC.values()
+            _("%(criterion)s, average of 0–%(max)s") % {"criterion": label, "max": rubric.max_score}
+            for label in rubric.labels.values()
         ],
         _("Overrun, seconds"),
     ]
@@ -157,7 +167,7 @@ def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
             _("yes") if row["moved"] else _("no"),
             row["experts"],
             round(row["average"] * 100, 1),
-            *[row["criteria"][name] for name in RUBRIC],
+            *[row["criteria"].get(name) for name in rubric.keys],
             row["overrun_seconds"],
         ]
         for row in rows
@@ -166,8 +176,10 @@ def candidates_table(*, rows: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def interview_booking_for(*, participant, now) -> dict:
-    """What the cabinet shows an admitted participant: their booking and what they may book."""
-    plan = InterviewPlan.objects.filter(season_id=participant.season_id).first()
+    """What the cabinet shows an admitted participant: their booking, the season's variant and the
+    district meetings they may register for (the slots come a page at a time:
+    `selectors.slots.slot_page_for_participant`)."""
+    plan = interview_plan_of(season_id=participant.season_id)
     current = (
         Interview.objects.filter(participant=participant, status=InterviewStatus.BOOKED)
         .select_related("slot__expert", "meeting")
@@ -176,15 +188,12 @@ def interview_booking_for(*, participant, now) -> dict:
     return {
         "plan": plan,
         "current": current,
-        "slots": list(slot_list_free(season_id=participant.season_id, now=now)[:20])
-        if plan and plan.offers_online
-        else [],
         "meetings": list(
             OfflineMeeting.objects.filter(
                 season_id=participant.season_id, federal_district=participant.federal_district, starts_at__gt=now
             )
         )
-        if plan and plan.offers_offline
+        if plan.offers_offline
         else [],
     }
 
@@ -204,9 +213,10 @@ def interview_list_for_expert(*, user: AbstractBaseUser, is_staff: bool) -> list
 
 
 def interview_for_sheet(*, interview_id: int) -> Interview | None:
-    """An interview for its scoring sheet, with `participant_name`."""
+    """An interview for its scoring sheet, with `participant_name` and `season_id`."""
     interview = Interview.objects.select_related("slot", "meeting").filter(pk=interview_id).first()
     if interview is not None:
+        interview.season_id = interview.slot.season_id if interview.slot_id else interview.meeting.season_id
         names = participant_summaries(participant_ids=[interview.participant_id])
         interview.participant_name = names[interview.participant_id].full_name
     return interview

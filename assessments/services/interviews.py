@@ -19,18 +19,16 @@ from assessments.models import (
     InterviewStatus,
     OfflineMeeting,
 )
-from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
-from assessments.permissions import is_staff
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
+from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import decision_published_for
+from assessments.selectors.interviews import interview_plan_of
+from assessments.selectors.rubrics import rubric_for_season
 from lms.choices import Level
 from lms.errors import ConflictError
 
 if TYPE_CHECKING:
     from lms.models import Participant
-
-
-def _plan(season_id: int) -> InterviewPlan:
-    return InterviewPlan.objects.filter(season_id=season_id).first() or InterviewPlan(season_id=season_id)
 
 
 def _cutoff_check(*, interview: Interview, plan: InterviewPlan, now: datetime) -> None:
@@ -66,7 +64,7 @@ def interview_book(
     if participant.user_id != user.pk:
         raise PermissionDenied(_("You may book only your own interview."))
     _admitted_check(participant=participant)
-    plan = _plan(participant.season_id)
+    plan = interview_plan_of(season_id=participant.season_id)
     if slot is not None:
         if not plan.offers_online:
             raise ValidationError({"slot": _("This season offers no online interviews.")})
@@ -112,7 +110,7 @@ def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datet
         raise PermissionDenied(_("You may cancel only your own interview."))
     if interview.status != InterviewStatus.BOOKED:
         raise ValidationError({"interview": _("This interview is already cancelled.")})
-    _cutoff_check(interview=interview, plan=_plan(interview.participant.season_id), now=now)
+    _cutoff_check(interview=interview, plan=interview_plan_of(season_id=interview.participant.season_id), now=now)
     interview.status, interview.cancelled_at = InterviewStatus.CANCELLED, now
     interview.save(update_fields=["status", "cancelled_at"])
     return interview
@@ -164,6 +162,34 @@ def presentation_stop(*, interview: Interview, expert: AbstractBaseUser, now: da
     return sheet
 
 
+def _interview_start(interview: Interview) -> datetime:
+    return interview.slot.starts_at if interview.slot_id else interview.meeting.starts_at
+
+
+def _interview_season_id(interview: Interview) -> int:
+    return interview.slot.season_id if interview.slot_id else interview.meeting.season_id
+
+
+def _valid_score(value, max_score: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= max_score
+
+
+@transaction.atomic
+def interview_sheet_draft_save(
+    *, interview: Interview, expert: AbstractBaseUser, topics: dict, rubric: dict, comment: str, recommended_level: str
+) -> InterviewSheet:
+    """Keep what the expert has entered so far (the sheet's form sends it with the timer buttons):
+    what is valid is kept, the rest waits for the submission, which checks everything."""
+    sheet = _sheet(interview=interview, expert=expert)
+    scale = rubric_for_season(season_id=_interview_season_id(interview))
+    sheet.topics = {name: bool(topics.get(name)) for name in TOPICS}
+    sheet.rubric = {key: rubric[key] for key in scale.keys if _valid_score(rubric.get(key), scale.max_score)}
+    sheet.comment = comment.strip()
+    sheet.recommended_level = recommended_level if recommended_level in Level.values else ""
+    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level"])
+    return sheet
+
+
 @transaction.atomic
 def interview_sheet_submit(
     *,
@@ -175,7 +201,21 @@ def interview_sheet_submit(
     recommended_level: str,
     now: datetime | None = None,
 ) -> InterviewSheet:
+    """Preconditions: the interview has started (a sheet is an account of it) and the expert scores
+    every criterion of the season's rubric (`selectors.rubrics.rubric_for_season`)."""
+    now = now or timezone.now()
+    starts = _interview_start(interview)
+    if now < starts:
+        raise ValidationError(
+            {
+                "sheet": [
+                    _("The interview starts at %(when)s; the sheet can be submitted once it has started.")
+                    % {"when": timezone.localtime(starts).strftime("%d.%m.%Y %H:%M")}
+                ]
+            }
+        )
     sheet = _sheet(interview=interview, expert=expert)
+    scale = rubric_for_season(season_id=_interview_season_id(interview))
     errors = {}
     if (
         not isinstance(topics, dict)
@@ -185,11 +225,12 @@ def interview_sheet_submit(
         errors["topics"] = [_("Tick topics by name: %(names)s.") % {"names": ", ".join(TOPICS)}]
     if (
         not isinstance(rubric, dict)
-        or set(rubric) != set(RUBRIC)
-        or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= RUBRIC_MAX for v in rubric.values())
+        or set(rubric) != set(scale.keys)
+        or any(not _valid_score(v, scale.max_score) for v in rubric.values())
     ):
         errors["rubric"] = [
-            _("Score every criterion (%(names)s) from 0 to %(max)s.") % {"names": ", ".join(RUBRIC), "max": RUBRIC_MAX}
+            _("Score every criterion (%(names)s) from 0 to %(max)s.")
+            % {"names": ", ".join(scale.keys), "max": scale.max_score}
         ]
     if recommended_level and recommended_level not in Level.values:
         errors["recommended_level"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Level.values)}]
@@ -197,6 +238,29 @@ def interview_sheet_submit(
         raise ValidationError(errors)
     sheet.topics = {name: bool(topics.get(name)) for name in TOPICS}
     sheet.rubric, sheet.comment, sheet.recommended_level = rubric, comment.strip(), recommended_level
-    sheet.submitted_at = now or timezone.now()
-    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "submitted_at"])
+    sheet.rubric_max = scale.max_score
+    sheet.submitted_at = now
+    sheet.save(update_fields=["topics", "rubric", "comment", "recommended_level", "rubric_max", "submitted_at"])
     return sheet
+
+
+# The variants staff choose from, as the plan's two switches.
+INTERVIEW_VARIANTS = {"online": (True, False), "offline": (False, True), "both": (True, True)}
+
+
+@transaction.atomic
+def interview_plan_update(
+    *, season_id: int, variant: str, cancel_cutoff_hours: int, user: AbstractBaseUser
+) -> InterviewPlan:
+    """Staff set the season's interview variant on the interviews page; the row is created the
+    first time (until then the season offers online interviews, `interview_plan_of`)."""
+    staff_check(user=user)
+    if variant not in INTERVIEW_VARIANTS:
+        raise ValidationError({"variant": [_("Choose online, offline or both.")]})
+    plan = InterviewPlan.objects.select_for_update().filter(season_id=season_id).first()
+    plan = plan or InterviewPlan(season_id=season_id)
+    plan.offers_online, plan.offers_offline = INTERVIEW_VARIANTS[variant]
+    plan.cancel_cutoff_hours = cancel_cutoff_hours
+    plan.full_clean()
+    plan.save()
+    return plan

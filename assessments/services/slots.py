@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import ExpertProfile, Interview, InterviewPlan, InterviewSlot, InterviewStatus
+from assessments.models import ExpertProfile, Interview, InterviewSlot, InterviewStatus
 from assessments.permissions import is_staff
+from assessments.selectors.interviews import interview_plan_of
 from assessments.selectors.slots import expert_timezone
 from lms import roles
 from lms.errors import ConflictError
@@ -91,8 +92,7 @@ def _slots_validate(
 ) -> None:
     """Every rule for new slots at once, so a series reports all its problems in one answer.
     One query for the overlaps, whatever the number of slots."""
-    plan = InterviewPlan.objects.filter(season=season).first()
-    if plan is not None and not plan.offers_online:
+    if not interview_plan_of(season_id=season.id).offers_online:
         raise ValidationError({"season": [_("This season offers no interviews with experts' slots.")]})
     errors: list[str] = []
     first, last = min(s for s, _e in spans), max(e for _s, e in spans)

@@ -24,6 +24,7 @@ from assessments.models import (
 )
 from assessments.services.quizzes import attempt_start
 from assessments.tests.factories import QuestionBankFactory, QuestionFactory, QuizFactory
+from assessments.tests.test_interviews import _started
 from lms import roles
 from lms.models import Track
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
@@ -175,6 +176,7 @@ def test_booking_with_a_bad_slot_or_meeting_shows_the_cabinet_again_with_a_messa
 def test_the_scoring_sheet_refuses_a_strange_digit_with_a_message(client, admitted):
     participant, slot = admitted
     interview = Interview.objects.create(participant=participant, slot=slot)
+    _started(slot)
     client.force_login(slot.expert)
     url = reverse("assessments:expert-sheet", args=[interview.id])
     form = {f"rubric_{name}": "4" for name in ("motivation", "communication", "knowledge", "initiative")}

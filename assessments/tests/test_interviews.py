@@ -77,6 +77,12 @@ def world(db):
     return season, expert, slot, first, second
 
 
+def _started(slot) -> None:
+    """The interview has begun: a sheet can be submitted only from its start."""
+    begun = timezone.now() - timedelta(minutes=10)
+    InterviewSlot.objects.filter(pk=slot.pk).update(starts_at=begun, ends_at=begun + timedelta(minutes=30))
+
+
 def _client(user):
     client = APIClient()
     client.force_authenticate(user)
@@ -93,10 +99,10 @@ def test_book_cancel_and_rebook_until_the_cutoff(world):
         ends_at=slot.ends_at + timedelta(hours=1),
     )
     client = _client(first.user)
-    assert [s["id"] for s in client.get(reverse("assessments:slot-list")).json()] == [slot.id, other.id]
+    assert [s["id"] for s in client.get(reverse("assessments:slot-list")).json()["results"]] == [slot.id, other.id]
     booked = client.post(reverse("assessments:slot-book", args=[slot.id]))
     assert booked.status_code == 201
-    assert [s["id"] for s in client.get(reverse("assessments:slot-list")).json()] == [other.id]
+    assert [s["id"] for s in client.get(reverse("assessments:slot-list")).json()["results"]] == [other.id]
     # Rebooking moves the booking.
     assert client.post(reverse("assessments:slot-book", args=[other.id])).status_code == 201
     assert Interview.objects.get(pk=booked.json()["id"]).status == "cancelled"
@@ -155,6 +161,7 @@ def test_scoring_sheet_timer_overrun_and_averaged_candidates(world):
     second_expert = _role(UserFactory(username="expert-b"), roles.EXPERT)
     interview = Interview.objects.create(participant=first, slot=slot)
     ExpertAssignment.objects.create(expert=second_expert, participant=first)
+    _started(slot)
     from assessments.services.interviews import presentation_start, presentation_stop
 
     started = timezone.now()
@@ -229,6 +236,7 @@ def test_book_and_cancel_from_the_cabinet(world, client):
 def test_expert_scores_on_the_sheet_page(world, client):
     _season, expert, slot, first, _second = world
     interview = Interview.objects.create(participant=first, slot=slot)
+    _started(slot)
     client.force_login(expert)
     assert first.application.last_name in client.get(reverse("assessments:expert-interviews")).content.decode()
     url = reverse("assessments:expert-sheet", args=[interview.id])
@@ -269,11 +277,11 @@ def test_candidates_list_query_count(world, django_assert_num_queries):
 
     interviewed(first, slot.starts_at + timedelta(hours=1))
     # interviews with their sheets counted (1), the participants from lms's selector (1), the
-    # submitted sheets (1)
-    with django_assert_num_queries(3):
+    # season's rubric (1; its criteria too when it has one), the submitted sheets (1)
+    with django_assert_num_queries(4):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 1
     interviewed(second, slot.starts_at + timedelta(hours=2))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 2
 
 

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import InterviewSlot
-from assessments.selectors.slots import expert_timezone, expert_timezone_name, slot_list_for_expert
+from assessments.selectors.slots import (
+    expert_timezone,
+    expert_timezone_name,
+    slot_list_for_expert,
+    slot_visibility_notes,
+)
 from assessments.services.slots import (
     SLOT_MINUTES_MAX,
     SLOT_MINUTES_MIN,
@@ -142,6 +147,7 @@ def expert_availability(request):
             "seasons": pick.seasons,
             "season": season,
             "slots": slots,
+            "visibility_notes": slot_visibility_notes(season=season) if season else [],
             "form": form,
             "durations": DURATIONS,
             "min_minutes": SLOT_MINUTES_MIN,

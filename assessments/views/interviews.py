@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import Interview
-from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, RUBRIC, RUBRIC_MAX, TOPICS
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
 from assessments.permissions import is_staff, staff_check, staff_or_expert_check
+from assessments.selectors.admission import decision_published_for
+from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import (
     DIRECTIONS,
     candidates_by_direction,
@@ -22,10 +24,12 @@ from assessments.selectors.interviews import (
     meeting_get,
     slot_get,
 )
+from assessments.selectors.rubrics import rubric_default, rubric_for_season
 from assessments.services.interviews import (
     interview_book,
     interview_cancel,
     interview_expert_check,
+    interview_sheet_draft_save,
     interview_sheet_submit,
     presentation_start,
     presentation_stop,
@@ -34,7 +38,7 @@ from assessments.views.common import form_id, messages_from, number_or_text
 from lms.choices import Level
 from lms.errors import ConflictError
 from lms.regions import FederalDistrict
-from lms.selectors import participant_current, season_pick_for_staff
+from lms.selectors import application_summary, participant_current, participant_get, season_pick_for_staff
 from lms.views import cabinet
 
 
@@ -49,6 +53,7 @@ def candidates_page(request):
         status = 400
     season = pick.season
     directions = candidates_by_direction(season_id=season.id) if season else {}
+    rubric = rubric_for_season(season_id=season.id) if season else rubric_default()
     levels, districts = dict(Level.choices), dict(FederalDistrict.choices)
     sections = []
     for direction, title in DIRECTIONS.items():
@@ -57,12 +62,12 @@ def candidates_page(request):
             row["level_label"] = levels[row["level"]]
             row["recommended_label"] = levels[row["recommended_level"]]
             row["district_label"] = districts.get(row["federal_district"], row["federal_district"])
-            row["criteria_list"] = [(RUBRIC[name], value) for name, value in row["criteria"].items()]
+            row["criteria_list"] = [(rubric.labels.get(name, name), value) for name, value in row["criteria"].items()]
         sections.append({"key": direction, "title": title, "rows": rows})
     return render(
         request,
         "assessments/candidates.html",
-        {"seasons": pick.seasons, "season": season, "sections": sections, "rubric_max": RUBRIC_MAX},
+        {"seasons": pick.seasons, "season": season, "sections": sections, "rubric_max": rubric.max_score},
         status=status,
     )
 
@@ -134,40 +139,47 @@ def presentation_clock_texts(*, elapsed: int) -> dict:
     return {"texts": texts, "reading": reading, "overrun": over > 0}
 
 
-def _presentation_start(request, interview: Interview) -> None:
+def _entries(request, rubric) -> dict:
+    """The sheet form's entries, as the services take them."""
+    return {
+        "topics": {name: f"topic_{name}" in request.POST for name in TOPICS},
+        "rubric": {key: number_or_text(request.POST.get(f"rubric_{key}", "")) for key in rubric.keys},
+        "comment": request.POST.get("comment", ""),
+        "recommended_level": request.POST.get("recommended_level", ""),
+    }
+
+
+def _presentation_start(request, interview: Interview, rubric) -> None:
+    # The timer buttons send the whole sheet: what the expert has entered is kept, not lost.
+    interview_sheet_draft_save(interview=interview, expert=request.user, **_entries(request, rubric))
     presentation_start(interview=interview, expert=request.user)
 
 
-def _presentation_stop(request, interview: Interview) -> None:
+def _presentation_stop(request, interview: Interview, rubric) -> None:
+    interview_sheet_draft_save(interview=interview, expert=request.user, **_entries(request, rubric))
     presentation_stop(interview=interview, expert=request.user)
 
 
-def _sheet_submit(request, interview: Interview) -> None:
-    interview_sheet_submit(
-        interview=interview,
-        expert=request.user,
-        topics={name: f"topic_{name}" in request.POST for name in TOPICS},
-        rubric={name: number_or_text(request.POST.get(f"rubric_{name}", "")) for name in RUBRIC},
-        comment=request.POST.get("comment", ""),
-        recommended_level=request.POST.get("recommended_level", ""),
-    )
+def _sheet_submit(request, interview: Interview, rubric) -> None:
+    interview_sheet_submit(interview=interview, expert=request.user, **_entries(request, rubric))
 
 
 @login_required
 def expert_sheet_page(request, interview_id: int):
-    """GET: the expert's sheet with the clock. POST: start or stop the clock (their buttons), or
-    submit the sheet."""
+    """GET: the expert's sheet with the clock and what the candidate wrote. POST: start or stop the
+    clock (their buttons keep the entries), or submit the sheet."""
     interview = interview_for_sheet(interview_id=interview_id)
     if interview is None:
         raise Http404
     interview_expert_check(interview=interview, user=request.user)
+    rubric = rubric_for_season(season_id=interview.season_id)
     if request.method == "POST":
         if "start" in request.POST:
             operation = _presentation_start
         else:
             operation = _presentation_stop if "stop" in request.POST else _sheet_submit
         try:
-            operation(request, interview)
+            operation(request, interview, rubric)
         except ValidationError as error:
             messages_from(request, error)
         return redirect("assessments:expert-sheet", interview.id)
@@ -182,6 +194,8 @@ def expert_sheet_page(request, interview_id: int):
             "limit": PRESENTATION_LIMIT_SECONDS,
             **presentation_clock_texts(elapsed=int((now - sheet.presentation_started_at).total_seconds())),
         }
+    participant = participant_get(participant_id=interview.participant_id)
+    scores = range(rubric.max_score + 1)
     return render(
         request,
         "assessments/expert_sheet.html",
@@ -189,9 +203,19 @@ def expert_sheet_page(request, interview_id: int):
             "interview": interview,
             "sheet": sheet,
             "clock": clock,
+            "application": application_summary(participant_id=interview.participant_id),
+            "completeness": participant_completeness(participant=participant),
+            "decision": decision_published_for(participant=participant),
             "topics": [(name, label, bool(sheet and sheet.topics.get(name))) for name, label in TOPICS.items()],
-            "rubric": [(name, label, sheet.rubric.get(name) if sheet else None) for name, label in RUBRIC.items()],
-            "scores": range(RUBRIC_MAX + 1),
+            "rubric": [
+                (
+                    criterion.key,
+                    criterion.label,
+                    sheet.rubric.get(criterion.key) if sheet else None,
+                    [(score, criterion.descriptor(score)) for score in scores],
+                )
+                for criterion in rubric.criteria
+            ],
             "levels": Level.choices,
             "limit_minutes": PRESENTATION_LIMIT_SECONDS // 60,
         },

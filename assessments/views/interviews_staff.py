@@ -1,0 +1,70 @@
+"""The interviews' own staff page: a season's interview variant and booking cut-off."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from assessments.permissions import staff_check
+from assessments.selectors.interviews import interview_plan_of
+from assessments.services.interviews import interview_plan_update
+from assessments.views.common import form_id
+from lms.selectors import season_pick_for_staff
+
+
+def _page_url(season_id: int) -> str:
+    return f"{reverse('assessments:interviews-staff')}?season={season_id}"
+
+
+def _variant(plan) -> str:
+    if plan.offers_online and plan.offers_offline:
+        return "both"
+    return "online" if plan.offers_online else "offline"
+
+
+@login_required
+def interviews_staff_page(request):
+    """GET: the season's interview settings. POST: save the variant and cut-off."""
+    staff_check(user=request.user)
+    pick = season_pick_for_staff(chosen=request.POST.get("season") or request.GET.get("season"))
+    season, status = pick.season, 200
+    if pick.unknown:
+        messages.error(request, _("There is no such season; choose one from the list."))
+        status = 400
+    if request.method == "POST" and season is not None and not pick.unknown:
+        hours = form_id(request.POST.get("cancel_cutoff_hours"))
+        try:
+            if hours is None:
+                raise ValidationError({"cancel_cutoff_hours": [_("Enter a whole number of hours.")]})
+            interview_plan_update(
+                season_id=season.id,
+                variant=request.POST.get("variant", ""),
+                cancel_cutoff_hours=hours,
+                user=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            status = 400
+        else:
+            messages.success(request, _("The interview settings are saved."))
+            return redirect(_page_url(season.id))
+    plan = interview_plan_of(season_id=season.id) if season else None
+    return render(
+        request,
+        "assessments/interviews_staff.html",
+        {
+            "seasons": pick.seasons,
+            "season": season,
+            "plan": plan,
+            "variant": _variant(plan) if plan else "online",
+            "variants": [
+                ("online", _("Online interviews with the experts' slots")),
+                ("offline", _("Offline district meetings")),
+                ("both", _("Both")),
+            ],
+        },
+        status=status,
+    )
