@@ -1,10 +1,9 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView
+from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -16,6 +15,7 @@ from assessments.services.quizzes import (
     quiz_deadline_extension_delete,
     quiz_deadline_extension_grant,
 )
+from lms.extension_admin import extension_admin_views
 
 
 class QuestionBankViewSet(ModelViewSet):
@@ -127,43 +127,18 @@ class QuizViewSet(ModelViewSet):
     )
 
 
-class _GrantMixin:
-    """Through the service, so who granted it is recorded and the rules hold; a refusal is shown on
-    the form's fields (the service holds every rule, the form none of its own)."""
-
-    def save_instance(self):
-        data = self.form.cleaned_data
-        return quiz_deadline_extension_grant(
-            user=data["user"],
-            quiz=data["quiz"],
-            deadline=data["deadline"],
-            reason=data["reason"],
-            granted_by=self.request.user,
-            extension=self.form.instance if self.form.instance.pk else None,
-        )
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
+def _quiz_extension_grant(*, data, granted_by, extension):
+    return quiz_deadline_extension_grant(
+        user=data["user"],
+        quiz=data["quiz"],
+        deadline=data["deadline"],
+        reason=data["reason"],
+        granted_by=granted_by,
+        extension=extension,
+    )
 
 
-class QuizDeadlineExtensionCreateView(_GrantMixin, CreateView):
-    pass
-
-
-class QuizDeadlineExtensionEditView(_GrantMixin, EditView):
-    pass
-
-
-class QuizDeadlineExtensionDeleteView(DeleteView):
-    def delete_action(self):
-        quiz_deadline_extension_delete(extension=self.object)
+_extension_views = extension_admin_views(grant=_quiz_extension_grant, withdraw=quiz_deadline_extension_delete)
 
 
 class QuizDeadlineExtensionViewSet(ModelViewSet):
@@ -172,9 +147,7 @@ class QuizDeadlineExtensionViewSet(ModelViewSet):
     model = QuizDeadlineExtension
     icon = "time"
     menu_label = _("Test deadline extensions")
-    add_view_class = QuizDeadlineExtensionCreateView
-    edit_view_class = QuizDeadlineExtensionEditView
-    delete_view_class = QuizDeadlineExtensionDeleteView
+    add_view_class, edit_view_class, delete_view_class = _extension_views
     list_display = ["user", "quiz", "deadline", "policy_deadline", "granted_by", "granted_at"]
     list_filter = ["quiz"]
     search_fields = ["user__username", "user__last_name", "reason"]

@@ -1,54 +1,27 @@
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models import CoursePage, DeadlineExtension, LecturePage
 from courses.services import deadline_extension_delete, deadline_extension_grant
 from courses.views import course_page_serve, lecture_page_serve
+from lms.extension_admin import extension_admin_views
 
 
-class _GrantMixin:
-    """The admin saves through the service, whose rules are the only ones: what it refuses comes
-    back as the form's errors (the save is rolled back with the view's transaction)."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
-            self.produced_error_code = "validation_error"
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-    def save_instance(self):
-        data = self.form.cleaned_data
-        return deadline_extension_grant(
-            user=data["user"],
-            deadline=data["deadline"],
-            reason=data["reason"],
-            granted_by=self.request.user,
-            lecture=data.get("lecture"),
-            course=data.get("course"),
-            extension=self.form.instance if self.form.instance.pk else None,
-        )
+def _extension_grant(*, data, granted_by, extension):
+    return deadline_extension_grant(
+        user=data["user"],
+        deadline=data["deadline"],
+        reason=data["reason"],
+        granted_by=granted_by,
+        lecture=data.get("lecture"),
+        course=data.get("course"),
+        extension=extension,
+    )
 
 
-class DeadlineExtensionCreateView(_GrantMixin, CreateView):
-    pass
-
-
-class DeadlineExtensionEditView(_GrantMixin, EditView):
-    pass
-
-
-class DeadlineExtensionDeleteView(DeleteView):
-    def delete_action(self):
-        deadline_extension_delete(extension=self.object)
+_extension_views = extension_admin_views(grant=_extension_grant, withdraw=deadline_extension_delete)
 
 
 class DeadlineExtensionViewSet(ModelViewSet):
@@ -59,9 +32,7 @@ class DeadlineExtensionViewSet(ModelViewSet):
     menu_label = _("Deadline extensions")
     add_to_admin_menu = True
     menu_order = 310
-    add_view_class = DeadlineExtensionCreateView
-    edit_view_class = DeadlineExtensionEditView
-    delete_view_class = DeadlineExtensionDeleteView
+    add_view_class, edit_view_class, delete_view_class = _extension_views
     list_display = ["user", "lecture", "course", "deadline", "granted_by", "granted_at"]
     search_fields = ["user__username", "user__last_name", "reason"]
     edit_handler = ObjectList(
