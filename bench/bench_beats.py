@@ -25,6 +25,7 @@ from bench.common import (
     django_setup,
     free_port,
     gunicorn_start,
+    http_exchange,
     participants_bulk_enrol,
     wait_up,
 )
@@ -266,18 +267,7 @@ async def _connection(port, path, viewers, queue, latencies, errors, stop_at, an
                 + body
             )
             started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            close = False
-            for line in head.split(b"\r\n"):
-                lower = line.lower()
-                if lower.startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-                elif lower.startswith(b"connection:") and b"close" in lower:
-                    close = True
-            payload = await reader.readexactly(length)
+            status, payload, close = await http_exchange(reader, writer, request)
             latencies.append(time.perf_counter() - started)
             if status != 200:
                 errors.append((status, payload[:200]))

@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from bench.common import django_setup, free_port, gunicorn_start, participants_bulk_enrol, wait_up
+from bench.common import django_setup, free_port, gunicorn_start, http_exchange, participants_bulk_enrol, wait_up
 
 PARTICIPANTS = 10_000
 SAMPLE = 1_000
@@ -100,17 +100,7 @@ async def _connection(port, path, bodies, queue, latencies, errors, stop_at):
                 b"X-Presence-Key: " + key + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
             )
             started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length, close = 0, False
-            for line in head.split(b"\r\n"):
-                lower = line.lower()
-                if lower.startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-                elif lower.startswith(b"connection:") and b"close" in lower:
-                    close = True
-            payload = await reader.readexactly(length)
+            status, payload, close = await http_exchange(reader, writer, request)
             latencies.append(time.perf_counter() - started)
             if status != 202:
                 errors.append((status, payload[:200]))

@@ -132,3 +132,20 @@ def gunicorn_start(*, app: str, port: int, env: dict[str, str]) -> subprocess.Po
         env={**env, "LOG_LEVEL": "WARNING"},
         start_new_session=True,
     )
+
+
+async def http_exchange(reader, writer, request: bytes) -> tuple[int, bytes, bool]:
+    """Send one raw HTTP/1.1 request on a kept-alive connection and read the answer: its status,
+    its body and whether the server closes the connection (the load generators' one round trip,
+    without an HTTP client's own cost in the figures)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length, close = 0, False
+    for line in head.split(b"\r\n"):
+        lower = line.lower()
+        if lower.startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+        elif lower.startswith(b"connection:") and b"close" in lower:
+            close = True
+    return status, await reader.readexactly(length), close
