@@ -1,8 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from media import services
 from media.models import VideoAsset
+from media.services import video_asset_requeue_stale, video_asset_transcode
 
 
 # acks_late: the task is idempotent (the claim makes a second run a no-op), so a message whose worker
@@ -18,7 +18,7 @@ from media.models import VideoAsset
 )
 def video_asset_transcode_task(*, asset_id: int) -> str | None:
     try:
-        return services.video_asset_transcode(asset_id=asset_id).state
+        return video_asset_transcode(asset_id=asset_id).state
     except VideoAsset.DoesNotExist:
         return None
 
@@ -26,4 +26,4 @@ def video_asset_transcode_task(*, asset_id: int) -> str | None:
 # A short bookkeeping task: kept off the transcode queue, where it could wait behind hours of ffmpeg.
 @shared_task(name="media.video_asset_requeue_stale_task", queue="default")
 def video_asset_requeue_stale_task() -> int:
-    return services.video_asset_requeue_stale()
+    return video_asset_requeue_stale()
