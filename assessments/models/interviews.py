@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,14 @@ class InterviewPlan(models.Model):
     offers_online = models.BooleanField(_("online interviews"), default=True)
     offers_offline = models.BooleanField(_("offline district meetings"), default=False)
     cancel_cutoff_hours = models.PositiveSmallIntegerField(_("cancel or rebook until, hours before"), default=24)
+    # Totals are shares of the rubric's highest score; two experts 20 points apart (e.g. 60 % and
+    # 85 %) have read the candidate differently enough for the commission to talk it over.
+    discussion_threshold = models.PositiveSmallIntegerField(
+        _("discussion threshold, percentage points"),
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text=_("An interview whose experts' totals differ by more than this is flagged for discussion."),
+    )
 
     class Meta:
         verbose_name = _("interview plan")

@@ -250,7 +250,12 @@ INTERVIEW_VARIANTS = {"online": (True, False), "offline": (False, True), "both":
 
 @transaction.atomic
 def interview_plan_update(
-    *, season_id: int, variant: str, cancel_cutoff_hours: int, user: AbstractBaseUser
+    *,
+    season_id: int,
+    variant: str,
+    cancel_cutoff_hours: int,
+    user: AbstractBaseUser,
+    discussion_threshold: int | None = None,
 ) -> InterviewPlan:
     """Staff set the season's interview variant on the interviews page; the row is created the
     first time (until then the season offers online interviews, `interview_plan_of`)."""
@@ -261,6 +266,8 @@ def interview_plan_update(
     plan = plan or InterviewPlan(season_id=season_id)
     plan.offers_online, plan.offers_offline = INTERVIEW_VARIANTS[variant]
     plan.cancel_cutoff_hours = cancel_cutoff_hours
+    if discussion_threshold is not None:
+        plan.discussion_threshold = discussion_threshold
     plan.full_clean()
     plan.save()
     return plan
