@@ -110,6 +110,11 @@ class OfflineMeeting(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     place = models.CharField(_("place"), max_length=300)
     capacity = models.PositiveIntegerField(_("capacity"), default=100)
+    # The meeting's panel: these experts score every interview of the meeting
+    # (`services.interviews.interview_expert_check`); staff set it at /staff/interviews/meetings/<id>/.
+    panel = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("panel of experts")
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -225,12 +225,15 @@ def interview_booking_for(*, participant, now) -> dict:
 
 
 def interview_list_for_expert(*, user: AbstractBaseUser, is_staff: bool) -> list[Interview]:
-    """Booked interviews the expert scores: their own slots and the participants assigned to them,
-    each with `participant_name` (lms's selector). Two queries."""
+    """Booked interviews the expert scores: their own slots, the meetings whose panel they sit on
+    and the participants assigned to them, each with `participant_name` (lms's selector). Two
+    queries."""
     interviews = Interview.objects.filter(status=InterviewStatus.BOOKED).select_related("slot", "meeting")
     if not is_staff:
         assigned = ExpertAssignment.objects.filter(expert=user).values("participant_id")
-        interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned))
+        # Subqueries, not joins through the panel: an interview is listed once however many sit on it.
+        panels = OfflineMeeting.panel.through.objects.filter(user_id=user.pk).values("offlinemeeting_id")
+        interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned) | Q(meeting_id__in=panels))
     interviews = list(interviews.order_by("created_at", "id"))
     names = participant_summaries(participant_ids={interview.participant_id for interview in interviews})
     for interview in interviews:

@@ -23,6 +23,7 @@ from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
 from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.interviews import interview_plan_of
+from assessments.selectors.panels import meeting_on_panel
 from assessments.selectors.rubrics import rubric_for_season
 from lms.choices import Level
 from lms.errors import ConflictError
@@ -117,10 +118,13 @@ def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datet
 
 
 def interview_expert_check(*, interview: Interview, user: AbstractBaseUser) -> None:
-    """The slot's expert and the experts assigned to the participant score the interview."""
+    """The slot's expert, the panel of the interview's meeting and the experts assigned to the
+    participant score the interview."""
     if is_staff(user):
         return
     if interview.slot_id and interview.slot.expert_id == user.pk:
+        return
+    if interview.meeting_id and meeting_on_panel(meeting_id=interview.meeting_id, user=user):
         return
     if ExpertAssignment.objects.filter(expert=user, participant_id=interview.participant_id).exists():
         return

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.permissions import staff_check
 from assessments.selectors.interviews import candidates_for_discussion, interview_plan_of
+from assessments.selectors.panels import meeting_list_for_staff
 from assessments.services.interviews import interview_plan_update
 from assessments.views.common import form_id
 from lms.selectors import season_pick_for_staff
@@ -68,6 +69,7 @@ def interviews_staff_page(request):
             "plan": plan,
             "variant": _variant(plan) if plan else "online",
             "discussion": candidates_for_discussion(season_id=season.id) if season else [],
+            "meetings": meeting_list_for_staff(season_id=season.id) if season else [],
             "variants": [
                 ("online", _("Online interviews with the experts' slots")),
                 ("offline", _("Offline district meetings")),
