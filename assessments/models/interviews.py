@@ -41,6 +41,16 @@ class InterviewPlan(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("An interview whose experts' totals differ by more than this is flagged for discussion."),
     )
+    # Set once, when staff publish the season's interview results (`services.results`).
+    results_published_at = models.DateTimeField(_("interview results published at"), null=True, blank=True)
+    results_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interview results published by"),
+    )
 
     class Meta:
         verbose_name = _("interview plan")
