@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         choices=[("beginner", "Beginner"), ("young", "Young"), ("pro", "PRO")],
                         max_length=10,
-                        verbose_name="level at publication",
+                        verbose_name="level at the interview",
                     ),
                 ),
                 ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="published at")),

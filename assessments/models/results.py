@@ -25,7 +25,8 @@ class InterviewOutcome(models.Model):
     recommended_level = models.CharField(
         _("level recommended by the experts"), max_length=10, choices=Level.choices, blank=True
     )
-    level = models.CharField(_("level at publication"), max_length=10, choices=Level.choices, blank=True)
+    # The level the participant was admitted to the interviews at (their level then, if none).
+    level = models.CharField(_("level at the interview"), max_length=10, choices=Level.choices, blank=True)
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -181,6 +181,8 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
             for label in rubric.labels.values()
         ],
         _("Overrun, seconds"),
+        _("Spread of the experts' totals, points"),
+        _("To discuss"),
     ]
     body = [
         [
@@ -195,6 +197,8 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
             round(row["average"] * 100, 1),
             *[row["criteria"].get(name) for name in rubric.keys],
             row["overrun_seconds"],
+            row["spread"],
+            _("yes") if row["discussion"] else _("no"),
         ]
         for row in rows
     ]

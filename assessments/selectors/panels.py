@@ -34,16 +34,17 @@ def expert_list() -> QuerySet:
     return get_user_model().objects.filter(groups__name=roles.EXPERT).order_by("last_name", "first_name", "id")
 
 
-def admitted_participant_ids(*, season_id: int) -> set[int]:
+def admitted_levels(*, season_id: int) -> dict[int, str]:
     """Participants whose effective decision in the latest published run of their track is
-    "admitted" (the decision the cabinet shows them): one query for the runs, two per track."""
+    "admitted" (the decision the cabinet shows them), each with the level they were admitted at:
+    one query for the runs, two per track."""
     latest: dict[str, AdmissionRun] = {}
     for run in AdmissionRun.objects.filter(season_id=season_id, published_at__isnull=False).order_by(
         "published_at", "id"
     ):
         latest[run.track] = run
     return {
-        row["participant_id"]
+        row["participant_id"]: row["level"]
         for run in latest.values()
         for row in decisions_effective(run=run)
         if row["effective"] == Decision.ADMITTED
@@ -53,7 +54,7 @@ def admitted_participant_ids(*, season_id: int) -> set[int]:
 def meeting_unassigned_ids(*, meeting: OfflineMeeting) -> list[int]:
     """Admitted participants of the meeting's season and district with no booked interview (online
     or offline), by name."""
-    admitted = admitted_participant_ids(season_id=meeting.season_id)
+    admitted = set(admitted_levels(season_id=meeting.season_id))
     booked = set(
         Interview.objects.filter(participant_id__in=admitted, status=InterviewStatus.BOOKED).values_list(
             "participant_id", flat=True

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import InterviewOutcome, InterviewPlan, InterviewResult
 from assessments.permissions import staff_check
+from assessments.selectors.panels import admitted_levels
 from assessments.selectors.results import interview_results_list
 from lms.errors import ConflictError
 from lms.selectors import participant_get
@@ -83,6 +84,9 @@ def interview_results_publish(*, season_id: int, user: AbstractBaseUser, now: da
         InterviewPlan.objects.get_or_create(season_id=season_id)
         plan = _unpublished_check(season_id=season_id, lock=True)
     rows = interview_results_list(season_id=season_id)
+    # The level each was admitted (and so interviewed) at: a level staff applied before publishing
+    # must not hide that the experts recommended a move.
+    admitted_at = admitted_levels(season_id=season_id)
     # One statement for the whole season; staff's choices keep their `chosen_by`.
     InterviewOutcome.objects.bulk_create(
         [
@@ -91,7 +95,7 @@ def interview_results_publish(*, season_id: int, user: AbstractBaseUser, now: da
                 season_id=season_id,
                 result=row["result"],
                 recommended_level=row["recommended_level"],
-                level=row["level"],
+                level=admitted_at.get(row["participant_id"], row["level"]),
                 published_at=now,
             )
             for row in rows

@@ -1,6 +1,9 @@
 """An interview whose experts' totals differ by more than the season's threshold is flagged for
 discussion: in the candidates (page and API) and on the interviews' staff page."""
 
+import csv
+import io
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -72,6 +75,11 @@ def test_staff_see_the_flag_on_the_candidates_page_the_api_and_the_interviews_pa
     body = api.get(reverse("assessments:candidates", args=[season.id]), {"direction": "foiv"}).json()
     wide = next(row for row in body if row["participant_id"] == people["wide"].id)
     assert (wide["spread"], wide["discussion"], wide["interview_id"]) == (40.0, True, interviews["wide"].id)
+
+    response = api.get(reverse("assessments:candidates", args=[season.id]), {"direction": "foiv", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["Разброс итогов экспертов, п. п.", "Обсудить"]
+    assert next(row for row in rows[1:] if row[0] == str(people["wide"].id))[-2:] == ["40.0", "да"]
 
     client.force_login(staff)
     html = client.get(reverse("assessments:candidates-page"), {"season": season.id}).content.decode()

@@ -150,3 +150,16 @@ def test_the_results_page_query_count_is_the_same_at_n_and_n_plus_one(results, c
         html = client.get(_page(season)).content.decode()
     assert html.count('data-testid="result-') == 4
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_a_level_applied_before_publishing_still_shows_the_experts_recommendation(results, client):
+    season, people, staff = results
+    client.force_login(staff)
+    form = {"season": season.id, "apply_levels": "", "participant": [people["moved_up"].id], "reason": "Комиссия"}
+    assert client.post(_page(season), form).status_code == 302
+    assert client.post(_publish(season), {"season": season.id}).status_code == 302
+    outcome = InterviewOutcome.objects.get(participant=people["moved_up"])
+    assert (outcome.level, outcome.recommended_level) == (Level.BEGINNER, Level.YOUNG)
+    client.force_login(people["moved_up"].user)
+    level = client.get(reverse("cabinet")).content.decode().split('data-testid="interview-level"')[1][:300]
+    assert "«Молодые»" in level and "решённый программой: Молодые" in level
