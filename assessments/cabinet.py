@@ -7,6 +7,7 @@ from assessments.selectors.admission import decision_published_for
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import interview_booking_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
+from assessments.selectors.results import interview_result_for
 from assessments.selectors.slots import slot_page_from_query
 from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
 
@@ -17,11 +18,12 @@ def _completeness_context(request, participant) -> dict:
 
 def _admission_context(request, participant) -> dict:
     decision = decision_published_for(participant=participant)
-    booking = None
+    booking = result = None
     if decision is not None and decision["decision"] == Decision.ADMITTED:
         booking = interview_booking_for(participant=participant, now=timezone.now())
         booking["slots"] = slot_page_from_query(participant=participant, query=request.GET)
-    return {"decision": decision, "booking": booking}
+        result = interview_result_for(participant=participant)
+    return {"decision": decision, "booking": booking, "result": result}
 
 
 def _quizzes_context(request, participant) -> dict:

@@ -5,7 +5,7 @@ from assessments.apis import completeness as completeness_apis
 from assessments.apis import interviews as interview_apis
 from assessments.apis import quizzes as quiz_apis
 from assessments.apis import slots as slot_apis
-from assessments.views import admission, availability, interviews, interviews_staff, quizzes
+from assessments.views import admission, availability, interviews, interviews_staff, panels, quizzes, results
 
 app_name = "assessments"
 
@@ -25,6 +25,9 @@ pages = [
     path("staff/admission/runs/<int:run_id>/", admission.admission_run_page, name="admission-run"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
     path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
+    path("staff/interviews/meetings/<int:meeting_id>/", panels.meeting_panel, name="meeting-panel"),
+    path("staff/interviews/results/", results.interview_results_page, name="interview-results"),
+    path("staff/interviews/results/publish/", results.interview_results_publish_page, name="interview-results-publish"),
 ]
 
 api = [

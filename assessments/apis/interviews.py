@@ -199,6 +199,11 @@ class CandidatesListApi(APIView):
         criteria = serializers.DictField(child=serializers.FloatField(), help_text="Rubric averages, 0..5.")
         overrun_seconds = serializers.IntegerField()
         recommended_levels = serializers.ListField(child=serializers.CharField())
+        interview_id = serializers.IntegerField()
+        spread = serializers.FloatField(
+            allow_null=True, help_text="How far apart the experts' totals are, percentage points (null under two)."
+        )
+        discussion = serializers.BooleanField(help_text="The spread exceeds the season's discussion threshold.")
 
     @extend_schema(
         parameters=[

@@ -26,6 +26,7 @@ from assessments.models.quizzes import (
     Quiz,
     QuizDeadlineExtension,
 )
+from assessments.models.results import InterviewOutcome, InterviewResult
 from assessments.models.rubrics import Rubric, RubricCriterion, RubricOwner
 
 __all__ = [
@@ -40,7 +41,9 @@ __all__ = [
     "ExpertAssignment",
     "ExpertProfile",
     "Interview",
+    "InterviewOutcome",
     "InterviewPlan",
+    "InterviewResult",
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,24 @@ class InterviewPlan(models.Model):
     offers_online = models.BooleanField(_("online interviews"), default=True)
     offers_offline = models.BooleanField(_("offline district meetings"), default=False)
     cancel_cutoff_hours = models.PositiveSmallIntegerField(_("cancel or rebook until, hours before"), default=24)
+    # Totals are shares of the rubric's highest score; two experts 20 points apart (e.g. 60 % and
+    # 85 %) have read the candidate differently enough for the commission to talk it over.
+    discussion_threshold = models.PositiveSmallIntegerField(
+        _("discussion threshold, percentage points"),
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text=_("An interview whose experts' totals differ by more than this is flagged for discussion."),
+    )
+    # Set once, when staff publish the season's interview results (`services.results`).
+    results_published_at = models.DateTimeField(_("interview results published at"), null=True, blank=True)
+    results_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interview results published by"),
+    )
 
     class Meta:
         verbose_name = _("interview plan")
@@ -101,6 +120,11 @@ class OfflineMeeting(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     place = models.CharField(_("place"), max_length=300)
     capacity = models.PositiveIntegerField(_("capacity"), default=100)
+    # The meeting's panel: these experts score every interview of the meeting
+    # (`services.interviews.interview_expert_check`); staff set it at /staff/interviews/meetings/<id>/.
+    panel = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("panel of experts")
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]

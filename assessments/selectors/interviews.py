@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -77,11 +79,24 @@ def level_recommended(*, current: str, recommendations: list[str]) -> str:
     return LEVEL_LADDER[step]
 
 
+def totals_spread(*, sheets: list[InterviewSheet]) -> Fraction | None:
+    """How far apart the experts' totals are, in percentage points, exactly (a spread equal to the
+    threshold must not tip over it by a float's rounding); None under two scored sheets."""
+    totals = [
+        Fraction(sum(sheet.rubric.values()), len(sheet.rubric) * sheet.rubric_max) for sheet in sheets if sheet.rubric
+    ]
+    if len(totals) < 2:
+        return None
+    return (max(totals) - min(totals)) * 100
+
+
 def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
-    """Interviewed participants of a season with the experts' sheets averaged (three queries), per
+    """Interviewed participants of a season with the experts' sheets averaged (five queries), per
     direction, best first. A participant goes to the direction of the level the experts recommend
     on average (`level_recommended`); one moved that way has `moved` set and keeps their current
-    level beside it (the level itself changes only when staff record the change in the admin)."""
+    level beside it (the level itself changes only when staff record the change). `spread` is how
+    far apart the experts' totals are (percentage points, None under two experts); `discussion`
+    is set when it exceeds the season's threshold (`InterviewPlan.discussion_threshold`)."""
     interviews = list(
         Interview.objects.filter(
             participant_id__in=participant_ids_in_season(season_id=season_id), status=InterviewStatus.BOOKED
@@ -94,6 +109,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
     )
     people = participant_summaries(participant_ids=[interview.participant_id for interview in interviews])
     rubric = rubric_for_season(season_id=season_id)
+    threshold = interview_plan_of(season_id=season_id).discussion_threshold
     sheets: dict[int, list[InterviewSheet]] = {}
     for sheet in InterviewSheet.objects.filter(
         interview__in=[i.id for i in interviews], submitted_at__isnull=False
@@ -107,6 +123,7 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
             current=participant.level, recommendations=[sheet.recommended_level for sheet in own]
         )
         direction = direction_of(recommended)
+        spread = totals_spread(sheets=own)
         directions[direction].append(
             {
                 "participant_id": interview.participant_id,
@@ -123,12 +140,21 @@ def candidates_by_direction(*, season_id: int) -> dict[str, list[dict]]:
                 },
                 "overrun_seconds": round(interview.overrun or 0),
                 "recommended_levels": sorted({sheet.recommended_level for sheet in own if sheet.recommended_level}),
+                "interview_id": interview.id,
+                "spread": None if spread is None else round(float(spread), 1),
+                "discussion": spread is not None and spread > threshold,
             }
         )
     return {
         direction: sorted(rows, key=lambda row: (-row["average"], row["participant_id"]))
         for direction, rows in directions.items()
     }
+
+
+def candidates_for_discussion(*, season_id: int) -> list[dict]:
+    """The season's interviews flagged for discussion, the widest spread first."""
+    rows = [row for rows in candidates_by_direction(season_id=season_id).values() for row in rows]
+    return sorted((row for row in rows if row["discussion"]), key=lambda row: (-row["spread"], row["participant_id"]))
 
 
 def candidates_list(*, season_id: int, direction: str) -> list[dict]:
@@ -155,6 +181,8 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
             for label in rubric.labels.values()
         ],
         _("Overrun, seconds"),
+        _("Spread of the experts' totals, points"),
+        _("To discuss"),
     ]
     body = [
         [
@@ -169,6 +197,8 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
             round(row["average"] * 100, 1),
             *[row["criteria"].get(name) for name in rubric.keys],
             row["overrun_seconds"],
+            row["spread"],
+            _("yes") if row["discussion"] else _("no"),
         ]
         for row in rows
     ]
@@ -199,12 +229,15 @@ def interview_booking_for(*, participant, now) -> dict:
 
 
 def interview_list_for_expert(*, user: AbstractBaseUser, is_staff: bool) -> list[Interview]:
-    """Booked interviews the expert scores: their own slots and the participants assigned to them,
-    each with `participant_name` (lms's selector). Two queries."""
+    """Booked interviews the expert scores: their own slots, the meetings whose panel they sit on
+    and the participants assigned to them, each with `participant_name` (lms's selector). Two
+    queries."""
     interviews = Interview.objects.filter(status=InterviewStatus.BOOKED).select_related("slot", "meeting")
     if not is_staff:
         assigned = ExpertAssignment.objects.filter(expert=user).values("participant_id")
-        interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned))
+        # Subqueries, not joins through the panel: an interview is listed once however many sit on it.
+        panels = OfflineMeeting.panel.through.objects.filter(user_id=user.pk).values("offlinemeeting_id")
+        interviews = interviews.filter(Q(slot__expert=user) | Q(participant_id__in=assigned) | Q(meeting_id__in=panels))
     interviews = list(interviews.order_by("created_at", "id"))
     names = participant_summaries(participant_ids={interview.participant_id for interview in interviews})
     for interview in interviews:

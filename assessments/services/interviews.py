@@ -23,6 +23,7 @@ from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
 from assessments.permissions import is_staff, staff_check
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.interviews import interview_plan_of
+from assessments.selectors.panels import meeting_on_panel
 from assessments.selectors.rubrics import rubric_for_season
 from lms.choices import Level
 from lms.errors import ConflictError
@@ -117,10 +118,13 @@ def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datet
 
 
 def interview_expert_check(*, interview: Interview, user: AbstractBaseUser) -> None:
-    """The slot's expert and the experts assigned to the participant score the interview."""
+    """The slot's expert, the panel of the interview's meeting and the experts assigned to the
+    participant score the interview."""
     if is_staff(user):
         return
     if interview.slot_id and interview.slot.expert_id == user.pk:
+        return
+    if interview.meeting_id and meeting_on_panel(meeting_id=interview.meeting_id, user=user):
         return
     if ExpertAssignment.objects.filter(expert=user, participant_id=interview.participant_id).exists():
         return
@@ -250,7 +254,12 @@ INTERVIEW_VARIANTS = {"online": (True, False), "offline": (False, True), "both":
 
 @transaction.atomic
 def interview_plan_update(
-    *, season_id: int, variant: str, cancel_cutoff_hours: int, user: AbstractBaseUser
+    *,
+    season_id: int,
+    variant: str,
+    cancel_cutoff_hours: int,
+    user: AbstractBaseUser,
+    discussion_threshold: int | None = None,
 ) -> InterviewPlan:
     """Staff set the season's interview variant on the interviews page; the row is created the
     first time (until then the season offers online interviews, `interview_plan_of`)."""
@@ -261,6 +270,8 @@ def interview_plan_update(
     plan = plan or InterviewPlan(season_id=season_id)
     plan.offers_online, plan.offers_offline = INTERVIEW_VARIANTS[variant]
     plan.cancel_cutoff_hours = cancel_cutoff_hours
+    if discussion_threshold is not None:
+        plan.discussion_threshold = discussion_threshold
     plan.full_clean()
     plan.save()
     return plan

@@ -120,11 +120,12 @@ def test_candidates_query_count_is_fixed(world, django_assert_num_queries):
     season, experts = world
     interviewed(season, experts, _person(season, Level.BEGINNER, "Первый"), [(3, ""), (4, Level.YOUNG)])
     # interviews with their sheets counted (1), the participants from lms's selector (1), the
-    # season's rubric (1; its criteria too when it has one), the submitted sheets (1)
-    with django_assert_num_queries(4):
+    # season's rubric (1; its criteria too when it has one), the interview plan for the discussion
+    # threshold (1), the submitted sheets (1)
+    with django_assert_num_queries(5):
         assert sum(map(len, candidates_by_direction(season_id=season.id).values())) == 1
     interviewed(season, experts, _person(season, Level.PRO, "Второй"), [(3, Level.BEGINNER), (4, "")])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert sum(map(len, candidates_by_direction(season_id=season.id).values())) == 2
 
 

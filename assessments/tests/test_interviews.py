@@ -277,11 +277,12 @@ def test_candidates_list_query_count(world, django_assert_num_queries):
 
     interviewed(first, slot.starts_at + timedelta(hours=1))
     # interviews with their sheets counted (1), the participants from lms's selector (1), the
-    # season's rubric (1; its criteria too when it has one), the submitted sheets (1)
-    with django_assert_num_queries(4):
+    # season's rubric (1; its criteria too when it has one), the interview plan for the discussion
+    # threshold (1), the submitted sheets (1)
+    with django_assert_num_queries(5):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 1
     interviewed(second, slot.starts_at + timedelta(hours=2))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(candidates_list(season_id=season.id, direction="roiv")) == 2
 
 

@@ -1,4 +1,5 @@
-"""The interviews' own staff page: a season's interview variant and booking cut-off."""
+"""The interviews' own staff page: a season's interview variant, booking cut-off and discussion
+threshold, and the interviews whose experts disagree by more than it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments.permissions import staff_check
-from assessments.selectors.interviews import interview_plan_of
+from assessments.selectors.interviews import candidates_for_discussion, interview_plan_of
+from assessments.selectors.panels import meeting_list_for_staff
 from assessments.services.interviews import interview_plan_update
 from assessments.views.common import form_id
 from lms.selectors import season_pick_for_staff
@@ -26,7 +28,8 @@ def _variant(plan) -> str:
 
 @login_required
 def interviews_staff_page(request):
-    """GET: the season's interview settings. POST: save the variant and cut-off."""
+    """GET: the season's interview settings and the interviews flagged for discussion. POST: save
+    the variant, cut-off and threshold."""
     staff_check(user=request.user)
     pick = season_pick_for_staff(chosen=request.POST.get("season") or request.GET.get("season"))
     season, status = pick.season, 200
@@ -35,13 +38,18 @@ def interviews_staff_page(request):
         status = 400
     if request.method == "POST" and season is not None and not pick.unknown:
         hours = form_id(request.POST.get("cancel_cutoff_hours"))
+        # A form without the field (an older page) keeps the season's threshold.
+        threshold = request.POST.get("discussion_threshold")
         try:
             if hours is None:
                 raise ValidationError({"cancel_cutoff_hours": [_("Enter a whole number of hours.")]})
+            if threshold is not None and form_id(threshold) is None:
+                raise ValidationError({"discussion_threshold": [_("Enter a whole number of percentage points.")]})
             interview_plan_update(
                 season_id=season.id,
                 variant=request.POST.get("variant", ""),
                 cancel_cutoff_hours=hours,
+                discussion_threshold=None if threshold is None else form_id(threshold),
                 user=request.user,
             )
         except ValidationError as error:
@@ -60,6 +68,8 @@ def interviews_staff_page(request):
             "season": season,
             "plan": plan,
             "variant": _variant(plan) if plan else "online",
+            "discussion": candidates_for_discussion(season_id=season.id) if season else [],
+            "meetings": meeting_list_for_staff(season_id=season.id) if season else [],
             "variants": [
                 ("online", _("Online interviews with the experts' slots")),
                 ("offline", _("Offline district meetings")),
