@@ -2,10 +2,12 @@ from assessments.models.admission import (
     AdmissionDecision,
     AdmissionNotice,
     AdmissionPolicy,
+    AdmissionRevision,
     AdmissionRun,
     Decision,
     DecisionOverride,
     ExpertAssignment,
+    RevisionNotice,
     RunStatus,
 )
 from assessments.models.interviews import (
@@ -31,6 +33,7 @@ __all__ = [
     "AdmissionDecision",
     "AdmissionNotice",
     "AdmissionPolicy",
+    "AdmissionRevision",
     "AdmissionRun",
     "Answer",
     "Attempt",
@@ -49,5 +52,6 @@ __all__ = [
     "QuestionKind",
     "Quiz",
     "QuizDeadlineExtension",
+    "RevisionNotice",
     "RunStatus",
 ]

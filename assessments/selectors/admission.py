@@ -1,12 +1,24 @@
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import AdmissionDecision, AdmissionRun, Decision, DecisionOverride, ExpertAssignment, RunStatus
+from assessments.models import (
+    AdmissionDecision,
+    AdmissionRevision,
+    AdmissionRun,
+    Decision,
+    DecisionOverride,
+    ExpertAssignment,
+    RunStatus,
+)
 from assessments.permissions import is_staff
+from assessments.scores import score_modules
 from lms.errors import ConflictError
 from lms.selectors import participant_summaries
 
@@ -35,8 +47,18 @@ def _decisions_annotated(*, run: AdmissionRun) -> QuerySet:
             override_justification=Subquery(latest.values("justification")[:1]),
             override_by=Subquery(latest.values("created_by__username")[:1]),
             override_at=Subquery(latest.values("created_at")[:1]),
+            override_revision_id=Subquery(latest.values("revision_id")[:1]),
         )
         .order_by("rank", "participant_id")
+    )
+
+
+def decisions_overridden(*, run: AdmissionRun) -> list[dict]:
+    """The run's lines that carry an override, with the latest one: one query."""
+    return list(
+        _decisions_annotated(run=run)
+        .filter(override_value__isnull=False)
+        .values("id", "participant_id", "decision", "override_value")
     )
 
 
@@ -92,9 +114,15 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
     decision = _decisions_annotated(run=run).filter(participant=participant).first()
     if decision is None:
         return None
+    changed = None
+    if decision.override_revision_id:
+        revision = AdmissionRevision.objects.get(pk=decision.override_revision_id)
+        change = next((c for c in revision.changes if c["decision_id"] == decision.id), {})
+        changed = {"at": revision.created_at, "interviews_cancelled": bool(change.get("interviews_cancelled"))}
     return {
         "run_id": run.id,
         "published_at": run.published_at,
+        "changed": changed,
         "decision": decision.override_value or decision.decision,
         "decision_label": Decision(decision.override_value or decision.decision).label,
         "reasons": decision.reasons,
@@ -132,3 +160,82 @@ def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[l
         line = [" ".join(row[key]) if key == "reasons" else row[key] for key, _title in EXPORT_COLUMNS]
         body.append(line + [row["figures"].get(name, "") for name in modules])
     return header, body
+
+
+def _day(value: str) -> str:
+    # Stored as ISO text; shown in the reader's zone (the active one).
+    return date_format(localtime(datetime.fromisoformat(value)), "j E")
+
+
+def run_open_texts(*, run: AdmissionRun) -> list[str]:
+    """What was still open on the track when the run was made ("lectures open until 3 January"),
+    dates in the reader's zone: empty for a final run."""
+    modules = score_modules()
+    texts = []
+    for item in run.open_items:
+        module = modules.get(item["module"])
+        label = module.label if module else item["module"]
+        template = module.open_text if module else _("%(label)s: open until %(date)s")
+        texts.append(str(template) % {"label": label, "date": _day(item["until"])})
+    return texts
+
+
+def line_open_texts(*, run: AdmissionRun, participant_id: int) -> list[str]:
+    """A participant's own extensions still open when the run was made."""
+    return [
+        _("own extension: “%(title)s” until %(date)s") % {"title": item["title"], "date": _day(item["until"])}
+        for item in run.open_lines.get(str(participant_id), [])
+    ]
+
+
+def run_not_applicable(*, run: AdmissionRun) -> list[str]:
+    modules = score_modules()
+    return [
+        str(modules[name].label) if name in modules else name for name in run.policy_content.get("not_applicable", [])
+    ]
+
+
+def admission_run_counts(*, run: AdmissionRun) -> dict[str, int]:
+    """What publishing will announce: the effective decisions counted, and how many e-mails go out
+    (participants with an address). One query."""
+    latest = DecisionOverride.objects.filter(decision=OuterRef("pk")).order_by("-created_at", "-id")
+    rows = (
+        AdmissionDecision.objects.filter(run=run)
+        .annotate(override_value=Subquery(latest.values("value")[:1]))
+        .aggregate(
+            **{
+                value: Count("id", filter=Q(override_value=value) | Q(override_value__isnull=True, decision=value))
+                for value in Decision.values
+            },
+            emails=Count("id", filter=~Q(user__email="")),
+        )
+    )
+    return rows
+
+
+def admission_revision_list(*, run: AdmissionRun) -> list[dict]:
+    """The revisions of a published list, first to last, with who, when, why and what changed (the
+    participants' names through lms's selector): two queries whatever the number of revisions."""
+    revisions = list(run.revisions.select_related("created_by").order_by("number"))
+    participant_ids = {change["participant_id"] for revision in revisions for change in revision.changes}
+    names = participant_summaries(participant_ids=participant_ids) if participant_ids else {}
+    labels = dict(Decision.choices)
+    return [
+        {
+            "number": revision.number,
+            "content_hash": revision.content_hash,
+            "created_at": revision.created_at,
+            "created_by": revision.created_by.get_full_name() or revision.created_by.username,
+            "reason": revision.reason,
+            "changes": [
+                {
+                    "name": names[change["participant_id"]].short_name if change["participant_id"] in names else "",
+                    "before": labels.get(change["before"], change["before"]),
+                    "after": labels.get(change["after"], change["after"]),
+                    "interview_cancelled": bool(change.get("interviews_cancelled")),
+                }
+                for change in revision.changes
+            ],
+        }
+        for revision in revisions
+    ]
