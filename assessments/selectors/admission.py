@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import (
     AdmissionDecision,
+    AdmissionPolicy,
     AdmissionRevision,
     AdmissionRun,
     Decision,
@@ -19,11 +20,12 @@ from assessments.models import (
 )
 from assessments.permissions import is_staff
 from assessments.scores import score_modules
+from lms.choices import Track
 from lms.errors import ConflictError
-from lms.selectors import participant_summaries
+from lms.selectors import participant_list, participant_summaries
 
 if TYPE_CHECKING:
-    from lms.models import Participant
+    from lms.models import Participant, Season
 
 
 def admission_run_list(*, season_id: int) -> QuerySet[AdmissionRun]:
@@ -239,3 +241,30 @@ def admission_revision_list(*, run: AdmissionRun) -> list[dict]:
         }
         for revision in revisions
     ]
+
+
+def admission_warnings(*, season: "Season") -> list[str]:
+    """What would make a run of this season meaningless, said before anyone starts one: a track with
+    no participants, a module of the track's policy with nothing required on it (left out of the
+    rules, or refusing the run when the policy weighs it). A few queries per track."""
+    modules = score_modules()
+    policies = {policy.track: policy for policy in AdmissionPolicy.objects.filter(season=season)}
+    warnings = []
+    for track, track_label in Track.choices:
+        if not participant_list(season=season, track=track).exists():
+            warnings.append(_("%(track)s: no participants; a run would decide nothing.") % {"track": track_label})
+            continue
+        content = (policies.get(track) or AdmissionPolicy(season=season, track=track)).content()
+        weights = content.get("weights") or {}
+        for name in sorted({rule["module"] for rule in content["rules"]} | set(weights)):
+            module = modules.get(name)
+            if module is None or module.required_count(season=season, track=track) != 0:
+                continue
+            text = {"track": track_label, "module": module.label}
+            warnings.append(
+                _("%(track)s: “%(module)s” has nothing required; the run would refuse to start (the policy weighs it).")
+                % text
+                if float(weights.get(name) or 0) > 0
+                else _("%(track)s: “%(module)s” has nothing required; the run leaves it out of the rules.") % text
+            )
+    return warnings

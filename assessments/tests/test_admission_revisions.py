@@ -244,3 +244,14 @@ def test_a_name_like_a_formula_is_written_as_text(
     sheet = load_workbook(io.BytesIO(api_client.get(url, {"format": "xlsx"}).content)).active
     cell = sheet.cell(row=2, column=2)
     assert cell.data_type == "s" and "HYPERLINK" in cell.value
+
+
+def test_the_admission_page_warns_before_a_run(staff, closed_season, client):  # noqa: F811
+    season, quiz = closed_season
+    _passed(season, quiz)  # an introductory participant; nobody on the advanced track
+    _policy(season, [{"module": "tests", "min": 1.0}, {"module": "live", "min": 0.7}], weights={"live": 1})
+    client.force_login(staff)
+    page = client.get(reverse("assessments:admission"), {"season": season.id}).content.decode()
+    warnings = page[page.index('data-testid="admission-warnings"') :]
+    assert "Продвинутый курс: нет участников" in warnings
+    assert "в модуле «Живые эфиры» нет ничего обязательного; расчёт откажется начинаться" in warnings

@@ -12,6 +12,7 @@ from assessments.selectors.admission import (
     admission_run_counts,
     admission_run_list,
     admission_run_recent,
+    admission_warnings,
     decision_in_run,
     decisions_effective,
     line_open_texts,
@@ -48,7 +49,13 @@ def admission_home(request):
     return render(
         request,
         "assessments/admission_home.html",
-        {"seasons": pick.seasons, "season": pick.season, "tracks": Track.choices, "runs": admission_run_recent()},
+        {
+            "seasons": pick.seasons,
+            "season": pick.season,
+            "tracks": Track.choices,
+            "runs": admission_run_recent(),
+            "warnings": admission_warnings(season=pick.season) if pick.season else [],
+        },
         status=status,
     )
 
