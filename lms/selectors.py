@@ -210,3 +210,10 @@ def participant_ids_in_season(*, season_id: int) -> QuerySet:
     """The ids of a season's participants, as a lazy query: another app filters its own rows with
     it (`participant_id__in=…`), one subquery, no join through this app's tables by path."""
     return Participant.objects.filter(season_id=season_id).order_by().values("pk")
+
+
+def participant_regions(*, participant_ids: Iterable[int]) -> dict[int, str]:
+    """These participants' region codes by participant id (for lists that name the region, such as
+    the admission export): one query; the ids may be a query of ids, as for participant_summaries."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
+    return dict(Participant.objects.filter(pk__in=ids).order_by().values_list("pk", "region_code"))

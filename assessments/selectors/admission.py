@@ -6,7 +6,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessments.models import (
     AdmissionDecision,
@@ -20,9 +19,10 @@ from assessments.models import (
 )
 from assessments.permissions import is_staff
 from assessments.scores import score_modules
-from lms.choices import Track
+from lms.choices import Level, Track
 from lms.errors import ConflictError
-from lms.selectors import participant_list, participant_summaries
+from lms.regions import FederalDistrict, region_get
+from lms.selectors import participant_list, participant_regions, participant_summaries
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -134,34 +134,66 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
     }
 
 
-EXPORT_COLUMNS = [
-    ("rank", gettext_lazy("Rank")),
-    ("name", gettext_lazy("Participant")),
-    ("federal_district", gettext_lazy("Federal district")),
-    ("level", gettext_lazy("Level")),
-    ("score", gettext_lazy("Ranking score")),
-    ("decision", gettext_lazy("Computed decision")),
-    ("override_value", gettext_lazy("Override")),
-    ("override_justification", gettext_lazy("Justification")),
-    ("override_by", gettext_lazy("Overridden by")),
-    ("effective", gettext_lazy("Decision")),
-    ("reasons", gettext_lazy("Reasons")),
-]
-
-
-def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list, list[list]]:
-    """The run's export (lms.exports writes it): the columns above in the active language, then one
-    figure column per score module. Only a finished run has one (409 before)."""
+def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list[str], list[list]]:
+    """The run's export (lms.exports writes it), read like the candidates export: headers and values
+    in the reader's language, dates in their zone, the participant's id, name, e-mail, region, level
+    and track, figures as percentages, and what was still open when the run was made. Only a
+    finished run has one (409 before)."""
     if run.status != RunStatus.DONE:
         raise ConflictError(_("The run is not finished yet."))
-    modules = sorted({name for row in run.decisions.values_list("figures", flat=True)[:1] for name in row})
-    header = [title for _key, title in EXPORT_COLUMNS] + modules
+    modules = score_modules()
+    names = sorted({name for row in run.decisions.values_list("figures", flat=True)[:1] for name in row})
+    header = [
+        _("Participant ID"),
+        _("Participant"),
+        _("E-mail"),
+        _("Region"),
+        _("Federal district"),
+        _("Level"),
+        _("Track"),
+        _("Rank"),
+        _("Ranking score, %"),
+        _("Computed decision"),
+        _("Override"),
+        _("Justification"),
+        _("Overridden by"),
+        _("Overridden at"),
+        _("Decision"),
+        _("Reasons"),
+        _("Still open"),
+        *[_("%(module)s, %%") % {"module": modules[name].label if name in modules else name} for name in names],
+    ]
+    rows = decisions_effective(run=run, user=user)
+    regions = participant_regions(participant_ids=[row["participant_id"] for row in rows])
+    labels, levels, districts = dict(Decision.choices), dict(Level.choices), dict(FederalDistrict.choices)
+    track, run_open = Track(run.track).label, run_open_texts(run=run)
     body = []
-    for row in decisions_effective(run=run, user=user):
-        # The reasons are sentences: one cell, space-separated, as the page shows them.
-        line = [" ".join(row[key]) if key == "reasons" else row[key] for key, _title in EXPORT_COLUMNS]
-        body.append(line + [row["figures"].get(name, "") for name in modules])
-    return header, body
+    for row in rows:
+        region = region_get(regions.get(row["participant_id"], ""))
+        body.append(
+            [
+                row["participant_id"],
+                row["name"],
+                row["email"],
+                region.name if region else "",
+                districts.get(row["federal_district"], row["federal_district"]),
+                levels.get(row["level"], row["level"]),
+                track,
+                row["rank"],
+                round(row["score"] * 100, 1),
+                labels[row["decision"]],
+                labels.get(row["override_value"] or "", ""),
+                row["override_justification"] or "",
+                row["override_by"] or "",
+                date_format(localtime(row["override_at"]), "j E Y, H:i") if row["override_at"] else "",
+                labels[row["effective"]],
+                # The reasons are sentences: one cell, space-separated, as the page shows them.
+                " ".join(row["reasons"]),
+                "; ".join([*run_open, *line_open_texts(run=run, participant_id=row["participant_id"])]),
+                *[round(row["figures"][name] * 100, 1) if name in row["figures"] else "" for name in names],
+            ]
+        )
+    return [str(title) for title in header], body
 
 
 def _day(value: str) -> str:
