@@ -212,8 +212,10 @@ def participant_ids_in_season(*, season_id: int) -> QuerySet:
     return Participant.objects.filter(season_id=season_id).order_by().values("pk")
 
 
-def participant_regions(*, participant_ids: Iterable[int]) -> dict[int, str]:
-    """These participants' region codes by participant id (for lists that name the region, such as
-    the admission export): one query; the ids may be a query of ids, as for participant_summaries."""
+def participant_places(*, participant_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """These participants' (region code, time zone) by participant id, for lists that name the
+    region and e-mails written in the reader's zone: one query; the ids may be a query of ids, as for
+    participant_summaries."""
     ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
-    return dict(Participant.objects.filter(pk__in=ids).order_by().values_list("pk", "region_code"))
+    rows = Participant.objects.filter(pk__in=ids).order_by().values_list("pk", "region_code", "timezone")
+    return {pk: (region, zone) for pk, region, zone in rows}

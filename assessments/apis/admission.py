@@ -166,6 +166,9 @@ class MeAdmissionDetailApi(APIView):
         overridden = serializers.BooleanField(required=False)
         override_justification = serializers.CharField(required=False, allow_null=True)
         figures = serializers.JSONField(required=False)
+        missing = serializers.ListField(
+            child=serializers.CharField(), required=False, help_text="What was missing when the run was made."
+        )
         changed = serializers.JSONField(
             required=False, allow_null=True, help_text="When the published decision was changed after publication."
         )

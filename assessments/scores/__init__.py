@@ -6,13 +6,17 @@ one without touching this app:
 * the setting `ASSESSMENTS_SCORE_MODULES = ["dotted.path.ModuleClass", ...]` (later wins by name).
 """
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
 
@@ -148,3 +152,33 @@ def score_modules() -> dict[str, ScoreModule]:
 
 def clamp(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
+
+
+# Inside a run, the texts a module writes keep their dates as moments, not as one zone's days: the
+# snapshot is read in Vladivostok and in Kaliningrad, and each reader sees their own day.
+_dates_as_moments: ContextVar[bool] = ContextVar("dates_as_moments", default=False)
+_MOMENT = re.compile(r"⟦([^⟧]+)⟧")
+
+
+@contextmanager
+def dates_as_moments() -> Iterator[None]:
+    token = _dates_as_moments.set(True)
+    try:
+        yield
+    finally:
+        _dates_as_moments.reset(token)
+
+
+def day(value: datetime) -> str:
+    """A date in a module's text: "3 January" in the active zone, or inside a run a moment that
+    `days_shown` turns into the reader's day."""
+    if _dates_as_moments.get():
+        return f"⟦{value.isoformat()}⟧"
+    return date_format(timezone.localtime(value), "j E")
+
+
+def days_shown(text: str) -> str:
+    """A stored text with its moments shown as days in the active (the reader's) zone."""
+    if "⟦" not in text:
+        return text
+    return _MOMENT.sub(lambda found: date_format(timezone.localtime(datetime.fromisoformat(found[1])), "j E"), text)

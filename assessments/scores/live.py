@@ -3,8 +3,6 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +13,7 @@ from assessments.scores import (
     ModuleUnavailable,
     ParticipantRow,
     clamp,
+    day,
 )
 
 if TYPE_CHECKING:
@@ -120,8 +119,7 @@ class LiveModule(DatedScoreModule):
             _("Missed: %(title)s on %(date)s"),
         )
         missed_text = {
-            session["id"]: missed_template
-            % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
+            session["id"]: missed_template % {"title": session["title"], "date": day(session["starts_at"])}
             for session in sessions
         }
         excused_leave_denominator = season.excused_sessions_leave_denominator

@@ -2,8 +2,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +12,7 @@ from assessments.scores import (
     ModuleUnavailable,
     ParticipantRow,
     clamp,
+    day,
 )
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class RecordedModule(DatedScoreModule):
                     _("Not watched: %(title)s") % {"title": lecture["title"]}
                     if deadline is None
                     else (closed_template if deadline <= now else due_template)
-                    % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+                    % {"title": lecture["title"], "date": day(deadline)}
                 )
             return texts[key]
 

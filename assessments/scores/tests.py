@@ -3,14 +3,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import ScorePolicy
-from assessments.scores import DatedScoreModule, ModuleAssessment, ModuleFigure, ParticipantRow, clamp
+from assessments.scores import DatedScoreModule, ModuleAssessment, ModuleFigure, ParticipantRow, clamp, day
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -121,7 +119,7 @@ class TestsModule(DatedScoreModule):
             text = not_taken_texts.get((quiz.id, deadline))
             if text is None:
                 text = not_taken_texts[quiz.id, deadline] = (
-                    _("Not taken: %(title)s, closes on %(date)s") % {"title": quiz.title, "date": _date(deadline)}
+                    _("Not taken: %(title)s, closes on %(date)s") % {"title": quiz.title, "date": day(deadline)}
                     if deadline
                     else _("Not taken: %(title)s") % {"title": quiz.title}
                 )
@@ -173,7 +171,3 @@ class TestsModule(DatedScoreModule):
                     still_open[participant.id] = pending
         ahead = [quiz.closes_at for quiz in quizzes if quiz.closes_at and quiz.closes_at > now]
         return ModuleAssessment(result, total, max(ahead, default=None), still_open)
-
-
-def _date(value) -> str:
-    return date_format(localtime(value), "j E")

@@ -18,11 +18,11 @@ from assessments.models import (
     RunStatus,
 )
 from assessments.permissions import is_staff
-from assessments.scores import score_modules
+from assessments.scores import days_shown, score_modules
 from lms.choices import Level, Track
 from lms.errors import ConflictError
 from lms.regions import FederalDistrict, region_get
-from lms.selectors import participant_list, participant_regions, participant_summaries
+from lms.selectors import participant_list, participant_places, participant_summaries
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -64,9 +64,10 @@ def decisions_overridden(*, run: AdmissionRun) -> list[dict]:
     )
 
 
-def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None) -> list[dict]:
+def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None, shown: bool = True) -> list[dict]:
     """The run's lines with the override (if any) beside the computed decision, and the
-    participant's name (lms's selector): two queries.
+    participant's name (lms's selector): two queries. The reasons' dates are shown in the active
+    zone, or kept as stored (`shown=False`) for a caller that shows each line in its own zone.
 
     `user` limits what is shown: staff see all, an expert only their assigned participants."""
     decisions = _decisions_annotated(run=run)
@@ -91,9 +92,18 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
         "override_at",
     )
     names = participant_summaries(participant_ids=decisions.values("participant_id"))
+    # The reasons' dates in the reader's zone; equal texts are shown once.
+    shown: dict[str, str] = {}
+
+    def reader(text: str) -> str:
+        if text not in shown:
+            shown[text] = days_shown(text)
+        return shown[text]
+
     return [
         {
             **row,
+            "reasons": [reader(reason) for reason in row["reasons"]] if shown else row["reasons"],
             "email": row.pop("user__email"),
             "name": names[row["participant_id"]].short_name,
             "effective": row["override_value"] or row["decision"],
@@ -127,7 +137,11 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
         "changed": changed,
         "decision": decision.override_value or decision.decision,
         "decision_label": Decision(decision.override_value or decision.decision).label,
-        "reasons": decision.reasons,
+        "reasons": [days_shown(reason) for reason in decision.reasons],
+        # What was missing when the run was made, module by module, dates as the reader's days.
+        "missing": [
+            days_shown(text) for name in sorted(decision.evidence) for text in decision.evidence[name]["missing"]
+        ],
         "overridden": decision.override_value is not None,
         "override_justification": decision.override_justification,
         "figures": decision.figures,
@@ -164,12 +178,12 @@ def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[l
         *[_("%(module)s, %%") % {"module": modules[name].label if name in modules else name} for name in names],
     ]
     rows = decisions_effective(run=run, user=user)
-    regions = participant_regions(participant_ids=[row["participant_id"] for row in rows])
+    places = participant_places(participant_ids=[row["participant_id"] for row in rows])
     labels, levels, districts = dict(Decision.choices), dict(Level.choices), dict(FederalDistrict.choices)
     track, run_open = Track(run.track).label, run_open_texts(run=run)
     body = []
     for row in rows:
-        region = region_get(regions.get(row["participant_id"], ""))
+        region = region_get(places.get(row["participant_id"], ("", ""))[0])
         body.append(
             [
                 row["participant_id"],

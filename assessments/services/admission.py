@@ -28,7 +28,13 @@ from assessments.models import (
 )
 from assessments.permissions import staff_check
 from assessments.policy import Judgement, outcomes_rank, policy_judge
-from assessments.scores import PARTICIPANT_ROW_FIELDS, ModuleUnavailable, ParticipantRow, score_modules
+from assessments.scores import (
+    PARTICIPANT_ROW_FIELDS,
+    ModuleUnavailable,
+    ParticipantRow,
+    dates_as_moments,
+    score_modules,
+)
 from assessments.snapshot import (
     DECISION_COLUMNS,
     JSON_COLUMNS,
@@ -195,7 +201,7 @@ def admission_outcomes_compute(
     modules = score_modules()
     # Only the modules the policy names: the snapshot holds what the decision rests on.
     names = sorted({rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {}))
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE), dates_as_moments():
         assessments = []
         for name in names:
             if name not in modules:

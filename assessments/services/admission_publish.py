@@ -31,7 +31,9 @@ from assessments.models import (
     RunStatus,
 )
 from assessments.permissions import staff_check
+from assessments.scores import days_shown
 from assessments.snapshot import revision_hash
+from lms.selectors import participant_places
 from lms.text import text_require_storable
 
 
@@ -191,7 +193,8 @@ def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
     )
     if run is None:
         return 0
-    rows = [row for row in decisions_effective(run=run) if row["email"]]
+    rows = [row for row in decisions_effective(run=run, shown=False) if row["email"]]
+    zones = participant_places(participant_ids=[row["participant_id"] for row in rows])
     AdmissionNotice.objects.bulk_create(
         [AdmissionNotice(run_id=run.id, decision_id=row["id"], email=row["email"]) for row in rows],
         ignore_conflicts=True,
@@ -200,14 +203,16 @@ def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
     connection = get_connection()
     with translation.override(settings.LANGUAGE_CODE):
         for row in rows:
-            body = "\n".join(
-                [
-                    _("The admission to the interviews of %(season)s is decided.") % {"season": run.season.name},
-                    _("Your decision: %(decision)s.") % {"decision": Decision(row["effective"]).label},
-                    "",
-                    *row["reasons"],
-                ]
-            )
+            # Dates in the reasons as the participant's own day.
+            with timezone.override(_zone(zones.get(row["participant_id"], ("", settings.TIME_ZONE))[1])):
+                body = "\n".join(
+                    [
+                        _("The admission to the interviews of %(season)s is decided.") % {"season": run.season.name},
+                        _("Your decision: %(decision)s.") % {"decision": Decision(row["effective"]).label},
+                        "",
+                        *[days_shown(reason) for reason in row["reasons"]],
+                    ]
+                )
             notice = AdmissionNotice.objects.filter(decision_id=row["id"], sent_at__isnull=True)
             sent += _claim_and_send(
                 notices=notice,

@@ -4,6 +4,7 @@ with a way back (confirmation, revisions, notices, cancelled bookings)."""
 import csv
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -255,3 +256,38 @@ def test_the_admission_page_warns_before_a_run(staff, closed_season, client):  #
     warnings = page[page.index('data-testid="admission-warnings"') :]
     assert "Продвинутый курс: нет участников" in warnings
     assert "в модуле «Живые эфиры» нет ничего обязательного; расчёт откажется начинаться" in warnings
+
+
+def test_reasons_show_dates_in_the_readers_own_zone(
+    staff,  # noqa: F811
+    fake_courses,
+    django_capture_on_commit_callbacks,
+):
+    from django.utils.formats import date_format
+
+    from assessments.selectors.admission import decision_published_for
+
+    season = SeasonFactory()
+    # 20:00 UTC: 23:00 in Moscow, 08:00 the next morning in Kamchatka.
+    deadline = (timezone.now() - timedelta(days=3)).replace(hour=20, minute=0, second=0, microsecond=0)
+    fake_courses.lectures = [{"id": 1, "title": "Лекция 1", "deadline": deadline}]
+    _policy(season, [{"module": "recorded", "min": 1.0}])
+    participant = ParticipantFactory(season=season, timezone="Asia/Kamchatka")
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        admission_run_publish(run=run, user=staff)
+    moscow, kamchatka = (
+        date_format(timezone.localtime(deadline, timezone=ZoneInfo(zone)), "j E")
+        for zone in ("Europe/Moscow", "Asia/Kamchatka")
+    )
+    assert moscow != kamchatka
+    # The snapshot keeps the moment; each reader sees their own day.
+    assert "⟦" in run.decisions.get().evidence["recorded"]["missing"][0]
+    with timezone.override("Asia/Kamchatka"):
+        assert decision_published_for(participant=participant)["missing"] == [
+            f"Не просмотрено: Лекция 1, закрыто {kamchatka}"
+        ]
+    with timezone.override("Europe/Moscow"):
+        assert decision_published_for(participant=participant)["missing"] == [
+            f"Не просмотрено: Лекция 1, закрыто {moscow}"
+        ]
