@@ -291,3 +291,14 @@ def test_reasons_show_dates_in_the_readers_own_zone(
         assert decision_published_for(participant=participant)["missing"] == [
             f"Не просмотрено: Лекция 1, закрыто {moscow}"
         ]
+
+
+def test_completeness_says_not_applicable_instead_of_zero_of_zero(closed_season, fake_courses, api_client):
+    season, quiz = closed_season
+    participant = _passed(season, quiz)
+    api_client.force_authenticate(participant.user)
+    modules = {
+        item["module"]: item for item in api_client.get(reverse("assessments:me-completeness")).json()["modules"]
+    }
+    assert modules["recorded"]["applicable"] is False and modules["recorded"]["status"].startswith("Не применяется")
+    assert modules["tests"]["applicable"] is True and modules["tests"]["status"] == "Готово"
