@@ -145,16 +145,17 @@ def decision_override_add(
     override.revision = _revision_add(run=run, changes=[change], reason=override.justification, user=user)
     override.save()
     if before != value:
-        notices = [RevisionNotice(revision=override.revision, decision=decision, kind=RevisionNotice.Kind.PARTICIPANT)]
-        notices[0].email = decision.user.email
-        notices += [
-            RevisionNotice(
-                revision=override.revision, decision=decision, kind=RevisionNotice.Kind.EXPERT, email=slot.expert.email
-            )
+        # The participant is told of the change; the expert of each interview it cancelled, too.
+        recipients = [(RevisionNotice.Kind.PARTICIPANT, decision.user.email)] + [
+            (RevisionNotice.Kind.EXPERT, slot.expert.email)
             for slot in {interview.slot for interview in cancelled if interview.slot_id}
-            if slot.expert.email
         ]
-        RevisionNotice.objects.bulk_create([notice for notice in notices if notice.email], ignore_conflicts=True)
+        notices = [
+            RevisionNotice(revision=override.revision, decision=decision, kind=kind, email=email)
+            for kind, email in recipients
+            if email
+        ]
+        RevisionNotice.objects.bulk_create(notices, ignore_conflicts=True)
         from assessments.tasks import admission_revision_notify_task
 
         admission_revision_notify_task.delay_on_commit(override.revision_id)
