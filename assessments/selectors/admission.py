@@ -289,12 +289,28 @@ def admission_revision_list(*, run: AdmissionRun) -> list[dict]:
     ]
 
 
+def _sessions_without_evidence(*, season_id: int) -> list:
+    """live's list of the required sessions that ended with no attendance evidence at all; nothing
+    when the live app does not offer it (read like the score modules read their contracts)."""
+    try:
+        from live.selectors import sessions_without_evidence
+    except ImportError:
+        return []
+    return sessions_without_evidence(season_id=season_id)
+
+
+def _moment(value: datetime) -> str:
+    return date_format(localtime(value), "j E, H:i")
+
+
 def admission_warnings(*, season: "Season") -> list[str]:
     """What would make a run of this season meaningless, said before anyone starts one: a track with
-    no participants, a module of the track's policy with nothing required on it (left out of the
-    rules, or refusing the run when the policy weighs it). A few queries per track."""
+    no participants, required live sessions with no attendance evidence (when the policy reads live
+    attendance), a module of the track's policy with nothing required on it (left out of the rules,
+    or refusing the run when the policy weighs it). A few queries per track."""
     modules = score_modules()
     policies = {policy.track: policy for policy in AdmissionPolicy.objects.filter(season=season)}
+    silent = _sessions_without_evidence(season_id=season.id)
     warnings = []
     for track, track_label in Track.choices:
         if not participant_list(season=season, track=track).exists():
@@ -302,7 +318,18 @@ def admission_warnings(*, season: "Season") -> list[str]:
             continue
         content = (policies.get(track) or AdmissionPolicy(season=season, track=track)).content()
         weights = content.get("weights") or {}
-        for name in sorted({rule["module"] for rule in content["rules"]} | set(weights)):
+        named = {rule["module"] for rule in content["rules"]} | set(weights)
+        if "live" in named:
+            warnings += [
+                _(
+                    "%(track)s: the required session “%(title)s” (%(date)s) has no attendance evidence; "
+                    "everyone would get 0%% for it: import its report, mark attendance or make it not required."
+                )
+                % {"track": track_label, "title": session.title, "date": _moment(session.starts_at)}
+                for session in silent
+                if session.track == track
+            ]
+        for name in sorted(named):
             module = modules.get(name)
             if module is None or module.required_count(season=season, track=track) != 0:
                 continue

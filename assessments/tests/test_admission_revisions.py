@@ -302,3 +302,27 @@ def test_completeness_says_not_applicable_instead_of_zero_of_zero(closed_season,
     }
     assert modules["recorded"]["applicable"] is False and modules["recorded"]["status"].startswith("Не применяется")
     assert modules["tests"]["applicable"] is True and modules["tests"]["status"] == "Готово"
+
+
+def test_the_admission_page_warns_of_required_sessions_without_evidence(staff, closed_season, client, monkeypatch):  # noqa: F811
+    """live's `sessions_without_evidence` (its own tests prove what it finds) read by the warnings."""
+    from types import SimpleNamespace
+
+    import live.selectors
+
+    season, quiz = closed_season
+    _passed(season, quiz)
+    _policy(season, [{"module": "tests", "min": 1.0}, {"module": "live", "min": 0.7}])
+    ended = timezone.now() - timedelta(days=1)
+    silent = [SimpleNamespace(id=7, title="Эфир без данных", track=Track.INTRODUCTORY, starts_at=ended, ends_at=ended)]
+    asked = []
+
+    def sessions_without_evidence(*, season_id, track=None, now=None):
+        asked.append(season_id)
+        return silent
+
+    monkeypatch.setattr(live.selectors, "sessions_without_evidence", sessions_without_evidence, raising=False)
+    client.force_login(staff)
+    page = client.get(reverse("assessments:admission"), {"season": season.id}).content.decode()
+    assert asked == [season.id]
+    assert "обязательный эфир «Эфир без данных»" in page and "нет данных о посещаемости" in page
