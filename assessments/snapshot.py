@@ -117,3 +117,10 @@ def snapshot_hash(*, policy_content: dict, lines: Iterable[SnapshotLine]) -> str
             batch.clear()
     digest.update(("".join(batch) + '], "policy": ' + canonical(policy_content) + "}").encode())
     return digest.hexdigest()
+
+
+def revision_hash(*, previous: str, number: int, changes: list[dict], reason: str) -> str:
+    """A revision's fingerprint: the previous fingerprint (the run's hash for the first) chained
+    with this revision's own changes, so no earlier revision can change unseen."""
+    text = canonical({"previous": previous, "number": number, "changes": changes, "reason": reason})
+    return hashlib.sha256(text.encode()).hexdigest()

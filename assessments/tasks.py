@@ -2,7 +2,8 @@ import smtplib
 
 from celery import shared_task
 
-from assessments.services.admission import admission_run_execute, admission_run_notify, admission_runs_sweep
+from assessments.services.admission import admission_run_execute, admission_runs_sweep
+from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 
 
 # acks_late: a message whose worker died is delivered again. The service claims the run with a
@@ -26,6 +27,18 @@ def admission_run_execute_task(run_id: int) -> str | None:
 )
 def admission_run_notify_task(run_id: int) -> int:
     return admission_run_notify(run_id=run_id)
+
+
+@shared_task(
+    name="assessments.admission_revision_notify",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def admission_revision_notify_task(revision_id: int) -> int:
+    return admission_revision_notify(revision_id=revision_id)
 
 
 @shared_task(name="assessments.admission_runs_sweep", queue="default")

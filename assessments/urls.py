@@ -23,6 +23,7 @@ pages = [
     path("expert/availability/slots/<int:slot_id>/remove/", availability.expert_slot_remove, name="expert-slot-remove"),
     path("staff/admission/", admission.admission_home, name="admission"),
     path("staff/admission/runs/<int:run_id>/", admission.admission_run_page, name="admission-run"),
+    path("staff/admission/runs/<int:run_id>/publish/", admission.admission_publish_page, name="admission-publish"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
     path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
     path("staff/interviews/meetings/<int:meeting_id>/", panels.meeting_panel, name="meeting-panel"),

@@ -243,7 +243,10 @@ def run() -> bool:
 
     started = time.monotonic()
     loop_decisions = {}
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+    from assessments.scores import dates_as_moments
+
+    # As the run writes them: dates kept as moments.
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE), dates_as_moments():
         for participant in sample:
             figures = {
                 name: modules[name].figures(season=season, track=participant.track, participants=[participant])[

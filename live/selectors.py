@@ -383,3 +383,9 @@ def user_ids_known(*, user_ids: Iterable[int]) -> set[int]:
     """Those of the ids that name an existing account: a signed key or a room's event outlives an
     account deleted meanwhile, and its foreign key would fail the whole batch it is stored in."""
     return set(get_user_model().objects.filter(pk__in=set(user_ids)).values_list("pk", flat=True))
+
+
+def required_session_count(*, season_id: int, track: str) -> int:
+    """How many required sessions a season's track has, however far ahead (assessments' admission
+    leaves a module with none out of its rules): one query."""
+    return LiveSession.objects.filter(season_id=season_id, track=track, required=True).count()

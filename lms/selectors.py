@@ -247,3 +247,12 @@ def application_summary(*, participant_id: int) -> dict | None:
         "federal_district": participant.get_federal_district_display(),
         "level": participant.get_level_display(),
     }
+
+
+def participant_places(*, participant_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """These participants' (region code, time zone) by participant id, for lists that name the
+    region and e-mails written in the reader's zone: one query; the ids may be a query of ids, as for
+    participant_summaries."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
+    rows = Participant.objects.filter(pk__in=ids).order_by().values_list("pk", "region_code", "timezone")
+    return {pk: (region, zone) for pk, region, zone in rows}

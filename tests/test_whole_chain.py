@@ -290,7 +290,7 @@ def test_one_participant_through_the_whole_chain(world, celery_worker_process, p
     assert [(d["participant_id"], d["decision"]) for d in run["decisions"]] == [(participant_id, "admitted")]
     run_page = staff.get(f"/staff/admission/runs/{run_id}/").content.decode()
     assert f'data-testid="decision-{participant_id}"' in run_page and "Опубликовать решения" in run_page
-    assert staff.post(f"/staff/admission/runs/{run_id}/", {"publish": ""}).status_code == 302
+    assert staff.post(f"/staff/admission/runs/{run_id}/publish/", {"confirm": "on"}).status_code == 302
     assert 'data-testid="run-published"' in staff.get(f"/staff/admission/runs/{run_id}/").content.decode()
     decision = participant.get("/api/v1/me/admission/").json()
     assert (decision["published"], decision["run_id"], decision["decision"]) == (True, run_id, "admitted")

@@ -21,7 +21,8 @@ from assessments.apis.common import (
 from assessments.models import AdmissionDecision, AdmissionRun, RunStatus
 from assessments.permissions import staff_check, staff_or_expert_check
 from assessments.selectors.admission import admission_run_table, decision_published_for, decisions_effective
-from assessments.services.admission import admission_run_publish, admission_run_start, decision_override_add
+from assessments.services.admission import admission_run_start
+from assessments.services.admission_publish import admission_run_publish, decision_override_add
 from lms.exports import EXPORT_FORMATS, export_response
 
 
@@ -39,6 +40,10 @@ class RunOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField()
+    provisional = serializers.BooleanField(help_text="Made while required items of the track were still open.")
+    open_items = serializers.JSONField(help_text='[{"module", "until"}]: what was still open on the track.')
+    open_lines = serializers.JSONField(help_text='{participant id: [{"module", "title", "until"}]}: own extensions.')
+    publish_reason = serializers.CharField()
 
 
 class AdmissionRunCreateApi(APIView):
@@ -108,10 +113,17 @@ class AdmissionRunDetailApi(APIView):
 
 
 class AdmissionRunPublishApi(APIView):
-    @extend_schema(request=None, responses={200: RunOutputSerializer, **error_responses(400, 403, 404)})
+    class InputSerializer(serializers.Serializer):
+        reason = StringField(
+            required=False, allow_blank=True, default="", help_text="Required when the run is provisional."
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: RunOutputSerializer, **error_responses(400, 403, 404)})
     def post(self, request, run_id: int):
         run = get_object_or_404(AdmissionRun, pk=run_id)
-        run = admission_run_publish(run=run, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = admission_run_publish(run=run, user=request.user, reason=data.validated_data["reason"])
         return Response(RunOutputSerializer(run).data)
 
 
@@ -154,6 +166,12 @@ class MeAdmissionDetailApi(APIView):
         overridden = serializers.BooleanField(required=False)
         override_justification = serializers.CharField(required=False, allow_null=True)
         figures = serializers.JSONField(required=False)
+        missing = serializers.ListField(
+            child=serializers.CharField(), required=False, help_text="What was missing when the run was made."
+        )
+        changed = serializers.JSONField(
+            required=False, allow_null=True, help_text="When the published decision was changed after publication."
+        )
 
     @extend_schema(
         responses={200: OutputSerializer, **error_responses(403)},

@@ -22,6 +22,7 @@ class CompletenessSerializer(serializers.Serializer):
     status = serializers.CharField()
     done = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(child=serializers.CharField())
+    applicable = serializers.BooleanField(help_text="False: nothing is required on the participant's track.")
 
 
 class CompletenessOutputSerializer(serializers.Serializer):

@@ -2,10 +2,12 @@ from assessments.models.admission import (
     AdmissionDecision,
     AdmissionNotice,
     AdmissionPolicy,
+    AdmissionRevision,
     AdmissionRun,
     Decision,
     DecisionOverride,
     ExpertAssignment,
+    RevisionNotice,
     RunStatus,
 )
 from assessments.models.interviews import (
@@ -33,6 +35,7 @@ __all__ = [
     "AdmissionDecision",
     "AdmissionNotice",
     "AdmissionPolicy",
+    "AdmissionRevision",
     "AdmissionRun",
     "Answer",
     "Attempt",
@@ -56,5 +59,6 @@ __all__ = [
     "Rubric",
     "RubricCriterion",
     "RubricOwner",
+    "RevisionNotice",
     "RunStatus",
 ]

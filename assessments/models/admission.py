@@ -130,9 +130,14 @@ class AdmissionRun(models.Model):
     claim = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # What was still ahead when the run read its data: [{"module", "until"}] for the track (the run
+    # is provisional) and {participant id: [{"module", "title", "until"}]} for own extensions.
+    open_items = models.JSONField(_("still open for the track"), default=list, blank=True)
+    open_lines = models.JSONField(_("still open for some participants"), default=dict, blank=True)
+    publish_reason = models.TextField(_("why published while provisional"), blank=True)
 
     # Only the run's life cycle moves; what it decided never does.
-    PUBLISH_FIELDS = frozenset({"published_at", "published_by", "notified_at"})
+    PUBLISH_FIELDS = frozenset({"published_at", "published_by", "notified_at", "publish_reason"})
     MUTABLE_FIELDS = frozenset(
         {
             "status",
@@ -144,6 +149,9 @@ class AdmissionRun(models.Model):
             "published_at",
             "published_by",
             "notified_at",
+            "publish_reason",
+            "open_items",
+            "open_lines",
             "claim",
             "claimed_at",
             "attempts",
@@ -163,6 +171,10 @@ class AdmissionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.season} · {self.get_track_display()} · #{self.pk}"
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.open_items)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -233,6 +245,37 @@ class AdmissionDecision(models.Model):
         raise ImmutableError(_("Decisions of an admission run cannot be deleted."))
 
 
+class AdmissionRevision(models.Model):
+    """A version of a published list: number 1 is the publication, each override after it adds one.
+    Its fingerprint chains the previous one with its own changes, so any later edit of the history
+    shows."""
+
+    run = models.ForeignKey(AdmissionRun, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("run"))
+    number = models.PositiveIntegerField(_("number"))
+    content_hash = models.CharField(_("fingerprint"), max_length=64)
+    # [{"participant_id", "decision_id", "before", "after", "interview_cancelled"}]
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    reason = models.TextField(_("why"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        verbose_name = _("revision of a published list")
+        verbose_name_plural = _("revisions of published lists")
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="admission_revision_number")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} r{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError(_("A revision is kept as written; add a new one."))
+        super().save(*args, **kwargs)
+
+
 class DecisionOverride(models.Model):
     """A person's decision beside the computed one; kept forever, the latest one counts."""
 
@@ -245,6 +288,15 @@ class DecisionOverride(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    # Set for an override made after publication: the revision of the published list it made.
+    revision = models.ForeignKey(
+        AdmissionRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="overrides",
+        verbose_name=_("revision"),
+    )
 
     class Meta:
         ordering = ["decision", "created_at", "id"]
@@ -289,6 +341,40 @@ class AdmissionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id} → {self.email}"
+
+
+class RevisionNotice(models.Model):
+    """One e-mail about a revision: to the participant whose decision changed, or to the expert of
+    an interview it cancelled. Claimed and marked sent like AdmissionNotice, so nobody gets it twice."""
+
+    class Kind(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        EXPERT = "expert", _("Expert")
+
+    revision = models.ForeignKey(
+        AdmissionRevision, on_delete=models.PROTECT, related_name="notices", verbose_name=_("revision")
+    )
+    decision = models.ForeignKey(
+        AdmissionDecision, on_delete=models.PROTECT, related_name="revision_notices", verbose_name=_("decision")
+    )
+    kind = models.CharField(_("to"), max_length=12, choices=Kind.choices)
+    email = models.EmailField(_("e-mail"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["revision", "id"]
+        verbose_name = _("revision e-mail")
+        verbose_name_plural = _("revision e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "decision", "kind"], name="revision_notice_once"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False), name="revision_notice_sent_claimed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision_id} → {self.email}"
 
 
 class ExpertAssignment(models.Model):

@@ -6,12 +6,19 @@ one without touching this app:
 * the setting `ASSESSMENTS_SCORE_MODULES = ["dotted.path.ModuleClass", ...]` (later wins by name).
 """
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.apps import apps
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 
 from assessments.conf import extra_score_module_paths
 
@@ -62,6 +69,20 @@ class ModuleFigure:
         return {"summary": self.summary, "done_count": len(self.done), "missing": self.missing}
 
 
+class ModuleAssessment(NamedTuple):
+    """What a run learns from a module: the figures, and whether they may still change.
+
+    `required`: how many required items the track has (None: the module does not say);
+    `open_until`: the latest deadline of the track still ahead (None: everything has closed);
+    `extended`: participant id → [(title, until)], their own extensions still ahead for items they
+    have not done yet."""
+
+    figures: dict[int, ModuleFigure]
+    required: int | None
+    open_until: datetime | None
+    extended: dict[int, list[tuple[str, datetime]]]
+
+
 class ModuleUnavailable(Exception):
     """The data a module reads is not installed (its app's contract is missing)."""
 
@@ -76,11 +97,39 @@ class ScoreModule:
 
     name: str = ""
     label: str = ""
+    # What the run page says of a track whose deadlines are still ahead ("lectures open until 3 January").
+    open_text = gettext_lazy("%(label)s: open until %(date)s")
 
     def figures(
         self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
     ) -> dict[int, ModuleFigure]:
         raise NotImplementedError
+
+    def assess(
+        self,
+        *,
+        season: "Season",
+        track: str,
+        participants: "Sequence[ParticipantRow | Participant]",
+        now: datetime,
+    ) -> ModuleAssessment:
+        """The figures with what is still open. A module that knows no deadlines keeps this default:
+        its figures are taken as final."""
+        return ModuleAssessment(self.figures(season=season, track=track, participants=participants), None, None, {})
+
+    def required_count(self, *, season: "Season", track: str) -> int | None:
+        """How many required items the track has, cheaply (a run refuses or leaves out a module with
+        none); None when the module cannot tell, and is then always applicable."""
+        return None
+
+
+class DatedScoreModule(ScoreModule):
+    """A built-in module that knows its deadlines: `assess` is its one implementation."""
+
+    def figures(
+        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
+    ) -> dict[int, ModuleFigure]:
+        return self.assess(season=season, track=track, participants=participants, now=timezone.now()).figures
 
 
 def score_module_paths() -> list[str]:
@@ -103,3 +152,33 @@ def score_modules() -> dict[str, ScoreModule]:
 
 def clamp(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
+
+
+# Inside a run, the texts a module writes keep their dates as moments, not as one zone's days: the
+# snapshot is read in Vladivostok and in Kaliningrad, and each reader sees their own day.
+_dates_as_moments: ContextVar[bool] = ContextVar("dates_as_moments", default=False)
+_MOMENT = re.compile(r"⟦([^⟧]+)⟧")
+
+
+@contextmanager
+def dates_as_moments() -> Iterator[None]:
+    token = _dates_as_moments.set(True)
+    try:
+        yield
+    finally:
+        _dates_as_moments.reset(token)
+
+
+def day(value: datetime) -> str:
+    """A date in a module's text: "3 January" in the active zone, or inside a run a moment that
+    `days_shown` turns into the reader's day."""
+    if _dates_as_moments.get():
+        return f"⟦{value.isoformat()}⟧"
+    return date_format(timezone.localtime(value), "j E")
+
+
+def days_shown(text: str) -> str:
+    """A stored text with its moments shown as days in the active (the reader's) zone."""
+    if "⟦" not in text:
+        return text
+    return _MOMENT.sub(lambda found: date_format(timezone.localtime(datetime.fromisoformat(found[1])), "j E"), text)

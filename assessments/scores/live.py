@@ -1,13 +1,20 @@
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import ModuleFigure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
+from assessments.scores import (
+    DatedScoreModule,
+    ModuleAssessment,
+    ModuleFigure,
+    ModuleUnavailable,
+    ParticipantRow,
+    clamp,
+    day,
+)
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -81,13 +88,26 @@ def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominato
     return (covered / scheduled if scheduled else 1.0), attended, missed
 
 
-class LiveModule(ScoreModule):
+class LiveModule(DatedScoreModule):
     name = "live"
     label = gettext_lazy("Live sessions")
+    open_text = gettext_lazy("live sessions continue until %(date)s")
 
-    def figures(
-        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, ModuleFigure]:
+    def required_count(self, *, season: "Season", track: str) -> int:
+        try:
+            from live.selectors import required_session_count
+        except ImportError as error:
+            raise ModuleUnavailable("live.selectors.required_session_count is missing") from error
+        return required_session_count(season_id=season.id, track=track)
+
+    def assess(
+        self,
+        *,
+        season: "Season",
+        track: str,
+        participants: "Sequence[ParticipantRow | Participant]",
+        now: datetime,
+    ) -> ModuleAssessment:
         required_sessions_attendance = _contract()[0]
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
@@ -99,8 +119,7 @@ class LiveModule(ScoreModule):
             _("Missed: %(title)s on %(date)s"),
         )
         missed_text = {
-            session["id"]: missed_template
-            % {"title": session["title"], "date": date_format(localtime(session["starts_at"]), "j E")}
+            session["id"]: missed_template % {"title": session["title"], "date": day(session["starts_at"])}
             for session in sessions
         }
         excused_leave_denominator = season.excused_sessions_leave_denominator
@@ -125,4 +144,5 @@ class LiveModule(ScoreModule):
                     missing=[missed_text[session["id"]] for session in missed],
                 )
             result[participant.id] = figure
-        return result
+        ahead = [session["ends_at"] for session in sessions if not session.get("finished", True)]
+        return ModuleAssessment(result, len(sessions), max(ahead, default=None), {})

@@ -1,13 +1,19 @@
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.scores import ModuleFigure, ModuleUnavailable, ParticipantRow, ScoreModule, clamp
+from assessments.scores import (
+    DatedScoreModule,
+    ModuleAssessment,
+    ModuleFigure,
+    ModuleUnavailable,
+    ParticipantRow,
+    clamp,
+    day,
+)
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -21,7 +27,7 @@ def _contract():
     return required_lectures_completion
 
 
-class RecordedModule(ScoreModule):
+class RecordedModule(DatedScoreModule):
     """Share of the required recorded lectures completed before their (extended) deadlines.
 
     A participant who changed track is judged on the lectures of the track they are on now; a
@@ -30,10 +36,19 @@ class RecordedModule(ScoreModule):
 
     name = "recorded"
     label = gettext_lazy("Recorded webinars")
+    open_text = gettext_lazy("lectures open until %(date)s")
 
-    def figures(
-        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, ModuleFigure]:
+    def required_count(self, *, season: "Season", track: str) -> int:
+        return len(_contract()(season_id=season.id, track=track, user_ids=[])["lectures"])
+
+    def assess(
+        self,
+        *,
+        season: "Season",
+        track: str,
+        participants: "Sequence[ParticipantRow | Participant]",
+        now: datetime,
+    ) -> ModuleAssessment:
         required_lectures_completion = _contract()
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
         data = required_lectures_completion(season_id=season.id, track=track, user_ids=user_ids)
@@ -44,7 +59,6 @@ class RecordedModule(ScoreModule):
             _("Not watched: %(title)s, due by %(date)s"),
             _("%(done)s of %(total)s required webinars watched in time"),
         )
-        now = timezone.now()
         # Texts are rendered once per (lecture, deadline), figures built once per distinct pattern
         # of missed lectures: 100,000 participants share a few hundred of them.
         texts: dict[tuple, str] = {}
@@ -56,7 +70,7 @@ class RecordedModule(ScoreModule):
                     _("Not watched: %(title)s") % {"title": lecture["title"]}
                     if deadline is None
                     else (closed_template if deadline <= now else due_template)
-                    % {"title": lecture["title"], "date": date_format(localtime(deadline), "j E")}
+                    % {"title": lecture["title"], "date": day(deadline)}
                 )
             return texts[key]
 
@@ -82,6 +96,7 @@ class RecordedModule(ScoreModule):
         # looked up); any other collection of ids is made one.
         missed_by_completions: dict[frozenset, tuple] = {}
         result = {}
+        extended: dict[int, list[tuple[str, datetime]]] = {}
         for participant in participants:
             done_ids = completed.get(participant.user_id, nothing)
             if type(done_ids) is not frozenset:
@@ -101,4 +116,15 @@ class RecordedModule(ScoreModule):
             if figure is None:
                 figure = shared[key] = figure_for(*key)
             result[participant.id] = figure
-        return result
+            if own_deadlines:
+                # The contract's per-user deadlines are extensions: one still ahead on a lecture not
+                # watched yet may change this participant's figure.
+                still_open = [
+                    (lectures[index]["title"], own_deadlines[lectures[index]["id"]])
+                    for index in missed
+                    if (own_deadlines.get(lectures[index]["id"]) or now) > now
+                ]
+                if still_open:
+                    extended[participant.id] = still_open
+        ahead = [lecture["deadline"] for lecture in lectures if lecture.get("deadline") and lecture["deadline"] > now]
+        return ModuleAssessment(result, total, max(ahead, default=None), extended)

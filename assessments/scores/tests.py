@@ -3,14 +3,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import ScorePolicy
-from assessments.scores import ModuleFigure, ParticipantRow, ScoreModule, clamp
+from assessments.scores import DatedScoreModule, ModuleAssessment, ModuleFigure, ParticipantRow, clamp, day
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -89,13 +87,22 @@ def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> di
     return scores
 
 
-class TestsModule(ScoreModule):
+class TestsModule(DatedScoreModule):
     name = "tests"
     label = gettext_lazy("Tests")
+    open_text = gettext_lazy("tests open until %(date)s")
 
-    def figures(
-        self, *, season: "Season", track: str, participants: "Sequence[ParticipantRow | Participant]"
-    ) -> dict[int, ModuleFigure]:
+    def required_count(self, *, season: "Season", track: str) -> int:
+        return len(required_quizzes(season_id=season.id, track=track))
+
+    def assess(
+        self,
+        *,
+        season: "Season",
+        track: str,
+        participants: "Sequence[ParticipantRow | Participant]",
+        now: datetime,
+    ) -> ModuleAssessment:
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
         scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
@@ -112,7 +119,7 @@ class TestsModule(ScoreModule):
             text = not_taken_texts.get((quiz.id, deadline))
             if text is None:
                 text = not_taken_texts[quiz.id, deadline] = (
-                    _("Not taken: %(title)s, closes on %(date)s") % {"title": quiz.title, "date": _date(deadline)}
+                    _("Not taken: %(title)s, closes on %(date)s") % {"title": quiz.title, "date": day(deadline)}
                     if deadline
                     else _("Not taken: %(title)s") % {"title": quiz.title}
                 )
@@ -144,6 +151,7 @@ class TestsModule(ScoreModule):
         # have any), shared by the participants who have it.
         shared: dict[tuple, ModuleFigure] = {}
         result = {}
+        still_open: dict[int, list[tuple[str, datetime]]] = {}
         for participant in participants:
             own_scores = tuple(scores.get((quiz.id, participant.user_id)) for quiz in quizzes)
             own_deadlines = extended.get(participant.user_id) or no_extensions
@@ -152,8 +160,14 @@ class TestsModule(ScoreModule):
             if figure is None:
                 figure = shared[key] = figure_for(own_scores, own_deadlines)
             result[participant.id] = figure
-        return result
-
-
-def _date(value) -> str:
-    return date_format(localtime(value), "j E")
+            if own_deadlines:
+                # An extension still ahead on a test not passed yet may change this participant's figure.
+                pending = [
+                    (quiz.title, own_deadlines[quiz.id])
+                    for quiz, score in zip(quizzes, own_scores)
+                    if own_deadlines.get(quiz.id, now) > now and (score is None or score < float(quiz.pass_mark))
+                ]
+                if pending:
+                    still_open[participant.id] = pending
+        ahead = [quiz.closes_at for quiz in quizzes if quiz.closes_at and quiz.closes_at > now]
+        return ModuleAssessment(result, total, max(ahead, default=None), still_open)

@@ -1,17 +1,31 @@
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from assessments.models import AdmissionDecision, AdmissionRun, Decision, DecisionOverride, ExpertAssignment, RunStatus
+from assessments.models import (
+    AdmissionDecision,
+    AdmissionPolicy,
+    AdmissionRevision,
+    AdmissionRun,
+    Decision,
+    DecisionOverride,
+    ExpertAssignment,
+    RunStatus,
+)
 from assessments.permissions import is_staff
+from assessments.scores import days_shown, score_modules
+from lms.choices import Level, Track
 from lms.errors import ConflictError
-from lms.selectors import participant_summaries
+from lms.regions import FederalDistrict, region_get
+from lms.selectors import participant_list, participant_places, participant_summaries
 
 if TYPE_CHECKING:
-    from lms.models import Participant
+    from lms.models import Participant, Season
 
 
 def admission_run_list(*, season_id: int) -> QuerySet[AdmissionRun]:
@@ -35,14 +49,25 @@ def _decisions_annotated(*, run: AdmissionRun) -> QuerySet:
             override_justification=Subquery(latest.values("justification")[:1]),
             override_by=Subquery(latest.values("created_by__username")[:1]),
             override_at=Subquery(latest.values("created_at")[:1]),
+            override_revision_id=Subquery(latest.values("revision_id")[:1]),
         )
         .order_by("rank", "participant_id")
     )
 
 
-def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None) -> list[dict]:
+def decisions_overridden(*, run: AdmissionRun) -> list[dict]:
+    """The run's lines that carry an override, with the latest one: one query."""
+    return list(
+        _decisions_annotated(run=run)
+        .filter(override_value__isnull=False)
+        .values("id", "participant_id", "decision", "override_value")
+    )
+
+
+def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None, shown: bool = True) -> list[dict]:
     """The run's lines with the override (if any) beside the computed decision, and the
-    participant's name (lms's selector): two queries.
+    participant's name (lms's selector): two queries. The reasons' dates are shown in the active
+    zone, or kept as stored (`shown=False`) for a caller that shows each line in its own zone.
 
     `user` limits what is shown: staff see all, an expert only their assigned participants."""
     decisions = _decisions_annotated(run=run)
@@ -67,9 +92,18 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
         "override_at",
     )
     names = participant_summaries(participant_ids=decisions.values("participant_id"))
+    # The reasons' dates in the reader's zone; equal texts are shown once.
+    shown: dict[str, str] = {}
+
+    def reader(text: str) -> str:
+        if text not in shown:
+            shown[text] = days_shown(text)
+        return shown[text]
+
     return [
         {
             **row,
+            "reasons": [reader(reason) for reason in row["reasons"]] if shown else row["reasons"],
             "email": row.pop("user__email"),
             "name": names[row["participant_id"]].short_name,
             "effective": row["override_value"] or row["decision"],
@@ -92,43 +126,218 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
     decision = _decisions_annotated(run=run).filter(participant=participant).first()
     if decision is None:
         return None
+    changed = None
+    if decision.override_revision_id:
+        revision = AdmissionRevision.objects.get(pk=decision.override_revision_id)
+        change = next((c for c in revision.changes if c["decision_id"] == decision.id), {})
+        changed = {"at": revision.created_at, "interviews_cancelled": bool(change.get("interviews_cancelled"))}
     return {
         "run_id": run.id,
         "published_at": run.published_at,
+        "changed": changed,
         "decision": decision.override_value or decision.decision,
         "decision_label": Decision(decision.override_value or decision.decision).label,
-        "reasons": decision.reasons,
+        "reasons": [days_shown(reason) for reason in decision.reasons],
+        # What was missing when the run was made, module by module, dates as the reader's days.
+        "missing": [
+            days_shown(text) for name in sorted(decision.evidence) for text in decision.evidence[name]["missing"]
+        ],
         "overridden": decision.override_value is not None,
         "override_justification": decision.override_justification,
         "figures": decision.figures,
     }
 
 
-EXPORT_COLUMNS = [
-    ("rank", gettext_lazy("Rank")),
-    ("name", gettext_lazy("Participant")),
-    ("federal_district", gettext_lazy("Federal district")),
-    ("level", gettext_lazy("Level")),
-    ("score", gettext_lazy("Ranking score")),
-    ("decision", gettext_lazy("Computed decision")),
-    ("override_value", gettext_lazy("Override")),
-    ("override_justification", gettext_lazy("Justification")),
-    ("override_by", gettext_lazy("Overridden by")),
-    ("effective", gettext_lazy("Decision")),
-    ("reasons", gettext_lazy("Reasons")),
-]
-
-
-def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list, list[list]]:
-    """The run's export (lms.exports writes it): the columns above in the active language, then one
-    figure column per score module. Only a finished run has one (409 before)."""
+def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[list[str], list[list]]:
+    """The run's export (lms.exports writes it), read like the candidates export: headers and values
+    in the reader's language, dates in their zone, the participant's id, name, e-mail, region, level
+    and track, figures as percentages, and what was still open when the run was made. Only a
+    finished run has one (409 before)."""
     if run.status != RunStatus.DONE:
         raise ConflictError(_("The run is not finished yet."))
-    modules = sorted({name for row in run.decisions.values_list("figures", flat=True)[:1] for name in row})
-    header = [title for _key, title in EXPORT_COLUMNS] + modules
+    modules = score_modules()
+    names = sorted({name for row in run.decisions.values_list("figures", flat=True)[:1] for name in row})
+    header = [
+        _("Participant ID"),
+        _("Participant"),
+        _("E-mail"),
+        _("Region"),
+        _("Federal district"),
+        _("Level"),
+        _("Track"),
+        _("Rank"),
+        _("Ranking score, %"),
+        _("Computed decision"),
+        _("Override"),
+        _("Justification"),
+        _("Overridden by"),
+        _("Overridden at"),
+        _("Decision"),
+        _("Reasons"),
+        _("Still open"),
+        *[_("%(module)s, %%") % {"module": modules[name].label if name in modules else name} for name in names],
+    ]
+    rows = decisions_effective(run=run, user=user)
+    places = participant_places(participant_ids=[row["participant_id"] for row in rows])
+    labels, levels, districts = dict(Decision.choices), dict(Level.choices), dict(FederalDistrict.choices)
+    track, run_open = Track(run.track).label, run_open_texts(run=run)
     body = []
-    for row in decisions_effective(run=run, user=user):
-        # The reasons are sentences: one cell, space-separated, as the page shows them.
-        line = [" ".join(row[key]) if key == "reasons" else row[key] for key, _title in EXPORT_COLUMNS]
-        body.append(line + [row["figures"].get(name, "") for name in modules])
-    return header, body
+    for row in rows:
+        region = region_get(places.get(row["participant_id"], ("", ""))[0])
+        body.append(
+            [
+                row["participant_id"],
+                row["name"],
+                row["email"],
+                region.name if region else "",
+                districts.get(row["federal_district"], row["federal_district"]),
+                levels.get(row["level"], row["level"]),
+                track,
+                row["rank"],
+                round(row["score"] * 100, 1),
+                labels[row["decision"]],
+                labels.get(row["override_value"] or "", ""),
+                row["override_justification"] or "",
+                row["override_by"] or "",
+                date_format(localtime(row["override_at"]), "j E Y, H:i") if row["override_at"] else "",
+                labels[row["effective"]],
+                # The reasons are sentences: one cell, space-separated, as the page shows them.
+                " ".join(row["reasons"]),
+                "; ".join([*run_open, *line_open_texts(run=run, participant_id=row["participant_id"])]),
+                *[round(row["figures"][name] * 100, 1) if name in row["figures"] else "" for name in names],
+            ]
+        )
+    return [str(title) for title in header], body
+
+
+def _day(value: str) -> str:
+    # Stored as ISO text; shown in the reader's zone (the active one).
+    return date_format(localtime(datetime.fromisoformat(value)), "j E")
+
+
+def run_open_texts(*, run: AdmissionRun) -> list[str]:
+    """What was still open on the track when the run was made ("lectures open until 3 January"),
+    dates in the reader's zone: empty for a final run."""
+    modules = score_modules()
+    texts = []
+    for item in run.open_items:
+        module = modules.get(item["module"])
+        label = module.label if module else item["module"]
+        template = module.open_text if module else _("%(label)s: open until %(date)s")
+        texts.append(str(template) % {"label": label, "date": _day(item["until"])})
+    return texts
+
+
+def line_open_texts(*, run: AdmissionRun, participant_id: int) -> list[str]:
+    """A participant's own extensions still open when the run was made."""
+    return [
+        _("own extension: “%(title)s” until %(date)s") % {"title": item["title"], "date": _day(item["until"])}
+        for item in run.open_lines.get(str(participant_id), [])
+    ]
+
+
+def run_not_applicable(*, run: AdmissionRun) -> list[str]:
+    modules = score_modules()
+    return [
+        str(modules[name].label) if name in modules else name for name in run.policy_content.get("not_applicable", [])
+    ]
+
+
+def admission_run_counts(*, run: AdmissionRun) -> dict[str, int]:
+    """What publishing will announce: the effective decisions counted, and how many e-mails go out
+    (participants with an address). One query."""
+    latest = DecisionOverride.objects.filter(decision=OuterRef("pk")).order_by("-created_at", "-id")
+    rows = (
+        AdmissionDecision.objects.filter(run=run)
+        .annotate(override_value=Subquery(latest.values("value")[:1]))
+        .aggregate(
+            **{
+                value: Count("id", filter=Q(override_value=value) | Q(override_value__isnull=True, decision=value))
+                for value in Decision.values
+            },
+            emails=Count("id", filter=~Q(user__email="")),
+        )
+    )
+    return rows
+
+
+def admission_revision_list(*, run: AdmissionRun) -> list[dict]:
+    """The revisions of a published list, first to last, with who, when, why and what changed (the
+    participants' names through lms's selector): two queries whatever the number of revisions."""
+    revisions = list(run.revisions.select_related("created_by").order_by("number"))
+    participant_ids = {change["participant_id"] for revision in revisions for change in revision.changes}
+    names = participant_summaries(participant_ids=participant_ids) if participant_ids else {}
+    labels = dict(Decision.choices)
+    return [
+        {
+            "number": revision.number,
+            "content_hash": revision.content_hash,
+            "created_at": revision.created_at,
+            "created_by": revision.created_by.get_full_name() or revision.created_by.username,
+            "reason": revision.reason,
+            "changes": [
+                {
+                    "name": names[change["participant_id"]].short_name if change["participant_id"] in names else "",
+                    "before": labels.get(change["before"], change["before"]),
+                    "after": labels.get(change["after"], change["after"]),
+                    "interview_cancelled": bool(change.get("interviews_cancelled")),
+                }
+                for change in revision.changes
+            ],
+        }
+        for revision in revisions
+    ]
+
+
+def _sessions_without_evidence(*, season_id: int) -> list:
+    """live's list of the required sessions that ended with no attendance evidence at all; nothing
+    when the live app does not offer it (read like the score modules read their contracts)."""
+    try:
+        from live.selectors import sessions_without_evidence
+    except ImportError:
+        return []
+    return sessions_without_evidence(season_id=season_id)
+
+
+def _moment(value: datetime) -> str:
+    return date_format(localtime(value), "j E, H:i")
+
+
+def admission_warnings(*, season: "Season") -> list[str]:
+    """What would make a run of this season meaningless, said before anyone starts one: a track with
+    no participants, required live sessions with no attendance evidence (when the policy reads live
+    attendance), a module of the track's policy with nothing required on it (left out of the rules,
+    or refusing the run when the policy weighs it). A few queries per track."""
+    modules = score_modules()
+    policies = {policy.track: policy for policy in AdmissionPolicy.objects.filter(season=season)}
+    silent = _sessions_without_evidence(season_id=season.id)
+    warnings = []
+    for track, track_label in Track.choices:
+        if not participant_list(season=season, track=track).exists():
+            warnings.append(_("%(track)s: no participants; a run would decide nothing.") % {"track": track_label})
+            continue
+        content = (policies.get(track) or AdmissionPolicy(season=season, track=track)).content()
+        weights = content.get("weights") or {}
+        named = {rule["module"] for rule in content["rules"]} | set(weights)
+        if "live" in named:
+            warnings += [
+                _(
+                    "%(track)s: the required session “%(title)s” (%(date)s) has no attendance evidence; "
+                    "everyone would get 0%% for it: import its report, mark attendance or make it not required."
+                )
+                % {"track": track_label, "title": session.title, "date": _moment(session.starts_at)}
+                for session in silent
+                if session.track == track
+            ]
+        for name in sorted(named):
+            module = modules.get(name)
+            if module is None or module.required_count(season=season, track=track) != 0:
+                continue
+            text = {"track": track_label, "module": module.label}
+            warnings.append(
+                _("%(track)s: “%(module)s” has nothing required; the run would refuse to start (the policy weighs it).")
+                % text
+                if float(weights.get(name) or 0) > 0
+                else _("%(track)s: “%(module)s” has nothing required; the run leaves it out of the rules.") % text
+            )
+    return warnings

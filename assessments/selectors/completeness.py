@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import AdmissionPolicy
@@ -12,19 +13,22 @@ if TYPE_CHECKING:
 
 def participant_completeness(*, participant: "Participant") -> list[dict]:
     """Each score module's figure and evidence for one participant, with the minimum the current
-    policy asks (so the cabinet can say "55% of 70% needed")."""
+    policy asks (so the cabinet can say "55% of 70% needed"). A module with nothing required on the
+    participant's track is not applicable: said so, never "0 of 0 — done, 100%"."""
     policy = AdmissionPolicy.objects.filter(season_id=participant.season_id, track=participant.track).first()
     rules = policy.rules if policy else default_rules()
     minimums = {rule["module"]: float(rule["min"]) for rule in rules}
     items = []
     for name, module in sorted(score_modules().items()):
         try:
-            figure = module.figures(season=participant.season, track=participant.track, participants=[participant])[
-                participant.id
-            ]
+            assessment = module.assess(
+                season=participant.season, track=participant.track, participants=[participant], now=timezone.now()
+            )
         except ModuleUnavailable:
             continue
-        minimum = minimums.get(name)
+        figure = assessment.figures[participant.id]
+        applicable = assessment.required != 0
+        minimum = minimums.get(name) if applicable else None
         items.append(
             {
                 "module": name,
@@ -37,7 +41,10 @@ def participant_completeness(*, participant: "Participant") -> list[dict]:
                 "summary": figure.summary,
                 "done": figure.done,
                 "missing": figure.missing,
-                "status": _("Done")
+                "applicable": applicable,
+                "status": _("Not applicable: nothing is required on your track")
+                if not applicable
+                else _("Done")
                 if minimum is None or figure.value + 1e-9 >= minimum
                 else _("%(percent)s%% of %(minimum)s%% needed")
                 % {"percent": round(figure.value * 100), "minimum": round(minimum * 100)},

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection, send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -22,16 +21,20 @@ from django.utils.translation import gettext as _
 from assessments import conf
 from assessments.models import (
     AdmissionDecision,
-    AdmissionNotice,
     AdmissionPolicy,
     AdmissionRun,
-    Decision,
-    DecisionOverride,
+    RevisionNotice,
     RunStatus,
 )
 from assessments.permissions import staff_check
 from assessments.policy import Judgement, outcomes_rank, policy_judge
-from assessments.scores import PARTICIPANT_ROW_FIELDS, ModuleUnavailable, ParticipantRow, score_modules
+from assessments.scores import (
+    PARTICIPANT_ROW_FIELDS,
+    ModuleUnavailable,
+    ParticipantRow,
+    dates_as_moments,
+    score_modules,
+)
 from assessments.snapshot import (
     DECISION_COLUMNS,
     JSON_COLUMNS,
@@ -44,7 +47,6 @@ from assessments.snapshot import (
 from lms.choices import Track
 from lms.regions import FederalDistrict
 from lms.selectors import participant_list
-from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Season
@@ -102,6 +104,47 @@ def admission_policy_for(*, season: Season, track: str) -> AdmissionPolicy:
     return policy
 
 
+def admission_policy_applicable(*, content: dict, season: Season, track: str) -> dict:
+    """The policy's content as the run applies it to this track: a module with nothing required on
+    the track is not applicable ("0 of 0" is no evidence of anything) and leaves the rules, listed
+    under "not_applicable". A module the policy weighs for ranking cannot be left out: the run is
+    refused, naming the module and the track, and so is a run left with no rule at all."""
+    modules = score_modules()
+    weights = content.get("weights") or {}
+    named = {rule["module"] for rule in content["rules"]} | set(weights)
+    empty = sorted(
+        name for name in named if name in modules and modules[name].required_count(season=season, track=track) == 0
+    )
+    if not empty:
+        return content
+    track_label = Track(track).label
+    for name in empty:
+        if float(weights.get(name) or 0) > 0:
+            raise ValidationError(
+                {
+                    "track": _(
+                        "The policy weighs “%(module)s” in the ranking, but the track “%(track)s” has nothing "
+                        "required in it: add required items or remove its weight."
+                    )
+                    % {"module": modules[name].label, "track": track_label}
+                }
+            )
+    rules = [rule for rule in content["rules"] if rule["module"] not in empty]
+    if not rules:
+        raise ValidationError(
+            {
+                "track": _("The track “%(track)s” has nothing required in any module of the policy (%(modules)s).")
+                % {"track": track_label, "modules": ", ".join(str(modules[name].label) for name in empty)}
+            }
+        )
+    return {
+        **content,
+        "rules": rules,
+        "weights": {name: weight for name, weight in weights.items() if name not in empty},
+        "not_applicable": empty,
+    }
+
+
 @transaction.atomic
 def admission_run_start(*, season: Season, track: str, user: AbstractBaseUser) -> AdmissionRun:
     staff_check(user=user)
@@ -113,7 +156,7 @@ def admission_run_start(*, season: Season, track: str, user: AbstractBaseUser) -
         track=track,
         policy=policy,
         policy_version=policy.version,
-        policy_content=policy.content(),
+        policy_content=admission_policy_applicable(content=policy.content(), season=season, track=track),
         started_by=user,
     )
     from assessments.tasks import admission_run_execute_task
@@ -122,26 +165,51 @@ def admission_run_start(*, season: Season, track: str, user: AbstractBaseUser) -
     return run
 
 
+class ComputedRun(NamedTuple):
+    """The snapshot lines and what was still open when they were computed (AdmissionRun's
+    `open_items` and `open_lines`)."""
+
+    lines: list[SnapshotLine]
+    open_items: list[dict]
+    open_lines: dict[str, list[dict]]
+
+
+def _open_parts(*, names: list[str], assessments: list, now: datetime) -> tuple[list[dict], dict[str, list[dict]]]:
+    items = [
+        {"module": name, "until": assessment.open_until.isoformat()}
+        for name, assessment in zip(names, assessments)
+        if assessment.open_until and assessment.open_until > now
+    ]
+    lines: dict[str, list[dict]] = {}
+    for name, assessment in zip(names, assessments):
+        for participant_id, extensions in assessment.extended.items():
+            lines.setdefault(str(participant_id), []).extend(
+                {"module": name, "title": title, "until": until.isoformat()} for title, until in extensions
+            )
+    return items, lines
+
+
 def admission_outcomes_compute(
-    *, season: Season, track: str, policy_content: dict, participants: Sequence[ParticipantRow]
-) -> list[SnapshotLine]:
-    """Every participant's figures, evidence and decision as snapshot lines, by participant id.
-    Texts are rendered in the programme's language and zone, so two runs on the same data write
-    the same words.
+    *, season: Season, track: str, policy_content: dict, participants: Sequence[ParticipantRow], now: datetime
+) -> ComputedRun:
+    """Every participant's figures, evidence and decision as snapshot lines, by participant id,
+    with what was still open at `now`. Texts are rendered in the programme's language and zone, so
+    two runs on the same data write the same words.
 
     Participants with the same figures (equal by value; the modules also share the objects) are
     judged and encoded once: the per-participant work is a few dictionary look-ups."""
     modules = score_modules()
     # Only the modules the policy names: the snapshot holds what the decision rests on.
     names = sorted({rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {}))
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        results = []
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE), dates_as_moments():
+        assessments = []
         for name in names:
             if name not in modules:
                 raise ModuleUnavailable(
                     _("The policy names the score module “%(name)s”, which is not installed.") % {"name": name}
                 )
-            results.append(modules[name].figures(season=season, track=track, participants=participants))
+            assessments.append(modules[name].assess(season=season, track=track, participants=participants, now=now))
+        results = [assessment.figures for assessment in assessments]
         judge = policy_judge(
             policy=policy_content, labels={name: str(module.label) for name, module in modules.items()}
         )
@@ -183,7 +251,7 @@ def admission_outcomes_compute(
                 reasons_json(reasons=outcome.reasons, base=judgement.reasons, base_json=judgement_reasons_json),
             )
         )
-    return lines
+    return ComputedRun(lines, *_open_parts(names=names, assessments=assessments, now=now))
 
 
 def _decisions_copy(*, run_id: int, lines: list[SnapshotLine]) -> None:
@@ -296,9 +364,14 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
         # them again and again; nothing here makes cycles, so it waits until the run is computed.
         gc.disable()
         try:
-            lines = admission_outcomes_compute(
-                season=run.season, track=run.track, policy_content=run.policy_content, participants=participants
+            computed = admission_outcomes_compute(
+                season=run.season,
+                track=run.track,
+                policy_content=run.policy_content,
+                participants=participants,
+                now=timezone.now(),
             )
+            lines = computed.lines
         finally:
             gc.enable()
         _progress(owned, 80)
@@ -312,11 +385,14 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
                 finished_at=finished_at,
                 participant_count=len(lines),
                 content_hash=content_hash,
+                open_items=computed.open_items,
+                open_lines=computed.open_lines,
             ):
                 raise _ClaimLost
             _decisions_copy(run_id=run.id, lines=lines)
         run.status, run.progress, run.finished_at = RunStatus.DONE, 100, finished_at
         run.participant_count, run.content_hash = len(lines), content_hash
+        run.open_items, run.open_lines = computed.open_items, computed.open_lines
     except _ClaimLost:
         logger.warning("admission run %s was taken over by another worker; this result is dropped", run_id)
         return None
@@ -334,7 +410,7 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     (waiting longer than the lease), give up runs out of attempts, and re-queue the e-mails of
     published runs not all sent (a task that ran out of retries). Every task it queues is
     idempotent, so queueing one twice does no harm."""
-    from assessments.tasks import admission_run_execute_task, admission_run_notify_task
+    from assessments.tasks import admission_revision_notify_task, admission_run_execute_task, admission_run_notify_task
 
     now = now or timezone.now()
     given_up = _stale_runs_give_up(now=now)
@@ -351,96 +427,13 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for run_id in unsent:
         admission_run_notify_task.delay_on_commit(run_id)
-    return {"requeued": len(run_ids), "given_up": given_up, "notify_requeued": len(unsent)}
-
-
-@transaction.atomic
-def decision_override_add(
-    *, decision: AdmissionDecision, value: str, justification: str, user: AbstractBaseUser
-) -> DecisionOverride:
-    staff_check(user=user)
-    errors = {}
-    if value not in Decision.values:
-        errors["decision"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Decision.values)}]
-    if not isinstance(justification, str) or not justification.strip():
-        errors["justification"] = [_("Say why you override the computed decision.")]
-    if errors:
-        raise ValidationError(errors)
-    text_require_storable(value=justification, field="justification")
-    override = DecisionOverride(decision=decision, value=value, justification=justification.strip(), created_by=user)
-    override.full_clean()
-    override.save()
-    return override
-
-
-@transaction.atomic
-def admission_run_publish(*, run: AdmissionRun, user: AbstractBaseUser) -> AdmissionRun:
-    staff_check(user=user)
-    run = AdmissionRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != RunStatus.DONE:
-        raise ValidationError({"run": _("Only a finished run can be published.")})
-    if run.published_at is not None:
-        raise ValidationError({"run": _("This run is already published.")})
-    run.published_at, run.published_by = timezone.now(), user
-    run.save(update_fields=["published_at", "published_by"])
-    from assessments.tasks import admission_run_notify_task
-
-    admission_run_notify_task.delay_on_commit(run.id)
-    return run
-
-
-def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
-    """E-mail each participant of a published run their decision; returns the number sent.
-
-    Each e-mail is claimed with a conditional UPDATE before it is sent and marked sent after: when
-    sending fails the claim is released and the error raised (the task retries), so a retry sends
-    only the rest and nobody gets the e-mail twice; two tasks running at once share the work. The
-    run's `notified_at` is set once every e-mail is sent."""
-    from assessments.selectors.admission import decisions_effective
-
-    run = (
-        AdmissionRun.objects.select_related("season")
-        .filter(pk=run_id, published_at__isnull=False, notified_at__isnull=True)
-        .first()
+    revisions = list(
+        RevisionNotice.objects.filter(
+            sent_at__isnull=True, revision__created_at__lt=now - timedelta(seconds=conf.email_claim_seconds())
+        )
+        .values_list("revision_id", flat=True)
+        .distinct()
     )
-    if run is None:
-        return 0
-    rows = [row for row in decisions_effective(run=run) if row["email"]]
-    AdmissionNotice.objects.bulk_create(
-        [AdmissionNotice(run_id=run.id, decision_id=row["id"], email=row["email"]) for row in rows],
-        ignore_conflicts=True,
-    )
-    sent = 0
-    connection = get_connection()
-    with translation.override(settings.LANGUAGE_CODE):
-        for row in rows:
-            stale = timezone.now() - timedelta(seconds=conf.email_claim_seconds())
-            notice = AdmissionNotice.objects.filter(decision_id=row["id"], sent_at__isnull=True)
-            if not notice.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)).update(
-                claimed_at=timezone.now()
-            ):
-                continue  # sent already, or being sent by another task
-            body = "\n".join(
-                [
-                    _("The admission to the interviews of %(season)s is decided.") % {"season": run.season.name},
-                    _("Your decision: %(decision)s.") % {"decision": Decision(row["effective"]).label},
-                    "",
-                    *row["reasons"],
-                ]
-            )
-            try:
-                send_mail(
-                    _("Admission to the interviews"),
-                    body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [row["email"]],
-                    connection=connection,
-                )
-            except BaseException:
-                notice.update(claimed_at=None)
-                raise
-            notice.update(sent_at=timezone.now())
-            sent += 1
-    if not AdmissionNotice.objects.filter(run_id=run.id, sent_at__isnull=True).exists():
-        AdmissionRun.objects.filter(pk=run.id, notified_at__isnull=True).update(notified_at=now or timezone.now())
-    return sent
+    for revision_id in revisions:
+        admission_revision_notify_task.delay_on_commit(revision_id)
+    return {"requeued": len(run_ids), "given_up": given_up, "notify_requeued": len(unsent) + len(revisions)}

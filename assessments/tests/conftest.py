@@ -45,6 +45,9 @@ def fake_courses(monkeypatch):
 def fake_live(monkeypatch):
     fake = FakeLive()
     monkeypatch.setattr(live.selectors, "required_sessions_attendance", fake, raising=False)
+    monkeypatch.setattr(
+        live.selectors, "required_session_count", lambda *, season_id, track: len(fake.sessions), raising=False
+    )
     return fake
 
 

@@ -254,7 +254,9 @@ def test_override_is_audited_publish_shows_it_and_emails_after_commit(
     assert (line["decision"], line["override_value"], line["effective"]) == ("not_admitted", "admitted", "admitted")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert api_client.post(reverse("assessments:run-publish", args=[run.id])).status_code == 200
+        # The test closes in a week: the run is provisional and is published with a reason.
+        publish = reverse("assessments:run-publish", args=[run.id])
+        assert api_client.post(publish, {"reason": "Итог нужен до собеседований"}, format="json").status_code == 200
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [participant.user.email]
     assert "Допущен" in mail.outbox[0].body
     assert api_client.post(reverse("assessments:run-publish", args=[run.id])).status_code == 400
@@ -273,10 +275,12 @@ def test_export_csv_and_xlsx(tests_only_season, staff, api_client, django_captur
     response = api_client.get(url, {"format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Место" and rows[1][9] == "admitted"
+    # Read like the candidates export: Russian headers and values, figures as percentages.
+    assert rows[0][:3] == ["ID участника", "Участник", "Электронная почта"] and rows[1][14] == "Допущен к собеседованию"
+    assert rows[0][-2:] == ["Опыт в сообществах, %", "Тесты, %"] and rows[1][-1] == "100.0"
     response = api_client.get(url, {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.cell(row=2, column=10).value == "admitted"
+    assert sheet.cell(row=2, column=15).value == "Допущен к собеседованию"
 
 
 def test_who_may_read_what(tests_only_season, staff, api_client, django_capture_on_commit_callbacks):

@@ -45,6 +45,13 @@ def test_participant_sees_what_is_missing_staff_decide_and_the_participant_sees_
     assert "Сдал тест очно" in page.locator(f"[data-testid=decision-{participant.id}]").inner_text()
     page.click("text=Опубликовать решения")
     page.wait_for_load_state("networkidle")
+    # The confirmation step: the counts, the box, and a reason while the track is still open.
+    assert page.locator("[data-testid=publish-counts]").is_visible()
+    if page.locator("#publish-reason").count():
+        page.fill("#publish-reason", "Решение нужно до собеседований")
+    page.check("input[name=confirm]")
+    page.click("[data-testid=publish-confirm]")
+    page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=run-published]").is_visible()
     assert axe_violations(page) == []
     screenshot(page, "assessments-admission-run")

@@ -12,12 +12,8 @@ from django.utils import timezone
 
 from assessments.models import AdmissionNotice, AdmissionPolicy, AdmissionRun
 from assessments.scores.tests import TestsModule
-from assessments.services.admission import (
-    admission_policy_save,
-    admission_run_execute,
-    admission_run_notify,
-    admission_runs_sweep,
-)
+from assessments.services.admission import admission_policy_save, admission_run_execute, admission_runs_sweep
+from assessments.services.admission_publish import admission_run_notify
 from assessments.tasks import admission_run_notify_task
 from assessments.tests.factories import QuizFactory, attempt_closed
 from assessments.tests.mailbackends import FailingOnNth
@@ -161,7 +157,7 @@ def test_an_unexpected_error_ends_the_run_failed_with_its_message(season_with_pa
     def broken(self, **kwargs):
         raise RuntimeError("диск переполнен")
 
-    monkeypatch.setattr(TestsModule, "figures", broken)
+    monkeypatch.setattr(TestsModule, "assess", broken)
     run = _run(season, staff)
     assert admission_run_execute(run_id=run.id).status == "failed"
     run.refresh_from_db()
@@ -194,14 +190,14 @@ def test_a_stale_running_run_is_claimed_again_and_a_live_one_is_left_alone(seaso
 def test_a_worker_whose_lease_ran_out_does_not_write_its_result(season_with_participants, staff, monkeypatch):
     season, _participants = season_with_participants
     run = _run(season, staff)
-    original = TestsModule.figures
+    original = TestsModule.assess
 
     def taken_over(self, **kwargs):
         # Meanwhile another worker found the lease run out and claimed the run.
         AdmissionRun.objects.filter(pk=run.pk).update(claim=uuid.uuid4(), claimed_at=timezone.now())
         return original(self, **kwargs)
 
-    monkeypatch.setattr(TestsModule, "figures", taken_over)
+    monkeypatch.setattr(TestsModule, "assess", taken_over)
     assert admission_run_execute(run_id=run.id) is None
     run.refresh_from_db()
     assert run.status == "running" and run.decisions.count() == 0 and run.content_hash == ""
