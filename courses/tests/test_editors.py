@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from wagtail.models import Revision
 
+from cms.tasks import pages_publish_scheduled_task
 from courses.models import LecturePage
-from courses.tests.factories import video_make
+from courses.selectors import lecture_rows_for_participant
+from courses.tests.factories import lecture_make, video_make
 from lms.services import roles_sync
 from tests.factories import UserFactory
 
@@ -71,3 +74,41 @@ def test_a_lecture_with_its_deadline_before_its_opening_creates_nothing(editor_c
     valid = {**form, "deadline": timezone.localtime(now + timedelta(days=9)).strftime("%Y-%m-%d %H:%M")}
     assert editor_client.post(url, valid).status_code == 302
     assert LecturePage.objects.get().slug == "novaya"
+
+
+def _titles(participant) -> list[str]:
+    return [row.lecture.title for row in lecture_rows_for_participant(participant=participant)]
+
+
+def test_a_scheduled_lecture_appears_to_participants_once_the_beat_task_runs(course, participant):
+    lecture = lecture_make(course=course, live=False)
+    lecture.go_live_at = timezone.now() + timedelta(hours=1)
+    revision = lecture.save_revision()
+    revision.publish()  # a future go-live time schedules the revision instead of publishing it
+    lecture.refresh_from_db()
+    assert not lecture.live and _titles(participant) == []
+    # The go-live time comes (moved back rather than waited for): the lecture waits for the task.
+    past = timezone.now() - timedelta(minutes=1)
+    revision.content["go_live_at"] = past.isoformat()
+    Revision.objects.filter(pk=revision.pk).update(approved_go_live_at=past, content=revision.content)
+    assert _titles(participant) == []
+    pages_publish_scheduled_task.apply()
+    assert _titles(participant) == [lecture.title]
+    lecture.refresh_from_db()
+    assert lecture.live and lecture.live_revision_id == revision.pk
+
+
+def test_an_expired_lecture_is_unpublished_by_the_beat_task(course, participant):
+    lecture = lecture_make(course=course)
+    LecturePage.objects.filter(pk=lecture.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+    assert _titles(participant) == [lecture.title]
+    pages_publish_scheduled_task.apply()
+    assert _titles(participant) == []
+    assert LecturePage.objects.get(pk=lecture.pk).expired
+
+
+def test_scheduled_publishing_is_on_beats_schedule():
+    from lms.celery import app
+
+    entry = app.conf.beat_schedule["cms: publish scheduled pages"]
+    assert entry == {"task": "cms.pages_publish_scheduled", "schedule": 60}
