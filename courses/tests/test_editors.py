@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Revision
+from wagtail.models import Revision, WorkflowState
 
 from cms.tasks import pages_publish_scheduled_task
 from courses.models import LecturePage
@@ -17,12 +18,16 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _member(role: str, username: str):
+    roles_sync()
+    user = UserFactory(username=username, email=f"{username}@example.org")
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def editor_client(client):
-    roles_sync()
-    editor = UserFactory(username="editor-1", email="editor@example.org")
-    editor.groups.add(Group.objects.get(name="editor"))
-    client.force_login(editor)
+    client.force_login(_member("editor", "editor-1"))
     return client
 
 
@@ -112,3 +117,44 @@ def test_scheduled_publishing_is_on_beats_schedule():
 
     entry = app.conf.beat_schedule["cms: publish scheduled pages"]
     assert entry == {"task": "cms.pages_publish_scheduled", "schedule": 60}
+
+
+def test_an_editors_publish_is_a_submission_that_staff_approve(editor_client, course, participant):
+    now = timezone.now()
+    url = f"/cms/pages/add/courses/lecturepage/{course.pk}/"
+    page = editor_client.get(url).content.decode()
+    assert 'name="action-submit"' in page and 'name="action-publish"' not in page
+    form = _lecture_form(
+        slug="moderated", available_from=now - timedelta(days=1), deadline=now + timedelta(days=9), video=video_make()
+    )
+    # Even a forged "publish" only saves a draft: editors have no publish permission.
+    assert editor_client.post(url, {**form, "action-publish": "1"}).status_code == 302
+    lecture = LecturePage.objects.get()
+    assert not lecture.live
+    edit = f"/cms/pages/{lecture.pk}/edit/"
+    assert editor_client.post(edit, {**form, "action-submit": "1"}).status_code == 302
+    state = WorkflowState.objects.get(object_id=str(lecture.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    lecture.refresh_from_db()
+    assert not lecture.live and _titles(participant) == []
+    # A staff member (the staff group, no superuser) approves: the lecture goes live.
+    staff = _member("staff", "staff-1")
+    editor_client.force_login(staff)
+    approve = reverse("wagtailadmin_pages:workflow_action", args=(lecture.pk, "approve", state.current_task_state_id))
+    assert editor_client.post(approve, {"comment": ""}).status_code == 302
+    lecture.refresh_from_db()
+    assert lecture.live and _titles(participant) == ["Новая лекция"]
+    state.refresh_from_db()
+    assert state.status == WorkflowState.STATUS_APPROVED
+
+
+def test_staff_keep_publishing_and_editors_lost_it(course):
+    from wagtail.models import GroupPagePermission
+
+    from cms.services import site_root_ensure
+
+    site_root_ensure()  # also what a database made before moderation gets after its next migrate
+    granted = set(GroupPagePermission.objects.values_list("group__name", "permission__codename"))
+    assert ("staff", "publish_page") in granted and ("editor", "publish_page") not in granted
+    assert ("editor", "change_page") in granted
+    lecture = lecture_make(course=course)
+    assert lecture.get_workflow().name == "Утверждение сотрудниками программы"
