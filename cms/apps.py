@@ -21,7 +21,11 @@ class CmsConfig(AppConfig):
 
     def ready(self) -> None:
         from cms.services import home_page_content_ensure
+        from lms.celery import periodic_task_schedule
         from lms.signals import demo_seeded
+
+        # Wagtail's scheduled publishing (go-live and expiry times) needs something to run it.
+        periodic_task_schedule(entry="cms: publish scheduled pages", task="cms.pages_publish_scheduled", seconds=60)
 
         post_migrate.connect(_site_root_ensure_after_migrate, dispatch_uid="cms.site_root_ensure")
         demo_seeded.connect(home_page_content_ensure, dispatch_uid="cms.home_page_content_ensure")

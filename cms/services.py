@@ -1,3 +1,5 @@
+import io
+
 from django.conf import settings
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
@@ -100,7 +102,9 @@ def site_root_ensure() -> HomePage:
     return home
 
 
-EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+# Editors write and submit; staff approve and publish (the moderation workflow below).
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page", "unlock_page")
+STAFF_PAGE_PERMISSIONS = (*EDITOR_PAGE_PERMISSIONS, "publish_page")
 EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
@@ -109,17 +113,21 @@ EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 )
+MODERATION_WORKFLOW = "Утверждение сотрудниками программы"
+MODERATION_TASK = "Утверждение сотрудниками программы"
 
 
 def editor_permissions_ensure(*, home: HomePage) -> None:
-    """Editors and staff may edit and publish the whole site tree and use the media library."""
+    """Editors and staff may edit the whole site tree and use the media library; only staff publish.
+    A database made before moderation loses the editors' publish permission here (this runs after
+    every migrate)."""
     from django.contrib.auth.models import Group, Permission
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
     collection = Collection.get_first_root_node()
-    for name in ("editor", "staff"):
+    for name, codenames in (("editor", EDITOR_PAGE_PERMISSIONS), ("staff", STAFF_PAGE_PERMISSIONS)):
         group, _ = Group.objects.get_or_create(name=name)
-        for codename in EDITOR_PAGE_PERMISSIONS:
+        for codename in codenames:
             permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
             GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
         if collection is not None:
@@ -128,3 +136,32 @@ def editor_permissions_ensure(*, home: HomePage) -> None:
                 GroupCollectionPermission.objects.get_or_create(
                     group=group, collection=collection, permission=permission
                 )
+    GroupPagePermission.objects.filter(group__name="editor", permission__codename="publish_page").delete()
+    moderation_workflow_ensure(home=home)
+
+
+def moderation_workflow_ensure(*, home: HomePage) -> None:
+    """Every page under the home page (the course index, its courses and lectures) goes through one
+    approval by the staff group: an editor's "publish" becomes "submit for moderation". Assigned to
+    the home page rather than the course index because editors may publish nothing anywhere, and
+    the site knows no course pages; a workflow staff chose for the home page in Wagtail is kept."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    if WorkflowPage.objects.filter(page=home).exists():
+        return
+    workflow, created = Workflow.objects.get_or_create(name=MODERATION_WORKFLOW, defaults={"active": True})
+    if created:
+        task = GroupApprovalTask.objects.create(name=MODERATION_TASK)
+        task.groups.set([Group.objects.get(name="staff")])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.create(workflow=workflow, page=home)
+
+
+def pages_publish_scheduled() -> None:
+    """Publish the pages (and snippets) whose approved go-live time has come and unpublish the
+    expired ones: Wagtail's own `publish_scheduled`, so the rules stay Wagtail's. A rerun finds
+    nothing left to do, since each publication clears its schedule."""
+    from django.core.management import call_command
+
+    call_command("publish_scheduled", stdout=io.StringIO())

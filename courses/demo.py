@@ -36,6 +36,14 @@ DEMO_LECTURES = [
     ("prodvinutyj-kurs", "rabota-v-foiv", "Как устроена работа министерства", 10, 14),
     ("prodvinutyj-kurs", "obmen-opytom", "Обмен опытом: региональные практики", -3, 25),
 ]
+# A lecture demo-editor wrote and submitted: it waits for demo-staff's approval in Wagtail.
+DEMO_LECTURE_IN_MODERATION = (
+    "vvodnyj-kurs",
+    "etika-gossluzhby",
+    "Этика государственного служащего",
+    -7,
+    40,
+)
 DEMO_CLIP_SECONDS = 12
 
 
@@ -92,7 +100,29 @@ def demo_lectures_seed(*, courses: dict[str, CoursePage], stdout=None) -> list[L
             reason="Участвовал в региональном форуме, подтверждено письмом организаторов.",
             granted_by=staff,
         )
+    demo_lecture_in_moderation_seed(courses=courses, now=now)
     return lectures
+
+
+def demo_lecture_in_moderation_seed(*, courses: dict[str, CoursePage], now) -> LecturePage | None:
+    """The editor's draft, submitted through the site's moderation workflow (cms.services)."""
+    course_slug, slug, title, opened_ago, closes_in = DEMO_LECTURE_IN_MODERATION
+    editor = get_user_model().objects.filter(username="demo-editor").first()
+    if editor is None or LecturePage.objects.filter(slug=slug).exists():
+        return None
+    lecture = LecturePage(
+        title=title,
+        slug=slug,
+        video=_demo_video(title),
+        available_from=now - timedelta(days=opened_ago),
+        deadline=now + timedelta(days=closes_in),
+        live=False,
+        owner=editor,
+    )
+    courses[course_slug].add_child(instance=lecture)
+    lecture.save_revision(user=editor)
+    lecture.get_workflow().start(lecture, editor)
+    return lecture
 
 
 def demo_courses_seed(sender, season, stdout=None, **kwargs) -> list[CoursePage]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from live import conf
+from live.chart import minute_chart
 from live.forms import SessionTimesCorrectionForm
 from live.models import LiveSession, MarkStatus
 from live.rooms.base import RoomClosed, RoomNotStarted
@@ -176,22 +177,6 @@ def console_list(request):
     return render(request, "live/console_list.html", context)
 
 
-def _chart(counts: list[int]) -> dict:
-    peak = max(counts, default=0) or 1
-    width = max(len(counts), 1) * 8
-    bars = [
-        {
-            "x": index * 8,
-            "height": round(count * 100 / peak, 1),
-            "y": round(100 - count * 100 / peak, 1),
-            "count": count,
-            "minute": index + 1,
-        }
-        for index, count in enumerate(counts)
-    ]
-    return {"bars": bars, "width": width, "peak": max(counts, default=0)}
-
-
 def _console_session(request, session_id: int) -> LiveSession:
     session = get_object_or_404(LiveSession.objects.select_related("season", "course"), pk=session_id)
     if not session_manageable_by(session=session, user=request.user):
@@ -225,7 +210,7 @@ def _console_page(
             "running": session.running_at(now),
             "ended_itself": state == LiveSession.State.ENDED and session.ends_by_evidence,
             "roster": session_roster_now(session=session, now=now),
-            "chart": _chart(session_minute_counts(session=session, now=now)),
+            "chart": minute_chart(counts=session_minute_counts(session=session, now=now), start=session.window_start),
             "table": attendance_table(session=session),
             "history": manual_mark_history(session=session)[:50],
             "statuses": MarkStatus.choices,

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
+from wagtail.models import WorkflowState
 
 from courses.models import CoursePage
 from lms.services import roles_sync
@@ -47,7 +49,7 @@ def test_participant_logs_in_and_sees_level_in_the_cabinet(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_editor_publishes_a_course_page_in_wagtail(page):
+def test_editor_submits_a_course_page_in_wagtail_and_staff_approve_it(page, client):
     from courses.demo import course_index_ensure
 
     roles_sync()
@@ -67,11 +69,20 @@ def test_editor_publishes_a_course_page_in_wagtail(page):
     page.get_by_role("tab", name="Продвижение").click()
     page.fill("#id_slug", "osnovy-gmu")
     page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
-    page.locator("button[name=action-publish]").click()
+    assert not page.locator("button[name=action-publish]").count()  # editors submit; staff publish
+    page.locator("button[name=action-submit]").click()
     page.wait_for_url(f"**/cms/pages/{index.id}/")
-    screenshot(page, "wagtail-published")
+    screenshot(page, "wagtail-submitted")
     course = CoursePage.objects.get(title="Основы государственного управления")
-    assert course.live and course.season_id == season.id
+    assert not course.live and course.season_id == season.id
+    state = WorkflowState.objects.get(object_id=str(course.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    staff = UserFactory(username="staff1")
+    staff.groups.add(Group.objects.get(name="staff"))
+    client.force_login(staff)
+    approve = reverse("wagtailadmin_pages:workflow_action", args=(course.pk, "approve", state.current_task_state_id))
+    assert client.post(approve, {"comment": ""}).status_code == 302
+    course.refresh_from_db()
+    assert course.live
     page.goto(f"{page.base_url}{course.url}")
     assert page.locator("h1").inner_text() == "Основы государственного управления"
 

@@ -27,6 +27,13 @@ print(json.dumps({m._meta.label: m.objects.count() for m in apps.get_models()
                   if m._meta.app_label in {"lms", "cms", "media", "courses", "live", "assessments", "auth"}}))
 """
 
+IN_MODERATION = """
+import django
+django.setup()
+from wagtail.models import WorkflowState
+print(WorkflowState.objects.filter(status=WorkflowState.STATUS_IN_PROGRESS).count())
+"""
+
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -69,6 +76,7 @@ def test_demo_seeds_the_embedded_database_and_is_idempotent(demo):
     second = _run(["manage.py", "seed_demo"], env)
     assert second.returncode == 0, second.stderr[-3000:]
     assert json.loads(_run(["-c", COUNT_MODELS], env).stdout) == counts
+    assert _run(["-c", IN_MODERATION], env).stdout.strip() == "1"  # demo-editor's lecture awaits approval
 
 
 # Where a participant's walk may go: their own pages, never staff tools, exports, the admin, the API,

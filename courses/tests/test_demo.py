@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from wagtail.models import WorkflowState
 
 from courses.models import DeadlineExtension, LecturePage
 from courses.selectors import lecture_rows_for_participant
@@ -27,3 +28,7 @@ def test_seed_demo_makes_transcoded_lectures_once(django_user_model, settings):
     states = {row.lecture.slug: row.access.state for row in lecture_rows_for_participant(participant=young)}
     assert states["cifrovaya-transformaciya"] == "open"
     assert DeadlineExtension.objects.count() == 1
+    # One lecture by demo-editor waits for staff's approval, not live.
+    waiting = WorkflowState.objects.get(status=WorkflowState.STATUS_IN_PROGRESS)
+    assert waiting.requested_by.username == "demo-editor"
+    assert not LecturePage.objects.get(pk=waiting.object_id).live

@@ -67,6 +67,13 @@ def test_speaker_runs_a_session_a_participant_attends(page, browser, settings):
     assert content.splitlines()[0].startswith("ID участника,Участник,")  # the headers in Russian
     assert "Наша страница" in content.splitlines()[1]  # the source's label, not its code
     screenshot(page, "live-console-ended")
+    # The chart with its axes and table, on a phone: it fits (no sideways scroll), axe is content.
+    assert page.get_by_test_id("minute-chart").get_attribute("aria-label").startswith("Присутствующие по минутам с ")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(".minute-chart-table summary").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert own_violations(page) == []
+    screenshot(page, "live-console-chart-phone")
 
 
 @pytest.mark.browser
