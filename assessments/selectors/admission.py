@@ -19,6 +19,7 @@ from assessments.models import (
 )
 from assessments.permissions import is_staff
 from assessments.scores import days_shown, score_modules
+from live import selectors as live_selectors
 from lms.choices import Level, Track
 from lms.errors import ConflictError
 from lms.regions import FederalDistrict, region_get
@@ -289,16 +290,6 @@ def admission_revision_list(*, run: AdmissionRun) -> list[dict]:
     ]
 
 
-def _sessions_without_evidence(*, season_id: int) -> list:
-    """live's list of the required sessions that ended with no attendance evidence at all; nothing
-    when the live app does not offer it (read like the score modules read their contracts)."""
-    try:
-        from live.selectors import sessions_without_evidence
-    except ImportError:
-        return []
-    return sessions_without_evidence(season_id=season_id)
-
-
 def _moment(value: datetime) -> str:
     return date_format(localtime(value), "j E, H:i")
 
@@ -310,7 +301,7 @@ def admission_warnings(*, season: "Season") -> list[str]:
     or refusing the run when the policy weighs it). A few queries per track."""
     modules = score_modules()
     policies = {policy.track: policy for policy in AdmissionPolicy.objects.filter(season=season)}
-    silent = _sessions_without_evidence(season_id=season.id)
+    silent = live_selectors.sessions_without_evidence(season_id=season.id)
     warnings = []
     for track, track_label in Track.choices:
         if not participant_list(season=season, track=track).exists():
