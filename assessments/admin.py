@@ -4,9 +4,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import (
     AdmissionDecision,
+    AdmissionEvidence,
     AdmissionPolicy,
     AdmissionRun,
     DecisionOverride,
@@ -21,8 +23,9 @@ from assessments.models import (
     QuestionBank,
     Quiz,
 )
+from assessments.selectors.admission import SharedEvidence, rule_modules_of
 from assessments.selectors.slots import slot_overlapping
-from assessments.services.admission import admission_policy_save, admission_policy_validate
+from assessments.services.admission_policy import admission_policy_save, admission_policy_validate
 
 
 class QuestionInline(admin.StackedInline):
@@ -89,6 +92,24 @@ class AdmissionRunAdmin(ReadOnlyAdmin):
 class AdmissionDecisionAdmin(ReadOnlyAdmin):
     list_display = ["run", "participant", "decision", "rank", "score"]
     list_filter = ["run", "decision"]
+    readonly_fields = ["reasons_as_judged"]
+
+    @admin.display(description=gettext_lazy("reasons"))
+    def reasons_as_judged(self, decision: AdmissionDecision) -> str:
+        # The line put back together from the evidence it shares with the run's other lines.
+        return " ".join(
+            SharedEvidence.of_lines([decision.evidence_ids]).reasons(
+                evidence_ids=decision.evidence_ids,
+                rank_reason=decision.rank_reason,
+                rule_modules=rule_modules_of(decision.run),
+            )
+        )
+
+
+@admin.register(AdmissionEvidence)
+class AdmissionEvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["id", "run", "module"]
+    list_filter = ["run", "module"]
 
 
 @admin.register(DecisionOverride)

@@ -37,10 +37,20 @@ class AssessmentsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from assessments.cabinet import register_cabinet
-        from assessments.demo import demo_assessments_seed
+        from assessments.demo import demo_assessments_seed, demo_outcomes_seed
         from assessments.signals import expert_timezone_remember_on_login
-        from lms.signals import demo_seeded
+        from lms.signals import demo_outcomes_seeded, demo_seeded
 
         register_cabinet()
+        from assessments.selectors.results import participants_recommended_for_foiv
+        from lms.candidacy.sources import foiv_recommendation_source_register
+
+        foiv_recommendation_source_register(participants_recommended_for_foiv)
+        from assessments.privacy import ASSESSMENTS_PART, AWARDS_PART
+        from lms.privacy.registry import personal_data_part_register
+
+        personal_data_part_register(ASSESSMENTS_PART)
+        personal_data_part_register(AWARDS_PART)
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
+        demo_outcomes_seeded.connect(demo_outcomes_seed, dispatch_uid="assessments.demo_outcomes_seed")
         user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")

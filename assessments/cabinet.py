@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Decision
 from assessments.selectors.admission import decision_published_for
+from assessments.selectors.awards import certificates_of_user
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import interview_booking_for
+from assessments.selectors.placement import placement_published_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
 from assessments.selectors.results import interview_result_for
 from assessments.selectors.slots import slot_page_from_query
@@ -20,10 +22,16 @@ def _admission_context(request, participant) -> dict:
     decision = decision_published_for(participant=participant)
     booking = result = None
     if decision is not None and decision["decision"] == Decision.ADMITTED:
-        booking = interview_booking_for(participant=participant, now=timezone.now())
-        booking["slots"] = slot_page_from_query(participant=participant, query=request.GET)
         result = interview_result_for(participant=participant)
+        # With the results out the interviews are over: no booking to show, move or cancel.
+        if result is None:
+            booking = interview_booking_for(participant=participant, now=timezone.now())
+            booking["slots"] = slot_page_from_query(participant=participant, query=request.GET)
     return {"decision": decision, "booking": booking, "result": result}
+
+
+def _placement_context(request, participant) -> dict:
+    return {"placement": placement_published_for(participant=participant)}
 
 
 def _quizzes_context(request, participant) -> dict:
@@ -34,7 +42,17 @@ def _diagnostics_context(request, participant) -> dict:
     return {"growth": diagnostics_growth(participant=participant)}
 
 
+def _certificates_context(request, participant) -> dict:
+    # Every season's: a participant of a new season keeps the certificates of the last one.
+    return {"certificates": certificates_of_user(user_id=request.user.pk)}
+
+
 def register_cabinet() -> None:
+    cabinet_panel_register(
+        CabinetPanel(
+            "certificates", _("Certificates"), "assessments/panel_certificates.html", _certificates_context, order=50
+        )
+    )
     cabinet_panel_register(
         CabinetPanel(
             "admission",
@@ -51,6 +69,11 @@ def register_cabinet() -> None:
             "assessments/panel_completeness.html",
             _completeness_context,
             order=20,
+        )
+    )
+    cabinet_panel_register(
+        CabinetPanel(
+            "placement", _("Your internship placement"), "assessments/panel_placement.html", _placement_context, order=8
         )
     )
     cabinet_panel_register(
@@ -86,6 +109,24 @@ def register_cabinet() -> None:
             lambda: reverse("assessments:interviews-staff"),
             _("The season's interview variant, panels and results"),
             order=36,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "placement",
+            _("Placement on internships"),
+            lambda: reverse("assessments:placement"),
+            _("Run the placement, read every participant's reasons, publish"),
+            order=37,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "awards",
+            _("Awards and certificates"),
+            lambda: reverse("assessments:awards"),
+            _("Finalists, best projects, education modules; the season's certificates"),
+            order=37,
         )
     )
     staff_tool_register(

@@ -2,13 +2,16 @@
 
 * The demo season (in its education block) gets a question bank, a required final test, and the
   start/end skills diagnostics, with demo-beginner's diagnostics taken so the growth chart shows.
-* A past season whose education block is over, with twelve participants of its own, four
-  required tests taken with different results, a policy with a review band, and one admission
-  run: admitted, not admitted and review cases for staff to look at, override and publish.
-  (Its lectures and live sessions are not seeded: the courses and live apps offer no service to
-  create them, so those modules count nothing as required there.)"""
+* The past season (seed_demo makes it and its twelve participants; courses and live give it
+  lectures watched and sessions attended, more or less) gets four required tests taken with
+  different results and a policy with a review band.
+* Then, on seed_demo's second signal (`demo_outcomes_seeded`, once every app's content exists),
+  its admission run: admitted, not admitted and review cases in every module, one review case
+  admitted by hand, published; the admitted book demo-expert's slots and are scored, some by two
+  experts, one pair of totals far enough apart to be flagged for discussion. The interview results
+  are left for staff to choose and publish."""
 
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -19,18 +22,34 @@ from assessments.models import (
     AdmissionRun,
     Answer,
     Attempt,
+    Decision,
     ExpertAssignment,
+    Interview,
     InterviewPlan,
     InterviewSlot,
     Question,
     QuestionBank,
     QuestionKind,
     Quiz,
+    RunStatus,
 )
-from assessments.services.admission import admission_policy_save, admission_run_execute
+from assessments.models.interviews import PRESENTATION_LIMIT_SECONDS, TOPICS
+from assessments.selectors.rubrics import rubric_for_season
+from assessments.selectors.slots import expert_timezone
+from assessments.services.admission import admission_run_execute
+from assessments.services.admission_policy import admission_policy_applicable, admission_policy_save
+from assessments.services.admission_publish import admission_run_publish, decision_override_add
+from assessments.services.awards import award_change, certificates_issue
+from assessments.services.interviews import (
+    interview_book,
+    interview_plan_update,
+    interview_sheet_submit,
+    presentation_start,
+    presentation_stop,
+)
+from assessments.services.slots import interview_slot_create
 from lms.choices import Track
 from lms.selectors import participant_list
-from lms.services import ApplicationData, application_submit, season_ensure
 
 if TYPE_CHECKING:
     from lms.models import Season
@@ -87,20 +106,22 @@ QUESTIONS = [
 # Both diagnostics draw two questions of each competence, so the growth compares like with like.
 DIAGNOSTIC_BLUEPRINT = {"Право": 2, "Управление": 2, "Цифровые навыки": 2}
 
-PAST_PEOPLE = [  # username, last name, first name, region, passed tests out of 4
-    ("demo-past-01", "Алексеева", "Анна", "77", 4),
-    ("demo-past-02", "Борисов", "Борис", "78", 4),
-    ("demo-past-03", "Васильева", "Вера", "16", 4),
-    ("demo-past-04", "Григорьев", "Глеб", "54", 4),
-    ("demo-past-05", "Дмитриева", "Дарья", "23", 4),
-    ("demo-past-06", "Егоров", "Егор", "66", 3),
-    ("demo-past-07", "Жукова", "Жанна", "25", 3),
-    ("demo-past-08", "Зайцев", "Захар", "02", 3),
-    ("demo-past-09", "Иванова", "Ирина", "52", 2),
-    ("demo-past-10", "Козлов", "Кирилл", "61", 1),
-    ("demo-past-11", "Лебедева", "Лидия", "39", 0),
-    ("demo-past-12", "Морозов", "Максим", "38", 2),
-]
+# How many of the past season's four required tests each of its participants passed (seed_demo
+# makes the participants; courses and live give them lectures watched and time present).
+PAST_TESTS_PASSED = {
+    "demo-past-01": 4,
+    "demo-past-02": 4,
+    "demo-past-03": 4,
+    "demo-past-04": 4,
+    "demo-past-05": 4,
+    "demo-past-06": 3,
+    "demo-past-07": 3,
+    "demo-past-08": 3,
+    "demo-past-09": 2,
+    "demo-past-10": 1,
+    "demo-past-11": 0,
+    "demo-past-12": 2,
+}
 
 
 def _bank() -> QuestionBank:
@@ -144,53 +165,7 @@ def _diagnostic_taken(*, quiz: Quiz, user, right: set[str], when) -> None:
     attempt.save(update_fields=["score", "passed"])
 
 
-def _past_season(today: date) -> "Season":
-    return season_ensure(
-        slug="demo-past-season",
-        name="ProКадры — прошлый сезон (демо)",
-        campaign_starts_on=today - timedelta(days=200),
-        campaign_ends_on=today - timedelta(days=150),
-        education_starts_on=today - timedelta(days=149),
-        education_ends_on=today - timedelta(days=60),
-        interviews_starts_on=today - timedelta(days=59),
-        interviews_ends_on=today - timedelta(days=40),
-        internships_starts_on=today - timedelta(days=39),
-        internships_ends_on=today - timedelta(days=10),
-        closing_starts_on=today - timedelta(days=9),
-        closing_ends_on=today - timedelta(days=1),
-        age_reference_date=today - timedelta(days=200),
-    )
-
-
-def _past_people(season: "Season") -> None:
-    User = get_user_model()
-    for username, last_name, first_name, region, _passed in PAST_PEOPLE:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@prokadry.local"},
-        )
-        if created:
-            user.set_password("demo12345")
-            user.save(update_fields=["password"])
-        if participant_list(season=season).filter(user=user).exists():
-            continue
-        data = ApplicationData(
-            last_name=last_name,
-            first_name=first_name,
-            email=f"{username}@prokadry.local",
-            date_of_birth=date(2001, 3, 14),
-            region_code=region,
-            education_level="higher_incomplete",
-            institution="Демо-университет",
-            internship_preference="roiv",
-            internship_reason="Хочу работать в своём регионе.",
-            personal_data_consent=True,
-            youth_organisations=True,
-        )
-        application_submit(season=season, data=data, user=user, today=season.campaign_starts_on)
-
-
-def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
+def demo_assessments_seed(sender, season, past_season=None, stdout=None, **kwargs) -> None:
     bank = _bank()
     now = timezone.now()
     _quiz(
@@ -246,11 +221,14 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
                 },
             )
 
-    past = _past_season(timezone.localdate())
-    _past_people(past)
+    if past_season is not None:
+        _past_tests_seed(season=past_season, bank=bank, now=now)
+
+
+def _past_tests_seed(*, season: "Season", bank: QuestionBank, now) -> None:
     required = [
         _quiz(
-            season=past,
+            season=season,
             title=f"Тест модуля {number}",
             bank=bank,
             question_count=4,
@@ -259,9 +237,8 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
         )
         for number in range(1, 5)
     ]
-    people = {p.user.username: p for p in participant_list(season=past)}
-    for username, *_rest, passed in PAST_PEOPLE:
-        participant = people[username]
+    for participant in participant_list(season=season).select_related("user"):
+        passed = PAST_TESTS_PASSED.get(participant.user.username, len(required))
         for index, quiz in enumerate(required):
             if not Attempt.objects.filter(quiz=quiz, user=participant.user).exists():
                 when = now - timedelta(days=70)
@@ -276,27 +253,140 @@ def demo_assessments_seed(sender, season, stdout=None, **kwargs) -> None:
                     score=0.9 if index < passed else 0.4,
                     passed=index < passed,
                 )
-    if expert is not None:
-        for username in ("demo-past-01", "demo-past-06", "demo-past-10"):
-            ExpertAssignment.objects.get_or_create(expert=expert, participant=people[username])
+
+
+# The past season's interviews, in slot order: who, then each sheet as (expert: 0 demo-expert,
+# 1 demo-expert2; scores by the rubric's criteria; recommended level, "" for no change; seconds the
+# self-presentation overran). demo-past-02's experts are 35 points apart: flagged for discussion.
+PAST_INTERVIEWS = [
+    ("demo-past-01", [(0, (4, 4, 5, 4), "", 0), (1, (4, 4, 4, 4), "", 0)]),
+    ("demo-past-02", [(0, (5, 4, 5, 4), "pro", 40), (1, (3, 2, 3, 3), "", 40)]),
+    ("demo-past-03", [(0, (4, 3, 4, 3), "pro", 0)]),
+    ("demo-past-04", [(0, (3, 3, 3, 3), "beginner", 95)]),
+    ("demo-past-05", [(0, (4, 4, 3, 4), "", 0)]),
+]
+# A review case staff admitted by hand before publishing (the run shows the override and its reason).
+PAST_OVERRIDE = ("demo-past-05", "Лекцию досмотрела после дедлайна: болела, справка приложена.")
+
+
+def _past_run(*, season: "Season", staff, people: dict, stdout=None) -> AdmissionRun:
+    """The past season's run of its introductory track, computed from every module's figures and
+    published with one review case admitted by hand."""
     for track in Track.values:
-        if not AdmissionPolicy.objects.filter(season=past, track=track).exists():
+        if not AdmissionPolicy.objects.filter(season=season, track=track).exists():
             # A quarter below a minimum goes to review: three tests out of four → a person decides.
-            admission_policy_save(policy=AdmissionPolicy(season=past, track=track, borderline_band="0.25"))
-    staff = get_user_model().objects.filter(username="demo-staff").first()
-    policy = AdmissionPolicy.objects.get(season=past, track=Track.INTRODUCTORY)
-    if staff is not None and not AdmissionRun.objects.filter(season=past).exists():
+            admission_policy_save(policy=AdmissionPolicy(season=season, track=track, borderline_band="0.25"))
+    policy = AdmissionPolicy.objects.get(season=season, track=Track.INTRODUCTORY)
+    run = AdmissionRun.objects.filter(season=season, track=policy.track).order_by("id").first()
+    if run is None:
         run = AdmissionRun.objects.create(
-            season=past,
+            season=season,
             track=policy.track,
             policy=policy,
             policy_version=policy.version,
-            policy_content=policy.content(),
+            policy_content=admission_policy_applicable(content=policy.content(), season=season, track=policy.track),
             started_by=staff,
         )
-        admission_run_execute(run_id=run.id)
+        run = admission_run_execute(run_id=run.id)
         if stdout is not None:
             counts = {}
             for decision in run.decisions.values_list("decision", flat=True):
                 counts[decision] = counts.get(decision, 0) + 1
-            stdout.write(f"Admission run #{run.id} of {past.name}: {counts}")
+            stdout.write(f"Admission run #{run.id} of {season.name}: {counts}")
+    if run.status == RunStatus.DONE and run.published_at is None:
+        username, justification = PAST_OVERRIDE
+        decision = run.decisions.filter(participant=people[username]).first()
+        if decision is not None and decision.decision == Decision.REVIEW:
+            decision_override_add(decision=decision, value=Decision.ADMITTED, justification=justification, user=staff)
+        run = admission_run_publish(run=run, user=staff)
+    return run
+
+
+def _past_interviews(*, season: "Season", experts: list, people: dict, stdout=None) -> int:
+    """Booked slots with demo-expert in the season's interview period and the experts' submitted
+    sheets, each service called at the moment it happened then (`now`)."""
+    keys = rubric_for_season(season_id=season.id).keys
+    zone = expert_timezone(user=experts[0])
+    first = datetime.combine(season.interviews_starts_on + timedelta(days=2), time(10), tzinfo=zone)
+    made = 0
+    for number, (username, sheets) in enumerate(PAST_INTERVIEWS):
+        participant = people[username]
+        if Interview.objects.filter(participant=participant).exists():
+            continue
+        starts = first + timedelta(minutes=30 * number)
+        slot = InterviewSlot.objects.filter(season=season, expert=experts[0], starts_at=starts).first()
+        if slot is None:
+            slot = interview_slot_create(
+                expert=experts[0],
+                season=season,
+                starts_at=starts,
+                duration_minutes=30,
+                meeting_url="https://meet.example.org/demo-expert",
+                now=starts - timedelta(days=7),
+            )
+        interview = interview_book(
+            participant=participant, user=participant.user, slot=slot, now=starts - timedelta(days=5)
+        )
+        for index, scores, level, overrun in sheets:
+            expert = experts[index]
+            if index:
+                # A second expert scores an interview they are assigned to (the slot is demo-expert's).
+                ExpertAssignment.objects.get_or_create(expert=expert, participant=participant)
+            presentation_start(interview=interview, expert=expert, now=starts + timedelta(minutes=2))
+            presentation_stop(
+                interview=interview,
+                expert=expert,
+                now=starts + timedelta(minutes=2, seconds=PRESENTATION_LIMIT_SECONDS + overrun),
+            )
+            interview_sheet_submit(
+                interview=interview,
+                expert=expert,
+                topics=dict.fromkeys(TOPICS, True),
+                rubric=dict(zip(keys, scores)),
+                comment="Уверенно рассказал о своём опыте." if scores[0] >= 4 else "Мотивация пока не ясна.",
+                recommended_level=level,
+                now=starts + timedelta(minutes=30),
+            )
+        made += 1
+    if stdout is not None and made:
+        stdout.write(f"Past season: {made} interviews scored")
+    return made
+
+
+# The past season's closing: its awards (the best finalists get an education module at RANEPA), from
+# which, with the stages completed, its certificates are issued.
+PAST_AWARDS = [
+    ("demo-past-01", "finalist", ""),
+    ("demo-past-01", "education_module", "РАНХиГС, модуль «Государственное управление»"),
+    ("demo-past-02", "finalist", ""),
+    ("demo-past-02", "best_project", "Проект «Цифровая приёмная»"),
+]
+
+
+def _past_closing(*, season: "Season", staff, people: dict, stdout=None) -> int:
+    for username, kind, note in PAST_AWARDS:
+        award_change(participant_id=people[username].id, kind=kind, grant=True, note=note, actor=staff)
+    issued, _batch = certificates_issue(season=season, actor=staff)
+    if stdout is not None and issued:
+        stdout.write(f"Past season: {issued} certificates issued")
+    return issued
+
+
+def demo_outcomes_seed(sender, season, past_season=None, stdout=None, **kwargs) -> None:
+    """seed_demo's second step (`demo_outcomes_seeded`): by now every app has seeded the past
+    season's lectures, sessions and tests, so its admission run has real figures in every module;
+    then the admitted participants' interviews."""
+    User = get_user_model()
+    staff = User.objects.filter(username="demo-staff").first()
+    experts = [User.objects.filter(username=name).first() for name in ("demo-expert", "demo-expert2")]
+    if past_season is None or staff is None or None in experts:
+        return
+    people = {p.user.username: p for p in participant_list(season=past_season).select_related("user")}
+    for username in ("demo-past-01", "demo-past-06", "demo-past-10"):
+        ExpertAssignment.objects.get_or_create(expert=experts[0], participant=people[username])
+    if InterviewPlan.objects.filter(season=past_season).first() is None:
+        interview_plan_update(season_id=past_season.id, variant="online", cancel_cutoff_hours=24, user=staff)
+    run = _past_run(season=past_season, staff=staff, people=people, stdout=stdout)
+    if run.published_at is not None:
+        _past_interviews(season=past_season, experts=experts, people=people, stdout=stdout)
+        _past_closing(season=past_season, staff=staff, people=people, stdout=stdout)

@@ -4,6 +4,9 @@ from celery import shared_task
 
 from assessments.services.admission import admission_run_execute, admission_runs_sweep
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
+from assessments.services.awards import certificate_batch_run
+from assessments.services.interviews import interview_cancel_notify
+from assessments.services.results import interview_results_notify
 
 
 # acks_late: a message whose worker died is delivered again. The service claims the run with a
@@ -17,30 +20,42 @@ def admission_run_execute_task(run_id: int) -> str | None:
 
 # Each e-mail is claimed and marked sent on its own, so a retry after a mail-server failure sends
 # only the e-mails not sent yet (nobody twice). OSError covers refused and dropped connections.
-@shared_task(
-    name="assessments.admission_run_notify",
+MAIL_RETRY = dict(
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=30,
     retry_backoff_max=30 * 60,
     retry_jitter=True,
     max_retries=8,
 )
+
+
+@shared_task(name="assessments.admission_run_notify", **MAIL_RETRY)
 def admission_run_notify_task(run_id: int) -> int:
     return admission_run_notify(run_id=run_id)
 
 
-@shared_task(
-    name="assessments.admission_revision_notify",
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="assessments.admission_revision_notify", **MAIL_RETRY)
 def admission_revision_notify_task(revision_id: int) -> int:
     return admission_revision_notify(revision_id=revision_id)
+
+
+@shared_task(name="assessments.interview_results_notify", **MAIL_RETRY)
+def interview_results_notify_task(season_id: int) -> int:
+    return interview_results_notify(season_id=season_id)
+
+
+@shared_task(name="assessments.interview_cancel_notify", **MAIL_RETRY)
+def interview_cancel_notify_task(interview_id: int) -> int:
+    return interview_cancel_notify(interview_id=interview_id)
 
 
 @shared_task(name="assessments.admission_runs_sweep", queue="default")
 def admission_runs_sweep_task() -> dict[str, int]:
     return admission_runs_sweep()
+
+
+# acks_late: the batch is claimed by a conditional UPDATE and certificates are unique per
+# participant and kind, so a redelivered message issues nothing twice.
+@shared_task(name="assessments.certificate_batch_run", acks_late=True, reject_on_worker_lost=True)
+def certificate_batch_run_task(batch_id: int) -> int | None:
+    return certificate_batch_run(batch_id=batch_id)

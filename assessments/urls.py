@@ -1,11 +1,25 @@
 from django.urls import include, path
 
 from assessments.apis import admission as admission_apis
+from assessments.apis import awards as award_apis
 from assessments.apis import completeness as completeness_apis
 from assessments.apis import interviews as interview_apis
+from assessments.apis import panels as panel_apis
+from assessments.apis import placement as placement_apis
 from assessments.apis import quizzes as quiz_apis
+from assessments.apis import results as result_apis
 from assessments.apis import slots as slot_apis
-from assessments.views import admission, availability, interviews, interviews_staff, panels, quizzes, results
+from assessments.views import (
+    admission,
+    availability,
+    awards,
+    interviews,
+    interviews_staff,
+    panels,
+    placement,
+    quizzes,
+    results,
+)
 
 app_name = "assessments"
 
@@ -24,11 +38,28 @@ pages = [
     path("staff/admission/", admission.admission_home, name="admission"),
     path("staff/admission/runs/<int:run_id>/", admission.admission_run_page, name="admission-run"),
     path("staff/admission/runs/<int:run_id>/publish/", admission.admission_publish_page, name="admission-publish"),
+    path("staff/placement/", placement.placement_home, name="placement"),
+    path("staff/placement/runs/<int:run_id>/", placement.placement_run_page, name="placement-run"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
     path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
+    path(
+        "staff/interviews/<int:interview_id>/cancel/",
+        interviews_staff.interview_staff_cancel_page,
+        name="interview-staff-cancel",
+    ),
     path("staff/interviews/meetings/<int:meeting_id>/", panels.meeting_panel, name="meeting-panel"),
     path("staff/interviews/results/", results.interview_results_page, name="interview-results"),
     path("staff/interviews/results/publish/", results.interview_results_publish_page, name="interview-results-publish"),
+    path("staff/awards/", awards.awards_page, name="awards"),
+    path("staff/certificates/", awards.certificates_page, name="certificates"),
+    path(
+        "staff/certificates/<int:certificate_id>/revoke/",
+        awards.certificate_revoke_page,
+        name="certificate-revoke",
+    ),
+    path("cabinet/certificates/<int:certificate_id>/pdf/", awards.certificate_download, name="certificate-download"),
+    # Public: the code is the credential (96 random bits); the QR code on the PDF leads here.
+    path("certificates/<str:code>/", awards.certificate_verify, name="certificate-verify"),
 ]
 
 api = [
@@ -47,6 +78,18 @@ api = [
         admission_apis.DecisionOverrideCreateApi.as_view(),
         name="decision-override",
     ),
+    path("me/placement/", placement_apis.MePlacementDetailApi.as_view(), name="me-placement"),
+    path(
+        "seasons/<int:season_id>/placement-runs/",
+        placement_apis.PlacementRunCreateApi.as_view(),
+        name="placement-run-create",
+    ),
+    path("placement-runs/<int:run_id>/", placement_apis.PlacementRunDetailApi.as_view(), name="placement-run-detail"),
+    path(
+        "placement-runs/<int:run_id>/publish/",
+        placement_apis.PlacementRunPublishApi.as_view(),
+        name="placement-run-publish",
+    ),
     path("quizzes/", quiz_apis.QuizListApi.as_view(), name="quiz-list"),
     path("quizzes/<int:quiz_id>/attempts/", quiz_apis.AttemptCreateApi.as_view(), name="attempt-create"),
     path("attempts/<int:attempt_id>/", quiz_apis.AttemptDetailApi.as_view(), name="attempt-detail"),
@@ -61,6 +104,11 @@ api = [
     ),
     path("interviews/<int:interview_id>/cancel/", interview_apis.InterviewCancelApi.as_view(), name="interview-cancel"),
     path(
+        "interviews/<int:interview_id>/staff-cancel/",
+        interview_apis.InterviewStaffCancelApi.as_view(),
+        name="interview-staff-cancel-api",
+    ),
+    path(
         "interviews/<int:interview_id>/presentation/start/",
         interview_apis.PresentationStartApi.as_view(),
         name="presentation-start",
@@ -72,6 +120,56 @@ api = [
     ),
     path("interviews/<int:interview_id>/sheet/", interview_apis.SheetSubmitApi.as_view(), name="sheet-submit"),
     path("seasons/<int:season_id>/candidates/", interview_apis.CandidatesListApi.as_view(), name="candidates"),
+    path("seasons/<int:season_id>/offline-meetings/", panel_apis.MeetingListApi.as_view(), name="meeting-list"),
+    path(
+        "offline-meetings/<int:meeting_id>/panel/",
+        panel_apis.MeetingPanelDetailApi.as_view(),
+        name="meeting-panel-detail",
+    ),
+    path(
+        "offline-meetings/<int:meeting_id>/panel/experts/",
+        panel_apis.MeetingPanelUpdateApi.as_view(),
+        name="meeting-panel-update",
+    ),
+    path(
+        "offline-meetings/<int:meeting_id>/panel/participants/",
+        panel_apis.MeetingParticipantsAssignApi.as_view(),
+        name="meeting-participants-assign",
+    ),
+    path(
+        "seasons/<int:season_id>/interview-results/",
+        result_apis.InterviewResultListApi.as_view(),
+        name="interview-result-list",
+    ),
+    path(
+        "seasons/<int:season_id>/interview-results/<int:participant_id>/",
+        result_apis.InterviewResultChooseApi.as_view(),
+        name="interview-result-choose",
+    ),
+    path(
+        "seasons/<int:season_id>/interview-results/levels/",
+        result_apis.InterviewLevelsApplyApi.as_view(),
+        name="interview-levels-apply",
+    ),
+    path(
+        "seasons/<int:season_id>/interview-results/publish/",
+        result_apis.InterviewResultsPublishApi.as_view(),
+        name="interview-results-publish-api",
+    ),
+    path("seasons/<int:season_id>/awards/", award_apis.AwardListApi.as_view(), name="award-list"),
+    path("seasons/<int:season_id>/awards/change/", award_apis.AwardChangeApi.as_view(), name="award-change"),
+    path("seasons/<int:season_id>/certificates/", award_apis.CertificateListApi.as_view(), name="certificate-list"),
+    path(
+        "seasons/<int:season_id>/certificates/issue/",
+        award_apis.CertificatesIssueApi.as_view(),
+        name="certificates-issue",
+    ),
+    path(
+        "certificates/<int:certificate_id>/revoke/",
+        award_apis.CertificateRevokeApi.as_view(),
+        name="certificate-revoke-api",
+    ),
+    path("me/certificates/", award_apis.MeCertificateListApi.as_view(), name="me-certificates"),
     path("expert/interview-slots/", slot_apis.ExpertSlotListApi.as_view(), name="expert-slot-list"),
     path("expert/interview-slots/create/", slot_apis.ExpertSlotCreateApi.as_view(), name="expert-slot-create"),
     path(

@@ -158,7 +158,7 @@ def _seed() -> tuple[int, list[tuple[int, str]]]:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from courses.demo import course_index_ensure
     from courses.models import CoursePage, LecturePage
@@ -196,7 +196,9 @@ def _seed() -> tuple[int, list[tuple[int, str]]]:
         users = User.objects.bulk_create([User(username=name, email=f"{name}@bench.local") for name in missing])
         participants_bulk_enrol(season_id=course.season_id, users=users)
         viewers = User.objects.filter(username__startswith="bench-viewer-").order_by("pk")
-        tokens = [(user.pk, Token.objects.get_or_create(user=user)[0].key) for user in viewers]
+        # knox keeps only digests, so each run issues fresh tokens and drops the last run's.
+        AuthToken.objects.filter(user__in=viewers).delete()
+        tokens = [(user.pk, AuthToken.objects.create(user=user)[1]) for user in viewers]
     return lecture.pk, tokens
 
 

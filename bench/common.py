@@ -34,8 +34,11 @@ def django_setup(*, database: str = "lms_bench") -> dict[str, str]:
 def participants_bulk_enrol(*, season_id: int, users, batch_size: int = 2000) -> list:
     """Enrol many bench users at once (application, participant, placement record), skipping the
     per-person service: the benchmarks measure other paths, not enrolment."""
+    from django.utils import timezone
+
     from lms.models import Application, LevelChange, Participant
 
+    now = timezone.now()
     applications = Application.objects.bulk_create(
         [
             Application(
@@ -53,6 +56,9 @@ def participants_bulk_enrol(*, season_id: int, users, batch_size: int = 2000) ->
                 internship_preference="roiv",
                 internship_reason="Bench",
                 personal_data_consent=True,
+                citizenship="ru",
+                # Enrolled, so counted: its address taken as confirmed.
+                email_verified_at=now,
             )
             for user in users
         ],

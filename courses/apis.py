@@ -1,9 +1,13 @@
+import json
 import math
+import re
 import time
 import uuid
+from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -12,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.beats.keys import HEADER, BeatKeyStale, beat_key_read
-from courses.beats.rules import ProgressStoreUnavailable
+from courses.beats.rules import BeatResult, ProgressStoreUnavailable, outcome_message
 from courses.selectors import LectureRow, lecture_beat_key, lecture_get_live, lecture_playback_url
 from courses.services import (
     lecture_playback_renew,
@@ -22,6 +26,8 @@ from courses.services import (
 )
 from lms.beatviews import SessionlessBeatView, error_payload, json_answer
 
+# A UUID as str(uuid.UUID) writes it.
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Redis restarts in about a second (it reads its append-only file back): the player retries then.
 RETRY_AFTER_SECONDS = 1
 
@@ -99,10 +105,16 @@ def beat_input_parse(data: dict) -> dict:
     measures it)."""
     errors: dict[str, list] = {}
     parsed: dict = {}
-    try:
-        parsed["playback_id"] = uuid.UUID(str(data["playback_id"]))
-    except (KeyError, ValueError, TypeError, AttributeError):
-        errors["playback_id"] = [_("A playback id (UUID) is required.")]
+    playback_id = data.get("playback_id")
+    if not (isinstance(playback_id, str) and CANONICAL_UUID.fullmatch(playback_id)):
+        # Players send the canonical form, taken as it is: building a UUID object and writing it
+        # out again cost more than the rest of this function. Any other spelling is written out so.
+        try:
+            playback_id = str(uuid.UUID(str(playback_id)))
+        except (ValueError, TypeError, AttributeError):
+            playback_id = None
+            errors["playback_id"] = [_("A playback id (UUID) is required.")]
+    parsed["playback_id"] = playback_id
     seq = data.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= 10**9:
         errors["seq"] = [_("seq must be a whole number from 0.")]
@@ -164,17 +176,33 @@ class LectureProgressCreateApi(SessionlessBeatView):
             return _refusal(lecture_id=lecture_id, beat_key=beat_key) or json_answer(error_payload(error), 400)
         except PermissionDenied as error:
             return _refusal(lecture_id=lecture_id, beat_key=beat_key, denied=error)
-        return json_answer(
-            {
-                "progress": result.progress,
-                "watched_seconds": result.watched_seconds,
-                "completed": result.completed,
-                "credited": result.credited,
-                "outcome": result.outcome,
-                "message": result.message,
-            },
-            200,
-        )
+        # The language LocaleMiddleware chose (the active one, looked up again, where it did not run).
+        language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+        return HttpResponse(beat_answer_json(result, language=language), content_type="application/json")
+
+
+def beat_answer_json(result: BeatResult, *, language: str) -> bytes:
+    """The answer to an accepted beat: {"progress", "watched_seconds", "completed", "credited",
+    "outcome", "message"}, the message in `language`.
+
+    Written out here rather than by a JSON encoder, because at every beat the encoder and gettext's
+    look-up of the active language cost more than the rest of the answer: the two numbers are
+    written as json writes them (repr), the rest follows from the outcome alone and is encoded once
+    per outcome and language."""
+    return (
+        f'{{"progress": {result.progress!r}, "watched_seconds": {result.watched_seconds!r}, '
+        f'"completed": {"true" if result.completed else "false"}, '
+        f"{_beat_answer_tail(result.outcome, result.credited, language)}"
+    ).encode()
+
+
+@cache
+def _beat_answer_tail(outcome: str, credited: bool, language: str) -> str:
+    # Few entries: the outcomes (BeatOutcome) by the site's LANGUAGES.
+    with translation.override(language):
+        message = outcome_message(outcome)
+    fields = {"credited": credited, "outcome": outcome, "message": message}
+    return json.dumps(fields, ensure_ascii=False).removeprefix("{")
 
 
 def _refusal(*, lecture_id: int, beat_key: str | None, denied: PermissionDenied | None = None) -> HttpResponse | None:

@@ -32,6 +32,10 @@ class CoursesConfig(AppConfig):
         from lms.signals import demo_seeded
 
         cabinet_panel_register(COURSES_PANEL)
+        from courses.privacy import COURSES_PART
+        from lms.privacy.registry import personal_data_part_register
+
+        personal_data_part_register(COURSES_PART)
         staff_tool_register(
             StaffTool(
                 "lecture-figures",
@@ -43,3 +47,9 @@ class CoursesConfig(AppConfig):
             )
         )
         demo_seeded.connect(demo_courses_seed, dispatch_uid="courses.demo_courses_seed")
+        from courses.health import BeatStream
+        from courses.metrics import metrics_register
+        from lms.health import health_check_register
+
+        health_check_register(BeatStream())
+        metrics_register()

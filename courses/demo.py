@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from cms.services import site_root_ensure
 from courses.models import CourseIndexPage, CoursePage, DeadlineExtension, LecturePage
-from courses.services import deadline_extension_grant
+from courses.services import deadline_extension_grant, lecture_progress_credit
 from lms.choices import Track
+from lms.selectors import participant_list
 
 DEMO_COURSES = [
     (
@@ -45,6 +46,26 @@ DEMO_LECTURE_IN_MODERATION = (
     40,
 )
 DEMO_CLIP_SECONDS = 12
+
+# The past season's course: its lectures opened and closed while its education block ran
+# (days before today: opened, deadline).
+PAST_COURSE = ("proshlyj-vvodnyj-kurs", "Вводный курс прошлого сезона", Track.INTRODUCTORY)
+PAST_LECTURES = [
+    ("proshlyj-osnovy-gosudarstva", "Основы государственного устройства", 145, 120),
+    ("proshlyj-cifrovaya-transformaciya", "Цифровая трансформация", 130, 105),
+    ("proshlyj-proektnoe-upravlenie", "Проектное управление", 115, 90),
+    ("proshlyj-obmen-opytom", "Обмен опытом регионов", 100, 75),
+]
+# What each past participant watched of the four lectures, in order: 1 is all of it, 0.5 half
+# (short of the completion threshold), 0 nothing. Unlisted participants watched everything.
+PAST_WATCHED = {
+    "demo-past-05": (1, 1, 1, 0.5),
+    "demo-past-07": (1, 1, 0.5, 0),
+    "demo-past-09": (1, 1, 0, 0),
+    "demo-past-10": (1, 0.5, 0, 0),
+    "demo-past-11": (0, 0, 0, 0),
+    "demo-past-12": (0.5, 0.5, 0.5, 0.5),
+}
 
 
 def course_index_ensure() -> CourseIndexPage:
@@ -125,7 +146,50 @@ def demo_lecture_in_moderation_seed(*, courses: dict[str, CoursePage], now) -> L
     return lecture
 
 
-def demo_courses_seed(sender, season, stdout=None, **kwargs) -> list[CoursePage]:
+def demo_past_season_seed(*, season, index: CourseIndexPage, video, stdout=None) -> list[LecturePage]:
+    """The past season's course, its lectures (all closed) and what its participants watched of
+    them. The lectures share one clip (`video`, an asset the current season already has): a
+    transcode per lecture would only make the seed slower."""
+    slug, title, track = PAST_COURSE
+    course = CoursePage.objects.filter(slug=slug).first()
+    if course is None:
+        course = CoursePage(
+            title=title, slug=slug, season=season, track=track, summary="Лекции прошлого сезона, уже закрытые."
+        )
+        index.add_child(instance=course)
+        course.save_revision().publish()
+    now = timezone.now()
+    lectures = []
+    for lecture_slug, lecture_title, opened_ago, closed_ago in PAST_LECTURES:
+        lecture = LecturePage.objects.filter(slug=lecture_slug).first()
+        if lecture is None:
+            lecture = LecturePage(
+                title=lecture_title,
+                slug=lecture_slug,
+                video=video,
+                available_from=now - timedelta(days=opened_ago),
+                deadline=now - timedelta(days=closed_ago),
+            )
+            course.add_child(instance=lecture)
+            lecture.save_revision().publish()
+        lectures.append(lecture)
+    duration = float(video.duration or DEMO_CLIP_SECONDS)
+    for participant in participant_list(season=season, track=track).select_related("user"):
+        shares = PAST_WATCHED.get(participant.user.username, (1,) * len(lectures))
+        for lecture, share in zip(lectures, shares):
+            if share:
+                lecture_progress_credit(
+                    user_id=participant.user_id,
+                    lecture_id=lecture.id,
+                    spans=[(0.0, round(duration * share, 3))],
+                    at=lecture.deadline - timedelta(days=3),
+                )
+    if stdout is not None:
+        stdout.write(f"Past season: {course.title}, {len(lectures)} lectures")
+    return lectures
+
+
+def demo_courses_seed(sender, season, past_season=None, stdout=None, **kwargs) -> list[CoursePage]:
     index = course_index_ensure()
     courses = []
     for slug, title, track, summary in DEMO_COURSES:
@@ -137,5 +201,7 @@ def demo_courses_seed(sender, season, stdout=None, **kwargs) -> list[CoursePage]
         courses.append(course)
     if stdout is not None:
         stdout.write(f"Courses: {', '.join(c.title for c in courses)}")
-    demo_lectures_seed(courses={course.slug: course for course in courses}, stdout=stdout)
+    lectures = demo_lectures_seed(courses={course.slug: course for course in courses}, stdout=stdout)
+    if past_season is not None:
+        demo_past_season_seed(season=past_season, index=index, video=lectures[0].video, stdout=stdout)
     return courses

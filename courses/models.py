@@ -180,6 +180,18 @@ class LectureProgress(models.Model):
             models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="lecture_progress_share"),
             models.CheckConstraint(condition=Q(watched_seconds__gte=0), name="lecture_progress_watched_positive"),
         ]
+        indexes = [
+            # Who completed a lecture by its deadline is a range of this index (the completeness
+            # contract reads a track's lectures one range each, whatever other seasons hold, and
+            # never the table). Its columns are set once, at completion, so the progress updates
+            # that follow stay HOT.
+            models.Index(
+                fields=["lecture", "completed_at"],
+                include=["user"],
+                condition=Q(completed_at__isnull=False),
+                name="lecture_progress_completed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.lecture_id}: {self.progress:.0%}"

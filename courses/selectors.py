@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -17,6 +16,9 @@ from courses.beats.keys import beat_key_make
 from courses.beats.rules import LectureCompletionRule, ProgressSnapshot
 from courses.beats.stores import StreamHealth, progress_store
 from courses.models import CoursePage, DeadlineExtension, LecturePage, LectureProgress, ProgressDeadLetter
+from lms.bitsets import item_bits, positions, set_aggregates
+from lms.memo import memo_scope, memoized
+from lms.privacy.selectors import user_ids_not_erased
 from lms.selectors import participant_current
 
 
@@ -100,17 +102,40 @@ def _course_of(lecture: LecturePage, courses: list[CoursePage]) -> CoursePage:
     return next(course for course in courses if lecture.path.startswith(course.path))
 
 
+def _track_courses(season_id: int, track: str) -> list[CoursePage]:
+    """course_list_for_track as a list, read once per page (lms.memo)."""
+    return memoized(
+        ("courses.track_courses", season_id, track),
+        lambda: list(course_list_for_track(season_id=season_id, track=track)),
+    )
+
+
 def lecture_list_for_track(*, season_id: int, track: str) -> list[tuple[LecturePage, CoursePage]]:
-    """Live lectures of the live courses of a season's track, with their course (two queries)."""
-    courses = list(course_list_for_track(season_id=season_id, track=track))
-    return [(lecture, _course_of(lecture, courses)) for lecture in _lectures_of(courses)]
+    """Live lectures of the live courses of a season's track, with their course (two queries; once
+    per page, lms.memo: the cabinet's courses and completeness panels both read them)."""
+
+    def read() -> list[tuple[LecturePage, CoursePage]]:
+        courses = _track_courses(season_id, track)
+        return [(lecture, _course_of(lecture, courses)) for lecture in _lectures_of(courses)]
+
+    return list(memoized(("courses.lecture_list_for_track", season_id, track), read))
 
 
 def deadline_extensions_for(*, user_ids: Iterable[int] | None, lectures: list[tuple[LecturePage, CoursePage]]) -> dict:
     """{user_id: {lecture_id: extended deadline}} for the lectures given, only where an extension
-    moves the lecture's deadline later (one query)."""
+    moves the lecture's deadline later (one query; once per page for the same question, lms.memo)."""
     if not lectures:
         return {}
+    user_ids = None if user_ids is None else sorted(set(user_ids))
+    key = (
+        "courses.deadline_extensions_for",
+        None if user_ids is None else tuple(user_ids),
+        tuple((lecture.id, course.id) for lecture, course in lectures),
+    )
+    return memoized(key, lambda: _deadline_extensions_read(user_ids=user_ids, lectures=lectures))
+
+
+def _deadline_extensions_read(*, user_ids: list[int] | None, lectures: list[tuple[LecturePage, CoursePage]]) -> dict:
     lecture_ids = [lecture.id for lecture, _course in lectures]
     course_ids = {course.id for _lecture, course in lectures}
     extensions = DeadlineExtension.objects.filter(Q(lecture_id__in=lecture_ids) | Q(course_id__in=course_ids))
@@ -225,6 +250,17 @@ def _lecture_rows(
     ]
 
 
+def course_rows_for_participant(
+    *, participant, now: datetime | None = None
+) -> list[tuple[CoursePage, list[LectureRow]]]:
+    """The participant's courses in order, each with its lecture rows (lecture_rows_for_participant);
+    a course without lectures has none. Queries: those of lecture_rows_for_participant."""
+    with memo_scope():  # the courses are read once, for the rows and for the list
+        rows = lecture_rows_for_participant(participant=participant, now=now)
+        courses = _track_courses(participant.season_id, participant.track)
+    return [(course, [row for row in rows if row.course.id == course.id]) for course in courses]
+
+
 def lecture_rows_for_participant(*, participant, now: datetime | None = None) -> list[LectureRow]:
     """Every lecture of the participant's track and season with its access state and progress,
     flushed and not yet flushed (queries: courses, lectures with videos, extensions, progress)."""
@@ -264,8 +300,9 @@ def lecture_completion_rules(*, lecture_ids: Iterable[int]) -> dict[int, Lecture
 
 
 def users_existing(*, user_ids: Iterable[int]) -> set[int]:
-    """Which of these user ids still name an account (one query)."""
-    return set(get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", flat=True))
+    """Which of these user ids still name an account that was not erased (one query): the flush
+    sets aside the beats of an erased person that were still in flight."""
+    return user_ids_not_erased(user_ids=user_ids)
 
 
 def progress_flush_health() -> StreamHealth:
@@ -292,11 +329,8 @@ def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterab
     deadline; users with the same completions share one frozenset, so a caller can work once per
     distinct pattern. Progress is what has been flushed to the database (every few seconds)."""
     user_ids = None if user_ids is None else list(user_ids)
-    pairs = [
-        (lecture, course)
-        for lecture, course in lecture_list_for_track(season_id=season_id, track=track)
-        if lecture.required
-    ]
+    every = lecture_list_for_track(season_id=season_id, track=track)
+    pairs = [(lecture, course) for lecture, course in every if lecture.required]
     lectures = [
         {
             "id": lecture.id,
@@ -307,7 +341,14 @@ def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterab
         }
         for lecture, course in pairs
     ]
-    deadlines = deadline_extensions_for(user_ids=user_ids, lectures=pairs)
+    # Read for every lecture of the track, the question the cabinet's lecture rows ask too (lms.memo),
+    # then kept to the required ones.
+    required = {lecture.id for lecture, _course in pairs}
+    deadlines = {
+        user_id: kept
+        for user_id, extended in deadline_extensions_for(user_ids=user_ids, lectures=every if pairs else []).items()
+        if (kept := {lecture_id: at for lecture_id, at in extended.items() if lecture_id in required})
+    }
     policy = {lecture.id: lecture.deadline for lecture, _course in pairs}
     completions = _completions_in_time_sql if connection.vendor == "postgresql" else _completions_in_time
     return {
@@ -320,33 +361,53 @@ def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterab
 def _completions_in_time_sql(
     *, policy: dict[int, datetime | None], extensions: dict[int, dict[int, datetime]], user_ids: list[int] | None
 ) -> dict[int, frozenset[int]]:
-    """The database groups 30 progress rows per user into one sorted list of lectures completed in
-    time, then users into the few distinct lists: an admission run reads a few hundred rows, not
-    3,000,000."""
+    """One statement: each lecture's completions by its deadline are one range of the
+    lecture_progress_completed index; a user's completions in time fold into a set of lectures
+    (lms.bitsets: a bigint per 63 lectures, no sort); users are grouped by their sets. An admission
+    run reads a few hundred rows, not 3,000,000. The (few) extended pairs are read apart, against
+    their own deadline, and only when there are some."""
+    lecture_ids = list(policy)
+    words, bits = item_bits(len(lecture_ids))
     granted = [
         (user_id, lecture_id, moment) for user_id, own in extensions.items() for lecture_id, moment in own.items()
     ]
     only_users = "" if user_ids is None else "AND p.user_id = ANY(%(user_ids)s::bigint[])"
+    lectures = """unnest(%(lecture_ids)s::bigint[], %(deadlines)s::timestamptz[], %(words)s::int[],
+                         %(bits)s::bigint[]) AS l(id, deadline, word, bit)"""
+    extended = """unnest(%(granted_users)s::bigint[], %(granted_lectures)s::bigint[],
+                         %(granted_deadlines)s::timestamptz[]) AS e(user_id, lecture_id, deadline)"""
+    in_time = f"""SELECT p.user_id, l.word, l.bit
+                  FROM {lectures}
+                  JOIN {LectureProgress._meta.db_table} p
+                    ON p.lecture_id = l.id AND p.completed_at <= COALESCE(l.deadline, 'infinity')
+                  WHERE p.completed_at IS NOT NULL {only_users}"""
+    if granted:
+        # An extension replaces the lecture's deadline for its pair.
+        in_time = f"""{in_time}
+                      AND NOT EXISTS (SELECT FROM {extended} WHERE e.user_id = p.user_id AND e.lecture_id = l.id)
+                  UNION ALL
+                  SELECT p.user_id, l.word, l.bit
+                  FROM {extended}
+                  JOIN {lectures} ON l.id = e.lecture_id
+                  JOIN {LectureProgress._meta.db_table} p ON p.user_id = e.user_id AND p.lecture_id = e.lecture_id
+                  WHERE p.completed_at <= e.deadline {only_users}"""
+    sets = set_aggregates(word="c.word", bit="c.bit", count=len(lecture_ids), where="true")
+    keys = ", ".join(f"w{number}" for number in range(len(sets)))
     statement = f"""
-        SELECT lectures, array_agg(user_id) FROM (
-            SELECT p.user_id, array_agg(p.lecture_id ORDER BY p.lecture_id) AS lectures
-            FROM {LectureProgress._meta.db_table} p
-            JOIN unnest(%(lecture_ids)s::bigint[], %(deadlines)s::timestamptz[]) AS l(id, deadline)
-              ON l.id = p.lecture_id
-            LEFT JOIN unnest(%(granted_users)s::bigint[], %(granted_lectures)s::bigint[],
-                             %(granted_deadlines)s::timestamptz[]) AS e(user_id, lecture_id, deadline)
-              ON e.user_id = p.user_id AND e.lecture_id = p.lecture_id
-            WHERE p.completed_at IS NOT NULL {only_users}
-              AND (COALESCE(e.deadline, l.deadline) IS NULL OR p.completed_at <= COALESCE(e.deadline, l.deadline))
-            GROUP BY p.user_id
+        SELECT {keys}, array_agg(user_id) FROM (
+            SELECT c.user_id, {", ".join(f"{aggregate} AS w{n}" for n, aggregate in enumerate(sets))}
+            FROM ({in_time}) c
+            GROUP BY c.user_id
         ) per_user
-        GROUP BY lectures"""
+        GROUP BY {keys}"""
     with connection.cursor() as cursor:
         cursor.execute(
             statement,
             {
-                "lecture_ids": list(policy),
+                "lecture_ids": lecture_ids,
                 "deadlines": list(policy.values()),
+                "words": words,
+                "bits": bits,
                 "granted_users": [user_id for user_id, _lecture, _moment in granted],
                 "granted_lectures": [lecture_id for _user, lecture_id, _moment in granted],
                 "granted_deadlines": [moment for _user, _lecture, moment in granted],
@@ -354,8 +415,8 @@ def _completions_in_time_sql(
             },
         )
         completed: dict[int, frozenset[int]] = {}
-        for lecture_ids, users in cursor.fetchall():
-            completed.update(dict.fromkeys(users, frozenset(lecture_ids)))
+        for *set_words, users in cursor.fetchall():
+            completed.update(dict.fromkeys(users, frozenset(lecture_ids[at] for at in positions(set_words))))
     return completed
 
 

@@ -11,10 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.beats.flush import progress_flush
+from courses.beats.flush import progress_flush, progress_flush_entries
 from courses.beats.keys import BeatKeyStale, beat_key_read
-from courses.beats.rules import Beat, BeatResult, LectureCompletionRule, beat_validate
+from courses.beats.rules import Beat, BeatResult, LectureCompletionRule, ProgressStoreUnavailable, beat_validate
 from courses.beats.stores import progress_store
+from courses.metrics import BEATS_REFUSED, beats_accepted
 from courses.models import CoursePage, DeadlineExtension, LecturePage
 from courses.selectors import (
     LectureRow,
@@ -52,7 +53,7 @@ def lecture_progress_record(
     *,
     beat_key: str | None,
     lecture_id: int,
-    playback_id: uuid.UUID,
+    playback_id: uuid.UUID | str,
     seq: int,
     start: float,
     end: float,
@@ -70,11 +71,35 @@ def lecture_progress_record(
     ValidationError; the beat store unreachable → ProgressStoreUnavailable (the player sends the
     beat again). In none of these cases does stored progress change. No database query and no
     session: this runs for every viewer every few seconds. `release`: the player's last beat of
-    this playback (ended, page left), which lets the participant's lease go. `now` (epoch seconds)
-    is the server's receipt time."""
-    now = time.time() if now is None else now
+    this playback (ended, page left), which lets the participant's lease go. `playback_id`: a UUID
+    or its canonical text (str(uuid.UUID), as the API passes it). `now` (epoch seconds) is the
+    server's receipt time. Each beat is counted by its outcome or its refusal's reason
+    (courses.metrics)."""
+    try:
+        result = _beat_record(
+            beat_key=beat_key,
+            lecture_id=lecture_id,
+            beat=Beat(str(playback_id), seq, start, end, rate, visible, release),
+            now=time.time() if now is None else now,
+        )
+    except BeatKeyStale:
+        BEATS_REFUSED.labels(reason="key_stale").inc()
+        raise
+    except PermissionDenied:
+        BEATS_REFUSED.labels(reason="key_invalid").inc()
+        raise
+    except ValidationError:
+        BEATS_REFUSED.labels(reason="invalid").inc()
+        raise
+    except ProgressStoreUnavailable:
+        BEATS_REFUSED.labels(reason="store_unavailable").inc()
+        raise
+    beats_accepted(result.outcome).inc()
+    return result
+
+
+def _beat_record(*, beat_key: str | None, lecture_id: int, beat: Beat, now: float) -> BeatResult:
     key = beat_key_read(key=beat_key, lecture_id=lecture_id, now=now)
-    beat = Beat(playback_id, seq, start, end, rate, visible, release)
     beat_validate(beat=beat, duration=key.duration)
     if now >= key.deadline:
         try:
@@ -138,6 +163,23 @@ def lecture_playback_renew(*, user: AbstractBaseUser, lecture_id: int) -> Playba
     if url is None:
         raise PermissionDenied(_("The video of this lecture is not ready yet."))
     return PlaybackGrant(url, lecture_beat_key(row=row, user_id=user.pk))
+
+
+def lecture_progress_credit(
+    *, user_id: int, lecture_id: int, spans: Iterable[tuple[float, float]], at: datetime
+) -> None:
+    """Store credited spans (media seconds) of a lecture as the flush stores a player's, received
+    at `at`: completion is stamped then. For progress made elsewhere than in our player (the demo's
+    past season); spans merge as a union, so crediting the same spans again changes nothing."""
+    progress_flush_entries(
+        entries=[
+            (
+                f"credit:{user_id}:{lecture_id}:{number}",
+                {"u": user_id, "l": lecture_id, "s": start, "e": end, "p": end, "t": at.timestamp()},
+            )
+            for number, (start, end) in enumerate(spans)
+        ]
+    )
 
 
 def lecture_progress_flush(*, batch_size: int | None = None) -> int:

@@ -4,7 +4,7 @@ imported reports, the speaker's marks) with the figures derived from it, the spe
 the recordings that become draft lectures.
 
 Another app may call:
-- `live.selectors` — reads, e.g. `required_sessions_attendance` (the score modules' input);
+- `live.selectors` — reads, e.g. `required_sessions_attendance_grouped` (the score modules' input);
 - `live.services.<job>` — writes, one module per job (presence, attendance, reports, sessions,
   recordings; see live/services/__init__.py);
 - the cabinet panel and staff tool it registers in `apps.py` (lms.cabinet), and `demo_live_seed`

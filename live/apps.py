@@ -43,6 +43,10 @@ class LiveConfig(AppConfig):
         from lms.signals import demo_seeded
 
         cabinet_panel_register(LIVE_PANEL)
+        from live.privacy import LIVE_PART
+        from lms.privacy.registry import personal_data_part_register
+
+        personal_data_part_register(LIVE_PART)
         staff_tool_register(
             StaffTool(
                 "live-console",

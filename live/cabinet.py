@@ -10,7 +10,7 @@ def _live_context(request, participant) -> dict:
 
     now = timezone.now()
     upcoming, past = [], []
-    for session in session_list_for_participant(user=request.user):
+    for session in session_list_for_participant(user=request.user, participant=participant):
         if session.state_at(now) == session.State.ENDED:
             past.append({"session": session, "presence": session.my_attendance[0] if session.my_attendance else None})
         else:

@@ -1,77 +1,77 @@
-from django.conf import settings
+from lms.appsettings import app_setting
 
 
 def beat_interval_seconds() -> int:
-    return getattr(settings, "LIVE_BEAT_INTERVAL_SECONDS", 30)
+    return app_setting("LIVE_BEAT_INTERVAL_SECONDS", 30)
 
 
 def beats_grace_minutes() -> int:
     """How long after the session's end late beats (a slow network, a flush) are still taken."""
-    return getattr(settings, "LIVE_BEATS_GRACE_MINUTES", 15)
+    return app_setting("LIVE_BEATS_GRACE_MINUTES", 15)
 
 
 def max_overrun_minutes() -> int:
     """How far past its scheduled end a started, not yet ended session stays open (joins, beats,
     the growing window). The speaker's "end" or BBB's meeting-ended closes it sooner."""
-    return getattr(settings, "LIVE_MAX_OVERRUN_MINUTES", 180)
+    return app_setting("LIVE_MAX_OVERRUN_MINUTES", 180)
 
 
 def presence_key_seconds() -> int:
     """Lifetime of a presence key; the page renews it at a third of this."""
-    return getattr(settings, "LIVE_PRESENCE_KEY_SECONDS", 600)
+    return app_setting("LIVE_PRESENCE_KEY_SECONDS", 600)
 
 
 def beats_flush_every_seconds() -> float:
-    return getattr(settings, "LIVE_BEATS_FLUSH_EVERY_SECONDS", 5.0)
+    return app_setting("LIVE_BEATS_FLUSH_EVERY_SECONDS", 5.0)
 
 
 def redis_url() -> str:
-    return getattr(settings, "REDIS_URL", "")
+    return app_setting("REDIS_URL", "")
 
 
 def bbb_url() -> str:
-    return getattr(settings, "LIVE_BBB_URL", "").rstrip("/")
+    return app_setting("LIVE_BBB_URL", "").rstrip("/")
 
 
 def bbb_secret() -> str:
-    return getattr(settings, "LIVE_BBB_SECRET", "")
+    return app_setting("LIVE_BBB_SECRET", "")
 
 
 def bbb_checksum_algorithm() -> str:
-    return getattr(settings, "LIVE_BBB_CHECKSUM_ALGORITHM", "sha256")
+    return app_setting("LIVE_BBB_CHECKSUM_ALGORITHM", "sha256")
 
 
 def bbb_webhook_callback_url() -> str:
     """The callback URL exactly as registered with bbb-webhooks: its checksum covers this string.
     Empty means: the URL the request arrived at, without its query."""
-    return getattr(settings, "LIVE_BBB_WEBHOOK_CALLBACK_URL", "")
+    return app_setting("LIVE_BBB_WEBHOOK_CALLBACK_URL", "")
 
 
 def report_default_timezone() -> str:
-    return getattr(settings, "LIVE_REPORT_TIMEZONE", "Europe/Moscow")
+    return app_setting("LIVE_REPORT_TIMEZONE", "Europe/Moscow")
 
 
 def derive_debounce_seconds() -> int:
     """At most one derivation of a session's figures per this many seconds, however many events
     arrive: the first event queues it to run once the window has closed (live.services.attendance)."""
-    return getattr(settings, "LIVE_DERIVE_DEBOUNCE_SECONDS", 5)
+    return app_setting("LIVE_DERIVE_DEBOUNCE_SECONDS", 5)
 
 
 def join_link_seconds() -> int:
     """How long our signed join link works after the page that shows it was made: a day, so a
     link copied from the cabinet works on the session's day and not for weeks after."""
-    return getattr(settings, "LIVE_JOIN_LINK_SECONDS", 24 * 60 * 60)
+    return app_setting("LIVE_JOIN_LINK_SECONDS", 24 * 60 * 60)
 
 
 def room_check_seconds() -> int:
     """How often the waiting page asks whether the speaker has opened the room (RoomBackend.ready)."""
-    return getattr(settings, "LIVE_ROOM_CHECK_SECONDS", 10)
+    return app_setting("LIVE_ROOM_CHECK_SECONDS", 10)
 
 
 def room_running_cache_seconds() -> tuple[int, int]:
     """How long BBB's isMeetingRunning answer is kept (running, not running): a room of hundreds
     of waiting participants asks BBB once per this, not once per page."""
-    return getattr(settings, "LIVE_ROOM_RUNNING_CACHE_SECONDS", (60, 5))
+    return app_setting("LIVE_ROOM_RUNNING_CACHE_SECONDS", (60, 5))
 
 
 # Every room type's backend by the session's delivery (live/rooms/base.py: RoomBackend). The
@@ -87,4 +87,4 @@ ROOM_BACKENDS = {
 
 
 def room_backends() -> dict[str, str]:
-    return {**ROOM_BACKENDS, **getattr(settings, "LIVE_ROOM_BACKENDS", {})}
+    return {**ROOM_BACKENDS, **app_setting("LIVE_ROOM_BACKENDS", {})}

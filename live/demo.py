@@ -1,4 +1,5 @@
-"""Demo content: a past session with attendance from every source and an upcoming one."""
+"""Demo content: a past session with attendance from every source and an upcoming one; and the
+past season's three sessions, long over, attended for more or less of their time."""
 
 from datetime import timedelta
 
@@ -8,8 +9,79 @@ from django.utils import timezone
 from live.models import AttendanceEvent, EventKind, LiveSession, ManualMark, MarkStatus, Source, Speaker
 from lms.selectors import participant_list
 
+# The past season's sessions (days before today, all 90 minutes from 15:00) and the minutes of each
+# a participant was in the room (BigBlueButton), in order. Unlisted participants stayed throughout.
+PAST_SESSIONS = [
+    ("prk-demo-past-season-1", "Живой эфир: как работает региональное правительство", 130),
+    ("prk-demo-past-season-2", "Живой эфир: цифровые сервисы для граждан", 110),
+    ("prk-demo-past-season-3", "Живой эфир: встреча с выпускниками программы", 80),
+]
+PAST_MINUTES = {
+    "demo-past-02": (90, 75, 80),
+    "demo-past-03": (70, 80, 65),
+    "demo-past-04": (60, 70, 72),
+    "demo-past-07": (50, 60, 52),
+    "demo-past-08": (40, 50, 45),
+    "demo-past-09": (40, 30, 38),
+    "demo-past-10": (30, 0, 30),
+    "demo-past-11": (0, 0, 0),
+    "demo-past-12": (90, 50, 50),
+}
 
-def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
+
+def demo_past_season_live_seed(*, season, speaker, stdout=None) -> list[LiveSession]:
+    from courses.selectors import course_list_for_track
+    from live.services.attendance import attendance_events_store, session_attendance_derive
+
+    course = course_list_for_track(season_id=season.pk, track="introductory").first()
+    if course is None:
+        return []
+    sessions = []
+    for meeting_id, title, days_ago in PAST_SESSIONS:
+        starts = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+        session = LiveSession.objects.filter(external_meeting_id=meeting_id).first()
+        if session is None:
+            session = LiveSession.objects.create(
+                external_meeting_id=meeting_id,
+                title=title,
+                course=course,
+                season=season,
+                track="introductory",
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=90),
+                actual_started_at=starts,
+                actual_ended_at=starts + timedelta(minutes=90),
+            )
+            session.speakers.set([speaker])
+        sessions.append(session)
+    people = participant_list(season=season, track="introductory").select_related("user")
+    events = []
+    for person in people:
+        minutes = PAST_MINUTES.get(person.user.username, (90, 90, 90))
+        for session, stayed in zip(sessions, minutes):
+            if not stayed:
+                continue
+            for kind, minute in ((EventKind.JOIN, 90 - stayed), (EventKind.LEAVE, 90)):
+                events.append(
+                    AttendanceEvent(
+                        session=session,
+                        user_id=person.user_id,
+                        source=Source.BBB,
+                        kind=kind,
+                        connection="w_demo",
+                        occurred_at=session.starts_at + timedelta(minutes=minute),
+                        dedupe_key=f"demo:{session.pk}:{person.user_id}:{kind}",
+                    )
+                )
+    attendance_events_store(events=events)
+    for session in sessions:
+        session_attendance_derive(session=session)
+    if stdout is not None:
+        stdout.write(f"Past season: {len(sessions)} live sessions")
+    return sessions
+
+
+def demo_live_seed(sender, season, past_season=None, stdout=None, **kwargs) -> None:
     from courses.selectors import course_list_for_track
     from live.services.attendance import attendance_events_store, session_attendance_derive
 
@@ -108,3 +180,5 @@ def demo_live_seed(sender, season, stdout=None, **kwargs) -> None:
     session_attendance_derive(session=past)
     if stdout is not None:
         stdout.write(f"Live sessions: {past.title}; {upcoming.title}")
+    if past_season is not None:
+        demo_past_season_live_seed(season=past_season, speaker=speaker, stdout=stdout)

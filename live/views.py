@@ -50,6 +50,7 @@ from live.services.sessions import (
 from lms.choices import Track
 from lms.exports import export_response
 from lms.numbers import whole_number
+from lms.replica import replica_holds, replica_reads
 from lms.selectors import season_pick_for_staff, user_has_role
 
 JOIN_SALT = "live.join"
@@ -399,10 +400,11 @@ def console_export(request, session_id: int, fmt: str):
     """The attendance table as CSV or XLSX: the stored figures, as of the session's
     `figures_derived_at` (the same the console shows; no derivation here)."""
     session = _console_session(request, session_id)
-    return export_response(
-        fmt=fmt,
-        header=[label for _key, label in EXPORT_COLUMNS],
-        rows=([row[key] for key, _label in EXPORT_COLUMNS] for row in attendance_table(session=session)),
-        title=_("Attendance"),
-        filename=f"attendance-session-{session.pk}",
-    )
+    with replica_reads(fresh=replica_holds(session, "figures_derived_at")):
+        return export_response(
+            fmt=fmt,
+            header=[label for _key, label in EXPORT_COLUMNS],
+            rows=([row[key] for key, _label in EXPORT_COLUMNS] for row in attendance_table(session=session)),
+            title=_("Attendance"),
+            filename=f"attendance-session-{session.pk}",
+        )

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular import openapi
 from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lms.errors import ConflictError
@@ -66,6 +68,22 @@ def openapi_error(description: str) -> dict:
     }
 
 
+_ERROR_TEXTS = {
+    400: "Bad input or a rule refused it: messages per field (or `detail`); nothing was changed.",
+    403: "Not allowed for this user: `detail` says why.",
+    404: "No such object.",
+    409: "A conflict with the current state or a concurrent request: `detail` says what to do.",
+}
+
+
+def error_responses(*codes: int) -> dict:
+    """The error answers of a view for `extend_schema(responses=…)`, in exception_handler's shape."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    schema = openapi_error("")["content"]["application/json"]["schema"]
+    return {code: OpenApiResponse(response=schema, description=_ERROR_TEXTS[code]) for code in codes}
+
+
 class AutoSchema(openapi.AutoSchema):
     """Our views nest their InputSerializer/OutputSerializer (one view per operation), and every
     one would become the component "Output"; name them after their view instead
@@ -77,3 +95,20 @@ class AutoSchema(openapi.AutoSchema):
         if len(parts) == 1 or "<locals>" in parts:
             return super().get_serializer_name(serializer, direction)
         return parts[0].removesuffix("Api") + "".join(part.removesuffix("Serializer") for part in parts[1:])
+
+
+class PagePagination(PageNumberPagination):
+    """The API's paginated lists: `?page=` (a page past the end is a 404), 50 a page, `?page_size=`
+    up to 200. A view names it as its `pagination_class`, which also describes the page in the schema."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def paginated_response(*, queryset, serializer_class, request, view) -> Response:
+    """One page of `queryset` in the view's pagination, each row through `serializer_class`: a count
+    query and a page query, whatever the number of rows."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

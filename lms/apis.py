@@ -1,20 +1,104 @@
+from allauth.core import ratelimit
+from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.views import LoginView as KnoxLoginView
+from knox.views import LogoutAllView as KnoxLogoutAllView
+from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.accounts import email_verification_send
+from lms.api import openapi_error
+from lms.mfa import CODE_MAX_LENGTH, token_login_second_factor_check
 from lms.models import EducationLevel, InternshipPreference, Season
 from lms.regions import region_get
 from lms.selectors import participant_current, season_open_for_applications
-from lms.services import ApplicationData, application_submit, participant_timezone_update
+from lms.services import (
+    ApplicationData,
+    application_held_message,
+    application_submit,
+    participant_timezone_update,
+)
+
+# The shape lms.api.exception_handler gives every error answer.
+ERROR_SCHEMA = openapi_error("")["content"]["application/json"]["schema"]
 
 
-class AuthTokenCreateApi(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+class AuthTokenCreateApi(KnoxLoginView):
+    """Exchange a username and password for an API token (django-rest-knox: only its digest is
+    kept; it expires after REST_KNOX's TOKEN_TTL unless used, and a password change revokes it).
+    With two-factor authentication on, `code` too (its app's code or a recovery code): missing or
+    wrong, 400, counted as a failed login. Someone whose role requires it and who has not set it up
+    gets 403 and is told to set it up on the site (lms.mfa)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
+        code = serializers.CharField(
+            max_length=CODE_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            write_only=True,
+            help_text=_(
+                "With two-factor authentication on: the code of your authenticator app, or one of your recovery codes."
+            ),
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+        expiry = serializers.DateTimeField(help_text=_("Renewed by each use; the token dies if unused until then."))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                response=ERROR_SCHEMA, description="A wrong username or password, or a missing or wrong `code`."
+            ),
+            403: OpenApiResponse(
+                response=ERROR_SCHEMA, description="The role requires two-factor authentication: set it up on the site."
+            ),
+            429: OpenApiResponse(
+                response=ERROR_SCHEMA, description="Too many failed logins: `retry_after` seconds (also `Retry-After`)."
+            ),
+        },
+    )
+    def post(self, request, format=None):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credentials = dict(serializer.validated_data)
+        code = credentials.pop("code", "")
+        user = authenticate(request=request._request, **credentials)
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with the username and password given.")]}
+            )
+        token_login_second_factor_check(request=request._request, user=user, code=code)
+        request.user = user
+        return super().post(request, format=format)
+
+
+class AuthTokenDeleteApi(KnoxLogoutView):
+    """Revoke the token this request is authenticated with."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+
+class AuthTokensDeleteAllApi(KnoxLogoutAllView):
+    """Revoke every token of the user this request is authenticated as (every device)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)
 
 
 class ApplicationCreateApi(APIView):
@@ -43,19 +127,36 @@ class ApplicationCreateApi(APIView):
         experience_details = serializers.CharField(max_length=3000, required=False, allow_blank=True)
         internship_preference = serializers.ChoiceField(choices=InternshipPreference.choices)
         internship_reason = serializers.CharField(max_length=1000)
+        # Any string is accepted here so that the service says why a non-citizen is refused.
+        citizenship = serializers.CharField(max_length=10)
         personal_data_consent = serializers.BooleanField()
+        reuse_consent = serializers.BooleanField(default=False)
+        talent_pool_consent = serializers.BooleanField(default=False)
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         season = serializers.IntegerField(source="season_id")
+        status = serializers.SerializerMethodField(help_text=_("`counted`, or `held` until the e-mail is confirmed."))
         level = serializers.CharField(source="participant.level")
         track = serializers.CharField(source="participant.track")
         placement_rule = serializers.CharField(source="participant.placement_rule")
         federal_district = serializers.CharField()
         timezone = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+        def get_status(self, application) -> str:
+            return "held" if application.is_held else "counted"
+
+    class HeldSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        season = serializers.IntegerField(source="season_id")
+        status = serializers.CharField(default="held")
+        detail = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 202: HeldSerializer})
     def post(self, request):
+        """201 when the application counts at once (a logged-in applicant with a confirmed address);
+        202 when it is held until the link sent to its address is followed: the same answer whoever
+        else holds the address."""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
@@ -64,8 +165,18 @@ class ApplicationCreateApi(APIView):
             raise serializers.ValidationError({"season": [_("No application campaign is open now.")]})
         password = fields.pop("password", "")
         user = request.user if request.user.is_authenticated else None
+        if user is None and not ratelimit.consume(request._request, action="signup"):
+            raise Throttled()
         application = application_submit(season=season, data=ApplicationData(**fields), user=user, password=password)
-        return Response(self.OutputSerializer(application).data, status=status.HTTP_201_CREATED)
+        if not application.is_held:
+            return Response(self.OutputSerializer(application).data, status=status.HTTP_201_CREATED)
+        email_verification_send(request=request._request, user=application.user, email=application.email)
+        held = {
+            "id": application.pk,
+            "season_id": application.season_id,
+            "detail": application_held_message(application=application),
+        }
+        return Response(self.HeldSerializer(held).data, status=status.HTTP_202_ACCEPTED)
 
 
 def _participant_or_404(user):

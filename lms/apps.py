@@ -11,7 +11,6 @@ class LmsConfig(AppConfig):
         "staff": [
             "lms.*",
             "wagtailadmin.access_admin",
-            "authtoken.view_tokenproxy",
             "auth.view_user",
             "auth.change_user",
         ],
@@ -19,10 +18,69 @@ class LmsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from lms.signals import roles_sync_after_migrate, timezone_remember_on_login  # noqa: F401
+        from lms.signals import (  # noqa: F401
+            api_tokens_revoke_on_mfa_removed,
+            api_tokens_revoke_on_password_change,
+            applications_count_on_email_confirmed,
+            mfa_code_failed,
+            roles_sync_after_migrate,
+            timezone_remember_on_login,
+        )
 
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="lms.roles_sync")
         self._register_staff_tools()
+        self._register_personal_data()
+
+    def _register_personal_data(self) -> None:
+        from django.urls import reverse
+
+        from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
+        from lms.candidacy.privacy import CANDIDACY_PART
+        from lms.celery import periodic_task_schedule
+        from lms.hosts.privacy import HOSTS_PART
+        from lms.privacy.parts import LMS_PART
+        from lms.privacy.registry import personal_data_part_register
+        from lms.privacy.selectors import retention_sweep_interval_seconds
+        from lms.social.privacy import SOCIAL_PART
+
+        personal_data_part_register(LMS_PART)
+        personal_data_part_register(HOSTS_PART)
+        personal_data_part_register(SOCIAL_PART)
+        personal_data_part_register(CANDIDACY_PART)
+        from lms.candidacy.cabinet import candidacy_panel_context
+
+        cabinet_panel_register(
+            CabinetPanel(
+                "candidacy",
+                _("Internships: your choices and CV"),
+                "lms/candidacy/cabinet_panel.html",
+                candidacy_panel_context,
+                order=60,
+            )
+        )
+        cabinet_panel_register(
+            CabinetPanel(
+                "personal-data",
+                _("Your personal data"),
+                "lms/privacy/cabinet_panel.html",
+                lambda request, participant: {"left_at": participant.left_at},
+                order=900,
+            )
+        )
+        staff_tool_register(
+            StaffTool(
+                "personal-data",
+                _("Erasing personal data"),
+                lambda: reverse("staff-people"),
+                _("Erase a person at their request"),
+                order=80,
+            )
+        )
+        periodic_task_schedule(
+            entry="lms: retention sweep",
+            task="lms.retention_sweep",
+            seconds=retention_sweep_interval_seconds(),
+        )
 
     def _register_staff_tools(self) -> None:
         from django.urls import reverse
@@ -50,10 +108,48 @@ class LmsConfig(AppConfig):
         )
         staff_tool_register(
             StaffTool(
+                "hosts",
+                _("Host bodies and internship offers"),
+                lambda: reverse("hosts:staff-hosts"),
+                _("ROIVs, FOIVs and state corporations, their people and offers per season; the season's import"),
+                order=30,
+            )
+        )
+        staff_tool_register(
+            StaffTool(
+                "own-host",
+                _("Your host body"),
+                lambda: reverse("hosts:own-host"),
+                _("Its contacts and people, its internship offers per season"),
+                order=30,
+                roles=("host",),
+            )
+        )
+        staff_tool_register(
+            StaffTool(
+                "offer-preferences",
+                _("Participants' internship choices"),
+                lambda: reverse("candidacy:staff-preferences"),
+                _("The offers each participant ranked, their motivations and CVs"),
+                order=31,
+            )
+        )
+        staff_tool_register(
+            StaffTool(
+                "host-applicants",
+                _("Who applied to your internships"),
+                lambda: reverse("candidacy:host-applicants"),
+                _("The participants who ranked your offers, with their CVs"),
+                order=31,
+                roles=("host",),
+            )
+        )
+        staff_tool_register(
+            StaffTool(
                 "api-docs",
                 _("API documentation"),
                 lambda: reverse("api-docs"),
                 order=90,
-                roles=("staff", "editor", "speaker", "expert"),
+                roles=("staff", "editor", "speaker", "expert", "host"),
             )
         )

@@ -51,8 +51,14 @@ def error_payload(error: ValidationError) -> dict:
     return error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
 
 
+# One encoder for every answer: json.dumps with an option builds a new encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def json_answer(payload: dict, status: int) -> HttpResponse:
-    return HttpResponse(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
+    # Bytes, not str: HttpResponse would encode a str after looking its charset up in the content
+    # type (a regex and a settings read, once per beat).
+    return HttpResponse(_ENCODER.encode(payload).encode(), status=status, content_type="application/json")
 
 
 def beat_openapi_path(

@@ -1,12 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lms.models import EducationLevel, InternshipPreference
+from lms.models import Citizenship, EducationLevel, InternshipPreference
+from lms.privacy.texts import CONSENT_TEXTS
 from lms.regions import region_choices, timezone_choices
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        # A browser's date field takes only ISO dates: a value in the page's own format (6.04.2027)
+        # would show as empty and come back empty.
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class ApplicationForm(forms.Form):
@@ -23,6 +29,12 @@ class ApplicationForm(forms.Form):
         required=False,
     )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    citizenship = forms.ChoiceField(
+        label=_("Citizenship"),
+        choices=Citizenship.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The programme is open to citizens of the Russian Federation."),
+    )
     region_code = forms.ChoiceField(label=_("Region"), choices=[])
     timezone = forms.ChoiceField(
         label=_("Time zone"),
@@ -62,9 +74,11 @@ class ApplicationForm(forms.Form):
         label=_("Why? (briefly)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
     )
     personal_data_consent = forms.BooleanField(
-        label=_("I consent to the processing of my personal data"),
+        label=CONSENT_TEXTS["participation"].label,
         required=False,  # the service names the missing consent, in the same words as the API
     )
+    reuse_consent = forms.BooleanField(label=CONSENT_TEXTS["reuse"].label, required=False)
+    talent_pool_consent = forms.BooleanField(label=CONSENT_TEXTS["talent_pool"].label, required=False)
 
     def __init__(self, *args, needs_password: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,25 @@ class Season(models.Model):
         default=True,
         help_text=_("When on, a live session a participant was excused from does not count against them."),
     )
+    # Issue 15 §2: the participant's ranked choice of internship offers and their CV, each open
+    # until its own cut-off (empty: no cut-off set yet, open).
+    offer_choices_max = models.PositiveSmallIntegerField(
+        _("internship offers a participant may rank"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    preferences_close_at = models.DateTimeField(
+        _("internship choices close at"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment participants can no longer change their ranked internship offers."),
+    )
+    cv_close_at = models.DateTimeField(
+        _("CVs close at"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment participants can no longer change their CV."),
+    )
 
     class Meta:
         ordering = ["-campaign_starts_on"]
@@ -66,6 +86,11 @@ class Season(models.Model):
                 condition=Q(closing_ends_on__gte=F("closing_starts_on")), name="season_closing_dates_ordered"
             ),
             models.CheckConstraint(condition=Q(max_age__gte=F("min_age")), name="season_age_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(offer_choices_max__gte=1, offer_choices_max__lte=10),
+                name="season_offer_choices_max_in_range",
+                violation_error_message=_("A participant may rank 1 to 10 internship offers."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,6 +138,19 @@ class InternshipPreference(models.TextChoices):
     FOIV = "foiv", _("FOIV (federal executive body)")
 
 
+class Citizenship(models.TextChoices):
+    RUSSIAN = "ru", _("Citizen of the Russian Federation")
+    OTHER = "other", _("Citizen of another country or stateless")
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def counted(self) -> "ApplicationQuerySet":
+        return self.filter(email_verified_at__isnull=False)
+
+    def held(self) -> "ApplicationQuerySet":
+        return self.filter(email_verified_at__isnull=True)
+
+
 class Application(models.Model):
     season = models.ForeignKey(Season, on_delete=models.PROTECT, related_name="applications", verbose_name=_("season"))
     user = models.ForeignKey(
@@ -122,7 +160,11 @@ class Application(models.Model):
     first_name = models.CharField(_("first name"), max_length=150)
     patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"))
-    date_of_birth = models.DateField(_("date of birth"))
+    # Null only once erased (lms.privacy): the constraint below keeps every live application dated.
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # The programme is for citizens of the Russian Federation: the service refuses anyone else, and
+    # the constraint keeps it so.
+    citizenship = models.CharField(_("citizenship"), max_length=10, choices=Citizenship.choices)
     region_code = models.CharField(_("region"), max_length=2, choices=region_choices)
     federal_district = models.CharField(_("federal district"), max_length=20, choices=FederalDistrict.choices)
     timezone = models.CharField(_("time zone"), max_length=40, choices=timezone_choices)
@@ -146,7 +188,13 @@ class Application(models.Model):
     internship_reason = models.TextField(_("why this internship"), max_length=1000)
     personal_data_consent = models.BooleanField(_("consent to personal data processing"))
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    # An application counts (its applicant is enrolled) only from the moment its e-mail address is
+    # confirmed as the applicant's; until then it is held (lms.services.application_count).
+    email_verified_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -154,8 +202,19 @@ class Application(models.Model):
         verbose_name_plural = _("applications")
         constraints = [
             models.UniqueConstraint(fields=["season", "user"], name="application_one_per_user_and_season"),
-            models.UniqueConstraint(fields=["season", "email"], name="application_one_per_email_and_season"),
+            # Only counted applications hold their address: held ones with someone else's address
+            # (unverifiable by whoever typed it) never block its owner.
+            models.UniqueConstraint(
+                fields=["season", "email"],
+                condition=Q(email_verified_at__isnull=False),
+                name="application_one_counted_per_email_and_season",
+            ),
             models.CheckConstraint(condition=Q(personal_data_consent=True), name="application_consent_given"),
+            models.CheckConstraint(condition=Q(citizenship=Citizenship.RUSSIAN), name="application_citizen_of_russia"),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | Q(erased_at__isnull=False),
+                name="application_dated_unless_erased",
+            ),
             models.CheckConstraint(condition=Q(state_service_years__gte=0), name="application_service_years_positive"),
             models.CheckConstraint(
                 condition=Q(in_state_service=True) | Q(state_service_years=0),
@@ -169,6 +228,10 @@ class Application(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+    @property
+    def is_held(self) -> bool:
+        return self.email_verified_at is None
 
 
 class Participant(models.Model):
@@ -188,6 +251,9 @@ class Participant(models.Model):
     federal_district = models.CharField(_("federal district"), max_length=20, choices=FederalDistrict.choices)
     timezone = models.CharField(_("time zone"), max_length=40, choices=timezone_choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set when the participant withdrew their consent to take part: they left the season, and
+    # participant_list (every app's view of a season's people) no longer counts them.
+    left_at = models.DateTimeField(_("left the season at"), null=True, blank=True)
 
     class Meta:
         ordering = ["season", "application__last_name", "application__first_name"]
@@ -243,3 +309,123 @@ class LevelChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant}: {self.from_level or '—'} → {self.to_level}"
+
+
+class RoleChange(models.Model):
+    """The audit of the programme's roles: who gave or took which role from whom, when and why.
+    Written only by `lms.services.user_role_change`, the one way roles change."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", _("granted")
+        REVOKE = "revoke", _("revoked")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=30)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["grant", "revoke"]), name="role_change_action_known"),
+            models.CheckConstraint(condition=~Q(reason=""), name="role_change_explained"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_action_display()} {self.role}"
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a consent allows: each is given and withdrawn on its own (152-FZ art. 9)."""
+
+    PARTICIPATION = "participation", _("Taking part in the season")
+    REUSE = "reuse", _("Reusing the application for a later season")
+    TALENT_POOL = "talent_pool", _("The talent pool and dossiers sent to regional bodies")
+
+
+class Consent(models.Model):
+    """One purpose consented to on one application, with the version of the text the person read.
+    A withdrawal closes the row (it is never deleted: the consent once given is the programme's
+    proof); giving the purpose again adds a new row."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="consents", verbose_name=_("application")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    text_version = models.CharField(_("text version"), max_length=40)
+    given_at = models.DateTimeField(_("given at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "purpose", "given_at", "id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="consent_one_in_force_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+            models.CheckConstraint(condition=~Q(text_version=""), name="consent_names_its_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.purpose} ({self.text_version})"
+
+
+class Erasure(models.Model):
+    """The audit row of one person's erasure: who erased them, when, why and the pseudonym they now
+    carry. Never the erased data itself."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("at the person's request")
+        RETENTION = "retention", _("retention period over")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure", verbose_name=_("user")
+    )
+    pseudonym = models.CharField(_("pseudonym"), max_length=60, unique=True)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    erased_at = models.DateTimeField(_("erased at"))
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        constraints = [
+            # A person asks and a staff member erases; the retention sweep erases by itself.
+            models.CheckConstraint(
+                condition=Q(reason="request", erased_by__isnull=False) | Q(reason="retention", erased_by__isnull=True),
+                name="erasure_actor_follows_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+# The host bodies and their offers live in their own module by subject (lms/hosts/); imported here so
+# that Django registers them with the core's other tables.
+# The participant's candidacy to the host bodies (issue 15 §2): ranked offers and the CV.
+from lms.candidacy.models import CvVersion, OfferPreference  # noqa: E402, F401
+from lms.hosts.models import HostBody, HostImport, HostKind, HostMembership, InternshipOffer  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """The federal subjects of the Russian Federation, each with its federal district and the time
 zone most of its population lives in (used as the applicant's default zone)."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -159,8 +160,14 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 def timezone_choices() -> list[tuple[str, str]]:
+    return list(_timezone_choices())
+
+
+@functools.cache
+def _timezone_choices() -> tuple[tuple[str, str], ...]:
+    # The offsets are fixed (see _utc_offset): worked out once, not on every cabinet page.
     def label(tz: str) -> str:
         hours = int(_utc_offset(tz).total_seconds() // 3600)
         return f"UTC{hours:+d} — {tz}"
 
-    return [(tz, label(tz)) for tz in RUSSIAN_TIMEZONES]
+    return tuple((tz, label(tz)) for tz in RUSSIAN_TIMEZONES)

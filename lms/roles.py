@@ -8,6 +8,9 @@ EDITOR = "editor"
 SPEAKER = "speaker"
 EXPERT = "expert"
 STAFF = "staff"
+# A person who represents a host body (a ROIV, a FOIV, a state corporation): they see and manage only
+# their own body's data (lms/hosts/).
+HOST = "host"
 
 ROLES: dict[str, str] = {
     PARTICIPANT: _("Participant"),
@@ -15,4 +18,10 @@ ROLES: dict[str, str] = {
     SPEAKER: _("Speaker"),
     EXPERT: _("Expert"),
     STAFF: _("Programme staff"),
+    HOST: _("Host body representative"),
 }
+
+# The programme's ordinary roles: programme staff give and take these (through
+# lms.services.user_role_change, which audits it). The staff role itself, superuser status and
+# individual permissions are a superuser's to give.
+ORDINARY_ROLES: tuple[str, ...] = (PARTICIPANT, EDITOR, SPEAKER, EXPERT, HOST)

@@ -4,10 +4,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.utils import timezone
 
-from lms.models import Application, Participant, Season
+from lms import roles
+from lms.models import Application, ConsentPurpose, Participant, Season
 
 
 def programme_today() -> date:
@@ -68,6 +69,7 @@ REAPPLICATION_FIELDS = (
     "patronymic",
     "email",
     "date_of_birth",
+    "citizenship",
     "region_code",
     "timezone",
     "education_level",
@@ -86,10 +88,31 @@ REAPPLICATION_FIELDS = (
 
 
 def application_latest_for_user(*, user: AbstractBaseUser) -> Application | None:
-    """A person's most recent application (of an earlier season), to fill their next one from."""
+    """A person's most recent application (of an earlier season) that they allowed to be reused
+    (a "reuse" consent in force), to fill their next one from."""
     if not user.is_authenticated:
         return None
-    return Application.objects.select_related("season").filter(user=user).order_by("-submitted_at", "-id").first()
+    return (
+        Application.objects.counted()
+        .select_related("season")
+        .filter(user=user, consents__purpose=ConsentPurpose.REUSE, consents__withdrawn_at__isnull=True)
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+
+
+def application_held_latest(*, user: AbstractBaseUser) -> Application | None:
+    """A person's latest application still waiting for its address to be confirmed: the cabinet
+    says why it does not count yet and offers to send the link again."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Application.objects.held()
+        .select_related("season")
+        .filter(user=user, erased_at__isnull=True)
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
 
 
 def application_reapplication_initial(*, application: Application) -> dict:
@@ -117,9 +140,10 @@ def participant_in_season(*, user_id: int, season_id: int) -> Participant | None
 
 
 def participant_list(*, season: Season, track: str | None = None) -> QuerySet[Participant]:
-    """A season's participants (of one track) by last and first name, with their user and application."""
+    """A season's participants (of one track) by last and first name, with their user and
+    application. Those who left the season (withdrew their consent to take part) are not counted."""
     participants = (
-        Participant.objects.filter(season=season)
+        Participant.objects.filter(season=season, left_at__isnull=True)
         .select_related("user", "application")
         .order_by("application__last_name", "application__first_name", "id")
     )
@@ -154,6 +178,21 @@ def user_has_role(*, user: AbstractBaseUser, role: str) -> bool:
     if user.is_superuser:
         return True
     return user.groups.filter(name=role).exists()
+
+
+def user_roles(*, user: AbstractBaseUser) -> set[str]:
+    """The roles of lms.roles a user has, in one query (`user_has_role` for each role asks one each);
+    a superuser has them all."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(roles.ROLES)
+    return set(user.groups.filter(name__in=list(roles.ROLES)).values_list("name", flat=True))
+
+
+def user_is_staff(*, user: AbstractBaseUser) -> bool:
+    """Programme staff: the staff role, or Django's staff flag (which opens the Django admin)."""
+    return user.is_authenticated and (user.is_staff or user_has_role(user=user, role=roles.STAFF))
 
 
 def application_ids_with(*, application_ids: Iterable[int], **flags: bool) -> set[int]:
@@ -207,9 +246,26 @@ def participant_summaries(*, participant_ids: Iterable[int]) -> dict[int, Partic
 
 
 def participant_ids_in_season(*, season_id: int) -> QuerySet:
-    """The ids of a season's participants, as a lazy query: another app filters its own rows with
-    it (`participant_id__in=…`), one subquery, no join through this app's tables by path."""
-    return Participant.objects.filter(season_id=season_id).order_by().values("pk")
+    """The ids of a season's participants (those who have not left it), as a lazy query: another
+    app filters its own rows with it (`participant_id__in=…`), one subquery, no join through this
+    app's tables by path."""
+    return Participant.objects.filter(season_id=season_id, left_at__isnull=True).order_by().values("pk")
+
+
+def participant_ids_matching(*, season_id: int, query: str) -> QuerySet:
+    """The ids of a season's participants whose name, login or e-mail contains `query`, as a lazy
+    query for another app's filter (like participant_ids_in_season)."""
+    words = query.split()
+    participants = Participant.objects.filter(season_id=season_id, left_at__isnull=True)
+    for word in words:
+        participants = participants.filter(
+            Q(application__last_name__icontains=word)
+            | Q(application__first_name__icontains=word)
+            | Q(application__patronymic__icontains=word)
+            | Q(user__username__icontains=word)
+            | Q(user__email__icontains=word)
+        )
+    return participants.order_by().values("pk")
 
 
 def application_summary(*, participant_id: int) -> dict | None:

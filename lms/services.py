@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -16,15 +17,29 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from lms import roles
+from lms.accounts import account_create, email_address_ensure, email_verified_for
 from lms.ages import age_on
 from lms.middleware import SESSION_TIMEZONE_KEY
-from lms.models import LEVEL_TRACK, Application, Level, LevelChange, Participant, Season
+from lms.models import (
+    LEVEL_TRACK,
+    Application,
+    Citizenship,
+    ConsentPurpose,
+    Level,
+    LevelChange,
+    Participant,
+    RoleChange,
+    Season,
+)
 from lms.placement import placement_rule_for
+from lms.privacy.services import consents_record
 from lms.regions import RUSSIAN_TIMEZONES, region_get
-from lms.selectors import programme_today
+from lms.selectors import programme_today, user_has_role
 
 if TYPE_CHECKING:
     from lms.extensions import DeadlineExtensionBase
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,9 @@ class ApplicationData:
     institution: str
     internship_preference: str
     internship_reason: str
+    # Consent to taking part in the season (required); the later uses are optional purposes.
     personal_data_consent: bool
+    citizenship: str
     patronymic: str = ""
     timezone: str = ""
     studies_public_administration: bool = False
@@ -49,6 +66,12 @@ class ApplicationData:
     government_internships: bool = False
     youth_government_member: bool = False
     experience_details: str = ""
+    reuse_consent: bool = False
+    talent_pool_consent: bool = False
+
+
+# What ApplicationData carries beyond the Application's fields: stored as Consent rows.
+CONSENT_FLAGS = ("reuse_consent", "talent_pool_consent")
 
 
 def _human_date(day: date) -> str:
@@ -97,14 +120,23 @@ def _application_errors(*, season: Season, data: ApplicationData, user: Abstract
         add("region_code", _("“%(code)s” is not a region of the Russian Federation.") % {"code": data.region_code})
     if data.timezone and data.timezone not in RUSSIAN_TIMEZONES:
         add("timezone", _("“%(tz)s” is not a Russian time zone.") % {"tz": data.timezone})
+    if data.citizenship not in Citizenship.values:
+        add("citizenship", _("Say whether you are a citizen of the Russian Federation."))
+    elif data.citizenship != Citizenship.RUSSIAN:
+        add(
+            "citizenship",
+            _(
+                "The programme is open to citizens of the Russian Federation only, so we cannot accept "
+                "your application."
+            ),
+        )
     if not data.personal_data_consent:
         add("personal_data_consent", _("We cannot accept an application without consent to process personal data."))
     if data.state_service_years and not data.in_state_service:
         add("state_service_years", _("Years of service are only asked of those who work in state service."))
-    duplicates = Application.objects.filter(season=season, email__iexact=data.email)
-    if user is not None:
-        duplicates = duplicates | Application.objects.filter(season=season, user=user)
-    if duplicates.exists():
+    # Only the applicant's own earlier application is named: whether anyone else applied with this
+    # address is never said (the address's owner is told by e-mail instead: lms.accounts).
+    if user is not None and Application.objects.filter(season=season, user=user).exists():
         add("email", _("You have already applied to %(season)s.") % {"season": season.name})
     return errors
 
@@ -118,17 +150,21 @@ def application_submit(
     password: str = "",
     today: date | None = None,
 ) -> Application:
-    """Register (when `user` is None) and apply in one step, then place the applicant in a level.
+    """Apply, registering an account first when `user` is None. The application counts at once
+    when its address is already confirmed as the applicant's (application_count); otherwise it is
+    held until they follow the link the caller sends (lms.accounts.email_verification_send).
+
+    Whoever else holds the address changes nothing here: a new account is made and the answer is
+    the same, so the form tells a stranger nothing, and a held application with someone else's
+    address blocks nobody (only counted ones are unique per address and season).
 
     Raises ValidationError with per-field messages; nothing is stored then. The confirmation
     e-mail is queued only once the transaction commits."""
     today = today or programme_today()
     data = ApplicationData(**{**data.__dict__, "email": data.email.strip().lower()})
     errors = _application_errors(season=season, data=data, user=user, today=today)
-    User = get_user_model()
     if user is None:
-        if User.objects.filter(username__iexact=data.email).exists():
-            errors.setdefault("email", []).append(_("An account with this e-mail exists: log in first, then apply."))
+        User = get_user_model()
         candidate = User(username=data.email, email=data.email, first_name=data.first_name, last_name=data.last_name)
         try:
             validate_password(password, user=candidate)
@@ -138,19 +174,16 @@ def application_submit(
         raise ValidationError(errors)
 
     if user is None:
-        user = User.objects.create_user(
-            username=data.email,
-            email=data.email,
-            password=password,
-            first_name=data.first_name,
-            last_name=data.last_name,
-        )
+        user = account_create(email=data.email, password=password, first_name=data.first_name, last_name=data.last_name)
+    else:
+        email_address_ensure(user=user, email=data.email)
     region = region_get(data.region_code)
+    fields = {name: value for name, value in data.__dict__.items() if name not in CONSENT_FLAGS}
     application = Application(
         season=season,
         user=user,
         federal_district=region.district,
-        **{**data.__dict__, "timezone": data.timezone or region.timezone},
+        **{**fields, "timezone": data.timezone or region.timezone},
     )
     application.full_clean()
     try:
@@ -161,13 +194,73 @@ def application_submit(
         raise ValidationError(
             {"email": [_("You have already applied to %(season)s.") % {"season": season.name}]}
         ) from error
-    participant_enrol(application=application)
-    user.groups.add(Group.objects.get_or_create(name=roles.PARTICIPANT)[0])
-
-    from lms.tasks import application_confirmation_send_task
-
-    application_confirmation_send_task.delay_on_commit(application.id)
+    consents_record(
+        application=application,
+        purposes=[
+            purpose
+            for purpose, given in (
+                (ConsentPurpose.PARTICIPATION, data.personal_data_consent),
+                (ConsentPurpose.REUSE, data.reuse_consent),
+                (ConsentPurpose.TALENT_POOL, data.talent_pool_consent),
+            )
+            if given
+        ],
+        at=application.submitted_at,
+    )
+    if email_verified_for(user=user, email=data.email):
+        application_count(application=application, today=today)
     return application
+
+
+def application_count(*, application: Application, today: date | None = None) -> bool:
+    """Count a held application, its address now confirmed as the applicant's: they are placed in
+    a level (participant_enrol), get the participant role and, once committed, the confirmation
+    e-mail. Only while the season's campaign is open (a link followed after it closed counts for
+    nothing), and only if no other counted application of the season holds the address. Returns
+    whether it counts now."""
+    today = today or programme_today()
+    if not application.season.campaign_open_on(today):
+        return False
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("user").get(pk=application.pk)
+        if locked.email_verified_at is not None:
+            return False
+        locked.email_verified_at = timezone.now()
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["email_verified_at"])
+        except IntegrityError:
+            logger.warning("application %s stays held: another counted application has its address", locked.pk)
+            return False
+        participant_enrol(application=locked)
+        locked.user.groups.add(Group.objects.get_or_create(name=roles.PARTICIPANT)[0])
+
+        from lms.tasks import application_confirmation_send_task
+
+        application_confirmation_send_task.delay_on_commit(locked.id)
+    application.email_verified_at = locked.email_verified_at
+    return True
+
+
+def application_held_message(*, application: Application) -> str:
+    """What a held applicant is told, in the same words whoever holds the address: a link, or its
+    owner's notice, went to it."""
+    return _(
+        "Your application is held until you confirm your e-mail address: we sent a link to %(email)s. "
+        "It counts once you follow it."
+    ) % {"email": application.email}
+
+
+def applications_count_for_address(
+    *, user: AbstractBaseUser, email: str, today: date | None = None
+) -> list[Application]:
+    """Count the held applications of `user` made with `email`, which they just confirmed."""
+    held = Application.objects.held().filter(user=user, email__iexact=email, erased_at__isnull=True)
+    return [
+        application
+        for application in held.select_related("season").order_by("submitted_at", "id")
+        if application_count(application=application, today=today)
+    ]
 
 
 def participant_enrol(*, application: Application) -> Participant:
@@ -274,6 +367,61 @@ def roles_sync() -> None:
                 if codename != "*":
                     permissions = permissions.filter(codename=codename)
                 group.permissions.add(*permissions)
+
+
+def roles_grantable_by(*, actor: AbstractBaseUser) -> tuple[str, ...]:
+    """The roles `actor` may give and take: every role for a superuser, the ordinary ones for
+    programme staff, none for anyone else."""
+    if actor.is_superuser:
+        return tuple(roles.ROLES)
+    if user_has_role(user=actor, role=roles.STAFF):
+        return roles.ORDINARY_ROLES
+    return ()
+
+
+def user_role_change(
+    *, user: AbstractBaseUser, role: str, grant: bool, reason: str, actor: AbstractBaseUser
+) -> RoleChange | None:
+    """Give (`grant`) or take a programme role, with the reason, audited (RoleChange). The one way
+    roles change: programme staff may change the ordinary roles, only a superuser the staff role.
+    Nothing to change (the user already has, or lacks, the role) writes nothing and returns None.
+
+    Raises PermissionDenied for a role the actor may not give, ValidationError without a reason."""
+    if role not in roles.ROLES:
+        raise ValidationError({"role": [_("There is no role “%(role)s”.") % {"role": role}]})
+    if role not in roles_grantable_by(actor=actor):
+        raise PermissionDenied(
+            _("Only a superuser can give or take the role “%(role)s”.") % {"role": roles.ROLES[role]}
+        )
+    group = Group.objects.get(name=role)
+    with transaction.atomic():
+        holds = user.groups.filter(pk=group.pk).exists()
+        if holds == grant:
+            return None
+        change = RoleChange(
+            user=user,
+            role=role,
+            action=RoleChange.Action.GRANT if grant else RoleChange.Action.REVOKE,
+            reason=(reason or "").strip(),
+            changed_by=actor,
+        )
+        if not change.reason:
+            raise ValidationError({"reason": [_("Say why the role changes.")]})
+        change.full_clean()
+        change.save()
+        if grant:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    return change
+
+
+def api_tokens_revoke(*, user: AbstractBaseUser) -> int:
+    """Revoke every API token of `user` (all their devices); returns how many there were."""
+    from knox.models import get_token_model
+
+    deleted, _by_model = get_token_model().objects.filter(user=user).delete()
+    return deleted
 
 
 def deadline_extension_save(

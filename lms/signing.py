@@ -18,6 +18,7 @@ from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 SEPARATOR = ":"
 
@@ -45,10 +46,31 @@ def _keyed(purpose: str, secret: str):
     return hmac.new(hashlib.sha256(f"lms.signing:{purpose}:{secret}".encode()).digest(), digestmod=hashlib.sha256)
 
 
+@cache
+def _readers(purpose: str) -> tuple:
+    """The keyed HMACs a token of this purpose is checked against: SECRET_KEY's, then those of
+    SECRET_KEY_FALLBACKS. Kept until either setting changes: reading the two settings cost more
+    per beat than the HMAC."""
+    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    return tuple(_keyed(purpose, secret) for secret in secrets)
+
+
+def _forget_readers(*, setting: str, **kwargs) -> None:
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        _readers.cache_clear()
+
+
+setting_changed.connect(_forget_readers, dispatch_uid="lms.signing.readers")
+
+
+def _signature_bytes(keyed, payload: bytes) -> bytes:
+    mac = keyed.copy()
+    mac.update(payload)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=")
+
+
 def _signature(purpose: str, secret: str, payload: str) -> str:
-    mac = _keyed(purpose, secret).copy()
-    mac.update(payload.encode())
-    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+    return _signature_bytes(_keyed(purpose, secret), payload.encode()).decode()
 
 
 def token_sign(*, purpose: str, fields: Sequence[object], expires: float) -> str:
@@ -64,8 +86,9 @@ def token_read(*, purpose: str, token: str | None, now: float) -> SignedToken:
     payload, _sep, signature = (token or "").rpartition(SEPARATOR)
     if not payload or not signature:
         raise TokenInvalid
-    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
-        if hmac.compare_digest(_signature(purpose, secret, payload).encode(), signature.encode()):
+    data, sent = payload.encode(), signature.encode()
+    for keyed in _readers(purpose):
+        if hmac.compare_digest(_signature_bytes(keyed, data), sent):
             break
     else:
         raise TokenInvalid

@@ -16,3 +16,10 @@ def application_confirmation_send_task(application_id: int) -> bool:
         return application_confirmation_send(application_id=application_id)
     except ObjectDoesNotExist:
         return False
+
+
+@shared_task(name="lms.retention_sweep", acks_late=True)  # safe: erasing an erased person changes nothing
+def retention_sweep_task() -> int:
+    from lms.privacy.services import retention_sweep
+
+    return len(retention_sweep(dry_run=False))

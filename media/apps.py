@@ -13,3 +13,6 @@ class MediaConfig(AppConfig):
 
         # A transcode whose worker died is found by its lapsed lease and queued again.
         periodic_task_schedule(entry="media: requeue stale", task="media.video_asset_requeue_stale_task", seconds=300.0)
+        from media.metrics import metrics_register
+
+        metrics_register()

@@ -18,6 +18,12 @@ def accel_redirect_prefix() -> str:
     return getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "") or ""
 
 
+def storage_url_ttl() -> int:
+    """Seconds a presigned object-storage URL of a segment or poster stays valid (S3 storage): the
+    player follows it at once, and each new request for the file is checked and presigned anew."""
+    return int(getattr(settings, "MEDIA_STORAGE_URL_TTL", 60))
+
+
 def transcode_lease_seconds() -> int:
     """A `processing` claim not refreshed for this long belongs to a dead worker and may be re-claimed."""
     return int(getattr(settings, "MEDIA_TRANSCODE_LEASE_SECONDS", 120))

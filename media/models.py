@@ -34,6 +34,9 @@ class VideoAsset(models.Model):
     # `claimed_at` (refreshed with every progress report) tells a live worker from a dead one.
     claim = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The Celery worker (its node name) holding the claim: when a worker of that name starts, the
+    # claim is its killed predecessor's and is released at once rather than after the lease.
+    claimed_by = models.CharField(max_length=255, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from media import conf
@@ -41,3 +41,9 @@ def video_poster_url(*, asset: VideoAsset, user_id: int) -> str:
         raise ValueError(f"video {asset.pk} has no published rendition yet")
     token = playback_token_make(user_id=user_id, asset_id=asset.pk, ttl=conf.playback_token_ttl())
     return video_hls_url(asset_id=asset.pk, name=POSTER_NAME, token=token)
+
+
+def video_asset_state_counts() -> dict[str, int]:
+    """How many videos are in each transcoding state (one query); every state is listed."""
+    counts = dict(VideoAsset.objects.order_by().values_list("state").annotate(count=Count("pk")))
+    return {state: counts.get(state, 0) for state in VideoAsset.State.values}

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from media import conf, transcoding
+from media.metrics import TRANSCODE_SECONDS
 from media.models import VideoAsset
 
 logger = logging.getLogger(__name__)
@@ -94,10 +95,12 @@ def video_asset_retranscode(*, asset_id: int) -> VideoAsset:
     return asset
 
 
-def video_asset_transcode(*, asset_id: int) -> VideoAsset:
+def video_asset_transcode(*, asset_id: int, worker: str = "") -> VideoAsset:
     """Claim the asset, probe its source, transcode it to HLS in a fresh folder and publish that
     folder only when it is complete. Safe to call twice or after a crash: a second caller finds the
-    claim taken (and returns), a dead worker's claim expires after the lease.
+    claim taken (and returns), a dead worker's claim expires after the lease or is released when a
+    worker of its name starts again (video_asset_claims_release). `worker`: the Celery node name
+    of the caller, kept with the claim.
 
     Raises VideoAsset.DoesNotExist when the asset is gone."""
     claim = uuid.uuid4()
@@ -114,6 +117,7 @@ def video_asset_transcode(*, asset_id: int) -> VideoAsset:
             state=VideoAsset.State.PROCESSING,
             claim=claim,
             claimed_at=now,
+            claimed_by=worker,
             progress=0,
             error_message="",
             updated_at=now,
@@ -123,6 +127,7 @@ def video_asset_transcode(*, asset_id: int) -> VideoAsset:
     if not claimed:
         return asset
     heartbeat = _Heartbeat(asset_id=asset_id, claim=claim)
+    started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="video-transcode-") as workdir:
             work = Path(workdir)
@@ -146,6 +151,7 @@ def video_asset_transcode(*, asset_id: int) -> VideoAsset:
                 error_message="",
                 claim=None,
                 claimed_at=None,
+                claimed_by="",
                 updated_at=timezone.now(),
             )
             if switched:
@@ -163,6 +169,8 @@ def video_asset_transcode(*, asset_id: int) -> VideoAsset:
         logger.exception("transcode of video %s failed", asset_id)
         _fail(heartbeat, _("Transcoding failed because of an internal error; try again or tell the staff."))
     asset.refresh_from_db()
+    if asset.state in (VideoAsset.State.READY, VideoAsset.State.FAILED):
+        TRANSCODE_SECONDS.labels(result=asset.state).observe(time.monotonic() - started)
     return asset
 
 
@@ -188,6 +196,31 @@ def video_asset_requeue_stale() -> int:
     )
     for asset_id in ids:
         _transcode_enqueue(asset_id=asset_id)
+    return len(ids)
+
+
+def video_asset_claims_release(*, worker: str) -> int:
+    """A worker starting under the name `worker` runs no transcode yet, so a claim still held under
+    that name belongs to its predecessor, which was killed mid-way (the process supervisor started
+    it again). Release those claims and queue the assets at once instead of waiting for the lease
+    to run out; the number released. Node names are unique among live workers (one transcode
+    worker per machine, `transcode@<host>`); were one reused by a second live worker, the first
+    would only lose its claim at its next progress report and stop, never publish twice."""
+    if not worker:
+        return 0
+    with transaction.atomic():
+        ids = list(
+            VideoAsset.objects.select_for_update()
+            .filter(state=VideoAsset.State.PROCESSING, claimed_by=worker)
+            .values_list("pk", flat=True)
+        )
+        VideoAsset.objects.filter(pk__in=ids).update(
+            claim=None, claimed_at=None, claimed_by="", updated_at=timezone.now()
+        )
+        for asset_id in ids:
+            _transcode_enqueue(asset_id=asset_id)
+    if ids:
+        logger.warning("worker %s restarted: transcodes of videos %s queued again", worker, ids)
     return len(ids)
 
 
@@ -239,6 +272,7 @@ def _fail(heartbeat: _Heartbeat, message: str) -> None:
         progress=0,
         claim=None,
         claimed_at=None,
+        claimed_by="",
         updated_at=timezone.now(),
     )
 

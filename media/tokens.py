@@ -1,4 +1,9 @@
-"""Signed, expiring playback tokens (lms.signing): the user and the asset, with an expiry."""
+"""Signed, expiring playback tokens (lms.signing): the user and the asset, with an expiry.
+
+The signed URL is the credential for the video files, not the browser session: a client that
+authenticates with an API token (no session cookie) plays the `playback_url` the API handed it.
+It is bound to the user it was issued to — a browser logged in as someone else is refused — and
+short-lived (MEDIA_PLAYBACK_TOKEN_TTL, five minutes by default)."""
 
 import time
 
@@ -16,7 +21,8 @@ def playback_token_make(*, user_id: int, asset_id: int, ttl: int) -> str:
 
 def playback_token_check(*, token: str, asset_id: int, user_id: int | None) -> None:
     """Raise PermissionDenied, with a reason a person can read, unless the token is valid now for
-    this asset and was issued to this (logged-in) user."""
+    this asset. `user_id` is the session's user (None without a session): a session of another
+    user than the token's is refused, since a link passed on stays its issuer's."""
     try:
         fields = token_read(purpose=PURPOSE, token=token, now=time.time()).fields
         expired = False
@@ -29,5 +35,5 @@ def playback_token_check(*, token: str, asset_id: int, user_id: int | None) -> N
         raise PermissionDenied(_("This video link is not valid."))
     if expired:
         raise PermissionDenied(_("This video link has expired; reload the page to get a new one."))
-    if user_id is None or str(user_id) != fields[0]:
+    if user_id is not None and str(user_id) != fields[0]:
         raise PermissionDenied(_("This video link was issued to another user."))

@@ -1,4 +1,9 @@
-"""Protected HLS delivery: every playlist, segment and poster request carries a signed token."""
+"""Protected HLS delivery: every playlist, segment and poster request carries a signed token.
+
+Django checks the token of each request and serves playlists itself (rewritten so every URI in them
+carries the token). The bytes of segments and posters come from nginx (X-Accel-Redirect, local
+storage with MEDIA_ACCEL_REDIRECT_PREFIX), from the object storage (a 302 to a presigned URL, S3),
+or, in development, from Django itself."""
 
 import posixpath
 import re
@@ -6,7 +11,7 @@ from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseRedirect, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from media import conf
@@ -21,7 +26,8 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
 }
 STREAM_CHUNK = 64 * 1024
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Positions of at most 18 digits (an exabyte): a longer number is malformed, not a 500 from int().
+RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 URI_ATTRIBUTE_RE = re.compile(r'URI="([^"]+)"')
 
 
@@ -49,6 +55,14 @@ def video_hls_file(request, asset_id: int, name: str):
         # A playlist carries a token that expires; it must never be served from a cache.
         response["Cache-Control"] = "private, no-store"
         return response
+    presigned = _presigned_url(storage_name)
+    if presigned:
+        # Object storage (S3): the browser fetches the bytes from it through a presigned URL that
+        # expires in MEDIA_STORAGE_URL_TTL seconds; the redirect itself is never cached, since the
+        # URL it points at dies.
+        response = HttpResponseRedirect(presigned)
+        response["Cache-Control"] = "private, no-store"
+        return response
     prefix = conf.accel_redirect_prefix()
     if prefix:
         # nginx serves the bytes (with Range) from an `internal` location the public cannot reach.
@@ -58,6 +72,20 @@ def video_hls_file(request, asset_id: int, name: str):
         response = _ranged_file_response(request, storage_name, CONTENT_TYPES[extension])
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _presigned_url(storage_name: str) -> str | None:
+    """A short-lived URL of the file in the object storage (django-storages' remote backends sign
+    one for `expire` seconds); None for local disk, or a remote storage that cannot presign."""
+    try:
+        default_storage.path(storage_name)
+        return None
+    except NotImplementedError:
+        pass
+    try:
+        return default_storage.url(storage_name, expire=conf.storage_url_ttl())
+    except NotImplementedError:
+        return None
 
 
 def _playlist_with_token(text: str, token: str) -> str:

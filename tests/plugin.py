@@ -1,10 +1,13 @@
 """Fixtures shared by every app's tests (loaded with `-p tests.plugin`)."""
 
+import contextlib
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,6 +94,65 @@ def api_client():
     return APIClient()
 
 
+# ---------------------------------------------------------------- a read replica (lms.replica)
+
+
+def _postgres_server(settings_dict: dict):
+    import psycopg
+
+    return psycopg.connect(
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def take_replica(settings):
+    """For a transactional test: a function that copies the test database as it is now into a
+    second database and makes it the replica (DATABASE_REPLICA_URL's alias); dropped afterwards."""
+    from django.db import connections
+    from django.db.utils import load_backend
+    from psycopg import sql
+
+    from lms.replica import PRIMARY, REPLICA
+
+    primary = connections[PRIMARY].settings_dict
+    made = []
+
+    def take() -> str:
+        name = f"{primary['NAME']}_replica_{uuid.uuid4().hex[:8]}"
+        # A template database must have no other session while it is copied. This thread's are
+        # closed; one left open by an earlier test's thread (a live server's, a stopped worker's)
+        # would refuse the copy, so any other session on the test database is ended.
+        connections.close_all()
+        with _postgres_server(primary) as server:
+            server.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [primary["NAME"]],
+            )
+            server.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(primary["NAME"]))
+            )
+        made.append(name)
+        replica = {**primary, "NAME": name}
+        # A connection made here, not one of the run's configured aliases (which the test
+        # framework keeps to the test database); DATABASES names it, as DATABASE_REPLICA_URL does.
+        connections[REPLICA] = load_backend(replica["ENGINE"]).DatabaseWrapper(replica, REPLICA)
+        settings.DATABASES = {**settings.DATABASES, REPLICA: replica}
+        return name
+
+    yield take
+    if made:
+        connections[REPLICA].close()
+        del connections[REPLICA]
+    with _postgres_server(primary) as server:
+        for name in made:
+            server.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 # ---------------------------------------------------------------- a real Celery worker
 
 
@@ -108,7 +170,9 @@ def celery_worker_process(transactional_db, settings) -> Iterator[Callable[..., 
     app.conf.task_always_eager = False
     db = connection.settings_dict
 
-    def start(queues: str = "default,transcode") -> subprocess.Popen:
+    def start(queues: str = "default,transcode", name: str = "celery") -> subprocess.Popen:
+        """`name`: the worker's node name (`name@<host>`); a worker started again under the same
+        name is the same worker restarted, as a supervisor does."""
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "lms.settings.test",
@@ -129,6 +193,8 @@ def celery_worker_process(transactional_db, settings) -> Iterator[Callable[..., 
                 "--pool=solo",
                 "-Q",
                 queues,
+                "-n",
+                f"{name}@%h",
                 "--without-heartbeat",
                 "--without-mingle",
                 "--without-gossip",
@@ -182,14 +248,37 @@ def browser():
         chromium.close()
 
 
+@contextlib.contextmanager
+def browser_context(browser, **options) -> Iterator:
+    """A browser context in Russian, in Moscow's zone, at a desktop's size. Any
+    Content-Security-Policy violation on any page it visits fails the test: Chromium reports each
+    one on the console."""
+    context = browser.new_context(
+        locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": 1280, "height": 900}, **options
+    )
+    context.set_default_timeout(15_000)
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    try:
+        yield context
+    finally:
+        context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    browser_page = context.new_page()
-    browser_page.base_url = live_server.url
-    yield browser_page
-    context.close()
+    """A browser page on the live server (browser_context: CSP violations fail the test)."""
+    with browser_context(browser) as context:
+        browser_page = context.new_page()
+        browser_page.base_url = live_server.url
+        yield browser_page
 
 
 def screenshot(page, name: str) -> Path:
@@ -199,9 +288,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text() + "\n;undefined"
+
+
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
-    """Run axe-core (installed by npm, served by us) on the page; return the serious violations."""
-    page.add_script_tag(path=str(AXE_JS))
+    """Run axe-core (installed by npm) on the page; return the serious violations. It is evaluated
+    through the DevTools protocol, not added as an inline <script> the page's policy would refuse."""
+    page.evaluate(_axe_source())
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', "
         "values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
@@ -215,7 +310,7 @@ def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
 
 def login(page, username: str, password: str) -> None:
     page.goto(f"{page.base_url}/accounts/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", password)
     page.click("form.form button[type=submit]")
     page.wait_for_load_state("networkidle")

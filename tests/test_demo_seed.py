@@ -34,6 +34,79 @@ from wagtail.models import WorkflowState
 print(WorkflowState.objects.filter(status=WorkflowState.STATUS_IN_PROGRESS).count())
 """
 
+# The past season as staff see it: the admission run's figures and outcomes, and the pages
+# (requested as demo-staff) that read the run, the candidates and the interviews.
+PAST_SEASON = """
+import json, django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.contrib.auth import get_user_model
+from assessments.models import AdmissionRun
+from assessments.selectors.interviews import candidates_by_direction, candidates_for_discussion
+from lms.models import Season
+past = Season.objects.get(slug="demo-past-season")
+run = AdmissionRun.objects.get(season=past)
+decisions = list(run.decisions.values("decision", "figures"))
+client = Client()
+client.force_login(get_user_model().objects.get(username="demo-staff"))
+pages = {
+    name: client.get(url)
+    for name, url in {
+        "run": f"/staff/admission/runs/{run.id}/",
+        "candidates": f"/staff/candidates/?season={past.id}",
+        "interviews": f"/staff/interviews/?season={past.id}",
+        "results": f"/staff/interviews/results/?season={past.id}",
+    }.items()
+}
+print(json.dumps({
+    "published": run.published_at is not None,
+    "outcomes": sorted({d["decision"] for d in decisions}),
+    "figures": {m: [d["figures"][m] for d in decisions] for m in ("recorded", "live", "tests")},
+    "candidates": [
+        [r["name"], r["average"], r["experts"]]
+        for rows in candidates_by_direction(season_id=past.id).values() for r in rows
+    ],
+    "discussion": [r["name"] for r in candidates_for_discussion(season_id=past.id)],
+    "status": {name: page.status_code for name, page in pages.items()},
+    "html": {name: page.content.decode() for name, page in pages.items()},
+}))
+"""
+
+# Every demo login through the site's login form (allauth, throttled by django-axes), as a newcomer
+# types it, and the cabinet it lands in: the development settings offer two-factor authentication
+# and require it of nobody, so the password alone lets every role in. Each demo account's address is
+# confirmed, so their applications count.
+DEMO_LOGINS = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from allauth.account.models import EmailAddress
+logins = {}
+for username in %r:
+    client = Client()
+    response = client.post("/accounts/login/", {"login": username, "password": %r})
+    landing = client.get(response.url)
+    confirmed = EmailAddress.objects.filter(user__username=username, verified=True).exists()
+    logins[username] = [response.status_code, response.url, landing.status_code, confirmed]
+print(json.dumps({"required": settings.MFA_REQUIRED_FOR_ROLES, "logins": logins}))
+"""
+
+DEMO_USERS = (
+    "demo-beginner",
+    "demo-young",
+    "demo-pro",
+    "demo-editor",
+    "demo-speaker",
+    "demo-expert",
+    "demo-staff",
+    "demo-host",
+)
+
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -59,19 +132,15 @@ def demo(tmp_path_factory):
 
 def test_demo_seeds_the_embedded_database_and_is_idempotent(demo):
     env, stdout = demo
-    for login in (
-        "demo-beginner",
-        "demo-young",
-        "demo-pro",
-        "demo-editor",
-        "demo-speaker",
-        "demo-expert",
-        "demo-staff",
-    ):
+    for login in DEMO_USERS:
         assert login in stdout
     counts = json.loads(_run(["-c", COUNT_MODELS], env).stdout)
     assert counts["lms.Participant"] >= 3
+    # A ROIV, a FOIV and a state corporation with offers for the demo season; demo-host represents one.
+    assert (counts["lms.HostBody"], counts["lms.InternshipOffer"], counts["lms.HostMembership"]) == (3, 5, 1)
     assert counts["courses.LecturePage"] >= 2 and counts["media.VideoAsset"] >= 2
+    # Every demo participant has a CV; the Beginner (Novosibirsk) at least ranks her region's offer.
+    assert counts["lms.CvVersion"] == 3 and counts["lms.OfferPreference"] >= 1
     assert counts["live.LiveSession"] >= 2
     second = _run(["manage.py", "seed_demo"], env)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -79,10 +148,41 @@ def test_demo_seeds_the_embedded_database_and_is_idempotent(demo):
     assert _run(["-c", IN_MODERATION], env).stdout.strip() == "1"  # demo-editor's lecture awaits approval
 
 
+def test_every_demo_role_logs_in_through_the_login_form_without_a_second_factor(demo):
+    env, _stdout = demo
+    result = json.loads(_run(["-c", DEMO_LOGINS % (DEMO_USERS, DEMO_PASSWORD)], env).stdout)
+    assert result["required"] == []
+    assert result["logins"] == {username: [302, "/cabinet/", 200, True] for username in DEMO_USERS}
+
+
+def test_demo_past_season_has_real_figures_outcomes_and_interviews(demo):
+    """The past season's admission run counts real lectures, sessions and tests; the admitted were
+    interviewed and scored (one flagged for discussion); staff's pages show it."""
+    env, stdout = demo
+    past = json.loads(_run(["-c", PAST_SEASON], env).stdout)
+    assert past["published"]
+    assert past["outcomes"] == ["admitted", "not_admitted", "review"]
+    for module in ("recorded", "live", "tests"):
+        figures = past["figures"][module]
+        assert len(figures) == 12 and 0 < sum(figures) < 12, (module, figures)  # neither "0 of 0" nor all full
+        assert len(set(figures)) >= 3, (module, figures)
+    names = [name for name, _average, _experts in past["candidates"]]
+    assert "Алексеева Анна" in names and len(names) == 5
+    assert all(0 < average <= 1 for _name, average, _experts in past["candidates"])
+    assert sorted(experts for *_rest, experts in past["candidates"]) == [1, 1, 1, 2, 2]
+    assert past["discussion"] == ["Борисов Борис"]
+    assert past["status"] == {"run": 200, "candidates": 200, "interviews": 200, "results": 200}
+    assert "Алексеева" in past["html"]["run"] and "Алексеева" in past["html"]["candidates"]
+    assert "Борисов" in past["html"]["results"]
+    assert "Past season: 5 interviews scored" in stdout
+    # Its closing: awards given, certificates issued for the stages and the awards.
+    assert "certificates issued" in stdout
+
+
 # Where a participant's walk may go: their own pages, never staff tools, exports, the admin, the API,
 # the language switch, logging out, or a join link (it leaves for the room's own site).
 SKIPPED_PREFIXES = ("/accounts/logout", "/django-admin", "/cms", "/api/", "/i18n/", "/staff", "/expert", "/documents")
-SKIPPED_PARTS = ("/join/", "/export", "/console", ".csv", ".xlsx", "/media/", "/videos/")
+SKIPPED_PARTS = ("/join/", "/export", "/console", ".csv", ".xlsx", "/media/", "/videos/", "/pdf/", ".pdf")
 
 
 def _walkable(url: str, origin: str) -> bool:
@@ -155,7 +255,7 @@ def test_every_participant_page_fits_a_phone(demo_server, browser):
         start = ["/", "/apply/", "/accounts/login/"]
         if login:
             page.goto(f"{demo_server}/accounts/login/")
-            page.fill("#id_username", login)
+            page.fill("#id_login", login)
             page.fill("#id_password", DEMO_PASSWORD)
             page.click("form.form button[type=submit]")
             page.wait_for_load_state("networkidle")

@@ -20,10 +20,16 @@ from assessments.apis.common import (
 )
 from assessments.models import AdmissionDecision, AdmissionRun, RunStatus
 from assessments.permissions import staff_check, staff_or_expert_check
-from assessments.selectors.admission import admission_run_table, decision_published_for, decisions_effective
+from assessments.selectors.admission import (
+    admission_run_replicated,
+    admission_run_table,
+    decision_published_for,
+    decisions_effective,
+)
 from assessments.services.admission import admission_run_start
 from assessments.services.admission_publish import admission_run_publish, decision_override_add
 from lms.exports import EXPORT_FORMATS, export_response
+from lms.replica import replica_reads
 
 
 class RunOutputSerializer(serializers.Serializer):
@@ -100,10 +106,11 @@ class AdmissionRunDetailApi(APIView):
         staff_or_expert_check(user=request.user, message=_("Only programme staff and experts see admission runs."))
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
-            header, rows = admission_run_table(run=run, user=request.user)
-            return export_response(
-                fmt=fmt, header=header, rows=rows, title=_("Admission"), filename=f"admission-run-{run.id}"
-            )
+            with replica_reads(fresh=lambda alias: admission_run_replicated(run=run, using=alias)):
+                header, rows = admission_run_table(run=run, user=request.user)
+                return export_response(
+                    fmt=fmt, header=header, rows=rows, title=_("Admission"), filename=f"admission-run-{run.id}"
+                )
         body = RunOutputSerializer(run).data
         if run.status == RunStatus.DONE:
             body["decisions"] = self.OutputSerializer.DecisionSerializer(

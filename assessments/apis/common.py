@@ -6,30 +6,16 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import renderers, serializers
 
-from lms.api import openapi_error
+from lms.api import error_responses as error_responses  # the assessments APIs import it from here
 from lms.selectors import participant_current, season_get
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from lms.models import Participant, Season
-
-
-_ERROR_SCHEMA = openapi_error("")["content"]["application/json"]["schema"]
-_ERROR_TEXTS = {
-    400: "Bad input or a rule refused it: messages per field (or `detail`); nothing was changed.",
-    403: "Not allowed for this user: `detail` says why.",
-    404: "No such object.",
-    409: "A conflict with the current state or a concurrent request: `detail` says what to do.",
-}
-
-
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """The error answers of a view, in the shape lms.api.exception_handler gives them."""
-    return {code: OpenApiResponse(response=_ERROR_SCHEMA, description=_ERROR_TEXTS[code]) for code in codes}
 
 
 EXPORT_FORMAT = OpenApiParameter(

@@ -26,11 +26,13 @@ from assessments.selectors.slots import slot_page_for_participant
 from assessments.services.interviews import (
     interview_book,
     interview_cancel,
+    interview_cancel_by_staff,
     interview_sheet_submit,
     presentation_start,
     presentation_stop,
 )
 from lms.exports import EXPORT_FORMATS, export_response
+from lms.replica import replica_reads
 
 
 class ParticipantSlotSerializer(serializers.Serializer):
@@ -119,6 +121,27 @@ class InterviewCancelApi(APIView):
     @extend_schema(request=None, responses={200: InterviewOutputSerializer, **error_responses(400, 403, 404)})
     def post(self, request, interview_id: int):
         interview = interview_cancel(interview=get_object_or_404(Interview, pk=interview_id), user=request.user)
+        return Response(InterviewOutputSerializer(interview).data)
+
+
+class InterviewStaffCancelApi(APIView):
+    """Staff cancel someone's booking, with the reason the participant and the expert are e-mailed."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        request=InputSerializer, responses={200: InterviewOutputSerializer, **error_responses(400, 403, 404)}
+    )
+    def post(self, request, interview_id: int):
+        staff_check(user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interview = interview_cancel_by_staff(
+            interview=get_object_or_404(Interview, pk=interview_id),
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response(InterviewOutputSerializer(interview).data)
 
 
@@ -222,10 +245,13 @@ class CandidatesListApi(APIView):
         query = self.FilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         direction = query.validated_data["direction"]
-        rows = candidates_list(season_id=season_or_404(season_id).id, direction=direction)
+        season_id = season_or_404(season_id).id
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
-            header, lines = candidates_table(rows=rows, rubric=rubric_for_season(season_id=season_id))
-            filename = f"candidates-{season_id}-{direction}"
-            return export_response(fmt=fmt, header=header, rows=lines, title=direction.upper(), filename=filename)
+            with replica_reads():
+                rows = candidates_list(season_id=season_id, direction=direction)
+                header, lines = candidates_table(rows=rows, rubric=rubric_for_season(season_id=season_id))
+                filename = f"candidates-{season_id}-{direction}"
+                return export_response(fmt=fmt, header=header, rows=lines, title=direction.upper(), filename=filename)
+        rows = candidates_list(season_id=season_id, direction=direction)
         return Response(self.OutputSerializer(rows, many=True).data)

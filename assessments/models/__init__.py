@@ -1,5 +1,6 @@
 from assessments.models.admission import (
     AdmissionDecision,
+    AdmissionEvidence,
     AdmissionNotice,
     AdmissionPolicy,
     AdmissionRevision,
@@ -10,15 +11,18 @@ from assessments.models.admission import (
     RevisionNotice,
     RunStatus,
 )
+from assessments.models.awards import Award, AwardChange, AwardKind, Certificate, CertificateBatch, CertificateKind
 from assessments.models.interviews import (
     ExpertProfile,
     Interview,
+    InterviewCancelNotice,
     InterviewPlan,
     InterviewSheet,
     InterviewSlot,
     InterviewStatus,
     OfflineMeeting,
 )
+from assessments.models.placement import PlacementLine, PlacementRun
 from assessments.models.quizzes import (
     Answer,
     Attempt,
@@ -28,11 +32,18 @@ from assessments.models.quizzes import (
     Quiz,
     QuizDeadlineExtension,
 )
-from assessments.models.results import InterviewOutcome, InterviewResult
+from assessments.models.results import InterviewOutcome, InterviewResult, InterviewResultNotice
 from assessments.models.rubrics import Rubric, RubricCriterion, RubricOwner
 
 __all__ = [
+    "Award",
+    "AwardChange",
+    "AwardKind",
+    "Certificate",
+    "CertificateBatch",
+    "CertificateKind",
     "AdmissionDecision",
+    "AdmissionEvidence",
     "AdmissionNotice",
     "AdmissionPolicy",
     "AdmissionRevision",
@@ -44,13 +55,17 @@ __all__ = [
     "ExpertAssignment",
     "ExpertProfile",
     "Interview",
+    "InterviewCancelNotice",
     "InterviewOutcome",
     "InterviewPlan",
     "InterviewResult",
+    "InterviewResultNotice",
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",
     "OfflineMeeting",
+    "PlacementLine",
+    "PlacementRun",
     "Question",
     "QuestionBank",
     "QuestionKind",

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models.notices import ClaimedEmail
 from lms.choices import Track
 
 
@@ -206,22 +207,76 @@ class DecisionQuerySet(models.QuerySet):
         raise ImmutableError(_("Decisions of an admission run cannot be deleted."))
 
 
-class AdmissionDecision(models.Model):
-    """One participant's line of a run's snapshot: figures, evidence, decision and reasons."""
+class AdmissionEvidence(models.Model):
+    """What one score module found for some of a run's participants: the evidence (the summary, what
+    is done as a count, what is missing by name) and what the policy's rules reading that module
+    said of it. Participants with the same figure share one row: a run of 100,000 participants
+    writes a few hundred of these instead of 100,000 copies of the same texts in its decisions."""
 
-    run = models.ForeignKey(AdmissionRun, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("run"))
-    participant = models.ForeignKey(
-        "lms.Participant", on_delete=models.PROTECT, related_name="+", verbose_name=_("participant")
+    run = models.ForeignKey(AdmissionRun, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("run"))
+    module = models.CharField(_("score module"), max_length=50)
+    evidence = models.JSONField(_("evidence"))
+    # One text per rule of the run's policy that reads this module, in the rules' order.
+    reasons = models.JSONField(_("reasons"), default=list)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "module", "id"]
+        verbose_name = _("admission evidence")
+        verbose_name_plural = _("admission evidence")
+
+    def __str__(self) -> str:
+        return f"{self.run_id} · {self.module} · {self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError(_("Decisions of an admission run cannot change; add an override."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(_("Decisions of an admission run cannot be deleted."))
+
+
+class AdmissionDecision(models.Model):
+    """One participant's line of a run's snapshot: figures, decision, and the evidence and reasons
+    it rests on. The evidence, and the reasons the rules gave, are the run's AdmissionEvidence rows
+    named in `evidence_ids`; the line keeps only what is its own (`rank_reason`). The selectors put
+    a line back together as it was judged (`evidence`, `reasons`), and the run's hash is over that.
+
+    The foreign keys carry no database constraint: the snapshot is written once, by one COPY, in
+    the transaction that holds its run's row locked (the claim's conditional UPDATE), from the
+    participants the run has just read, and nothing may take those away (the ORM still protects
+    them, and an erasure pseudonymises a person in place). Checking 300,000 keys at commit cost
+    more than the rest of the write."""
+
+    run = models.ForeignKey(
+        AdmissionRun,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("run"),
+        db_constraint=False,
+        db_index=False,  # the unique (run, participant) index starts with it
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(
+        "lms.Participant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("participant"),
+        db_constraint=False,
+        db_index=False,  # read by run and participant: the unique index
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     federal_district = models.CharField(_("federal district"), max_length=20)
     level = models.CharField(_("level"), max_length=10)
     figures = models.JSONField(_("figures"))
-    evidence = models.JSONField(_("evidence"))
+    # {module: AdmissionEvidence id}
+    evidence_ids = models.JSONField(_("evidence"))
     score = models.FloatField(_("ranking score"))
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
-    reasons = models.JSONField(_("reasons"))
+    # The reason given by the ranking (the place within the capacity), after the rules' reasons.
+    rank_reason = models.TextField(_("ranking reason"), blank=True)
 
     objects = DecisionQuerySet.as_manager()
 
@@ -315,7 +370,7 @@ class DecisionOverride(models.Model):
         super().save(*args, **kwargs)
 
 
-class AdmissionNotice(models.Model):
+class AdmissionNotice(ClaimedEmail):
     """One participant's e-mail about a published run. The sender claims it with a conditional
     UPDATE before sending and marks it sent after, so a retried task sends only the rest and nobody
     twice (decisions themselves never change, hence a table of its own)."""
@@ -324,9 +379,6 @@ class AdmissionNotice(models.Model):
     decision = models.OneToOneField(
         AdmissionDecision, on_delete=models.PROTECT, related_name="notice", verbose_name=_("decision")
     )
-    email = models.EmailField(_("e-mail"))
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "decision"]
@@ -343,7 +395,7 @@ class AdmissionNotice(models.Model):
         return f"{self.decision_id} → {self.email}"
 
 
-class RevisionNotice(models.Model):
+class RevisionNotice(ClaimedEmail):
     """One e-mail about a revision: to the participant whose decision changed, or to the expert of
     an interview it cancelled. Claimed and marked sent like AdmissionNotice, so nobody gets it twice."""
 
@@ -358,9 +410,6 @@ class RevisionNotice(models.Model):
         AdmissionDecision, on_delete=models.PROTECT, related_name="revision_notices", verbose_name=_("decision")
     )
     kind = models.CharField(_("to"), max_length=12, choices=Kind.choices)
-    email = models.EmailField(_("e-mail"))
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["revision", "id"]

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models.notices import ClaimedEmail
 from lms.choices import Level
 from lms.regions import FederalDistrict, timezone_choices
 
@@ -163,6 +164,17 @@ class Interview(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=InterviewStatus.choices, default="booked")
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set when staff cancelled the booking (the programme's action, with its reason); empty when the
+    # participant did, or an admission change did (that reason is the revision's).
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -180,10 +192,43 @@ class Interview(models.Model):
                 condition=Q(slot__isnull=False, meeting__isnull=True) | Q(slot__isnull=True, meeting__isnull=False),
                 name="interview_online_or_offline",
             ),
+            models.CheckConstraint(
+                condition=Q(cancelled_by__isnull=True) | (Q(status="cancelled") & ~Q(cancel_reason="")),
+                name="interview_staff_cancel_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.participant_id}: {self.slot or self.meeting}"
+
+
+class InterviewCancelNotice(ClaimedEmail):
+    """One e-mail about a booking staff cancelled: to the participant, and to the slot's expert.
+    Claimed and marked sent like the admission e-mails, so nobody gets it twice."""
+
+    class Kind(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        EXPERT = "expert", _("Expert")
+
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="cancel_notices", verbose_name=_("interview")
+    )
+    kind = models.CharField(_("to"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["interview", "id"]
+        verbose_name = _("cancellation e-mail")
+        verbose_name_plural = _("cancellation e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "kind"], name="interview_cancel_notice_once"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False),
+                name="interview_cancel_notice_sent_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} → {self.email}"
 
 
 class InterviewSheet(models.Model):

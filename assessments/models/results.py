@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models.notices import ClaimedEmail
 from lms.choices import Level
 
 
@@ -43,3 +44,26 @@ class InterviewOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}: {self.result}"
+
+
+class InterviewResultNotice(ClaimedEmail):
+    """One participant's e-mail about the season's published interview results. Claimed with a
+    conditional UPDATE before sending and marked sent after, like the admission e-mails, so a
+    retried task sends only the rest and nobody gets it twice (one row per outcome)."""
+
+    outcome = models.OneToOneField(
+        InterviewOutcome, on_delete=models.CASCADE, related_name="notice", verbose_name=_("interview outcome")
+    )
+
+    class Meta:
+        verbose_name = _("interview result e-mail")
+        verbose_name_plural = _("interview result e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(claimed_at__isnull=False),
+                name="interview_result_notice_sent_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome_id} → {self.email}"

@@ -1,7 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,32 +20,13 @@ if TYPE_CHECKING:
 
 
 def _contract():
-    """live's attendance contract and its mark vocabulary (`live.choices`: the statuses of the
-    attendance rows the contract returns)."""
+    """live's grouped attendance contract: each user's attendance of the track's ended sessions
+    added up (time covered, sessions attended and excused), users with the same sums grouped."""
     try:
-        from live.choices import MarkStatus
-        from live.selectors import required_sessions_attendance
+        from live.selectors import required_sessions_attendance_grouped
     except ImportError as error:
-        raise ModuleUnavailable("live.selectors.required_sessions_attendance is missing") from error
-    return required_sessions_attendance, MarkStatus
-
-
-class _Vocabulary(NamedTuple):
-    attended: frozenset[str]
-    present: str
-    excused: str
-    absent_row: dict
-
-
-@cache
-def _vocabulary() -> _Vocabulary:
-    status = _contract()[1]
-    return _Vocabulary(
-        attended=frozenset({status.PRESENT.value, status.LATE.value}),
-        present=status.PRESENT.value,
-        excused=status.EXCUSED.value,
-        absent_row={"covered_seconds": 0, "status": status.ABSENT.value},
-    )
+        raise ModuleUnavailable("live.selectors.required_sessions_attendance_grouped is missing") from error
+    return required_sessions_attendance_grouped
 
 
 def held_sessions(sessions: list[dict]) -> list[tuple[dict, int]]:
@@ -59,36 +39,11 @@ def held_sessions(sessions: list[dict]) -> list[tuple[dict, int]]:
     ]
 
 
-def presence(*, sessions: list[dict], attendance: dict, excused_leave_denominator: bool, held=None):
-    """Share of the scheduled minutes a participant was present for, the sessions attended, and
-    the sessions missed. An excused session leaves the denominator when the season says so;
-    otherwise it counts as time not attended."""
-    vocabulary = _vocabulary()
-    scheduled = covered = attended = 0
-    missed = []
-    get = attendance.get
-    for session, seconds in held if held is not None else held_sessions(sessions):
-        row = get(session["id"]) or vocabulary.absent_row
-        status = row["status"]
-        if status == vocabulary.excused and excused_leave_denominator:
-            continue
-        scheduled += seconds
-        own = row.get("covered_seconds") or 0
-        if own > seconds:
-            own = seconds
-        elif status == vocabulary.present and own == 0:
-            # Marked present by hand with no recorded time (an offline meeting, a lost log):
-            # the mark stands for the whole session.
-            own = seconds
-        covered += own
-        if status in vocabulary.attended:
-            attended += 1
-        else:
-            missed.append(session)
-    return (covered / scheduled if scheduled else 1.0), attended, missed
-
-
 class LiveModule(DatedScoreModule):
+    """Share of the held sessions' scheduled time a participant was there for. An excused session
+    leaves the count when the season says so (`excused_sessions_leave_denominator`); otherwise it
+    counts as a session missed, with whatever time was covered."""
+
     name = "live"
     label = gettext_lazy("Live sessions")
     open_text = gettext_lazy("live sessions continue until %(date)s")
@@ -108,41 +63,53 @@ class LiveModule(DatedScoreModule):
         participants: "Sequence[ParticipantRow | Participant]",
         now: datetime,
     ) -> ModuleAssessment:
-        required_sessions_attendance = _contract()[0]
         user_ids = [p.user_id for p in participants] if len(participants) < 1000 else None
-        data = required_sessions_attendance(season_id=season.id, track=track, user_ids=user_ids)
-        sessions, attendance = data["sessions"], data.get("attendance", {})
-        held_list = held_sessions(sessions)
-        held = len(held_list)
+        data = _contract()(season_id=season.id, track=track, user_ids=user_ids)
+        sessions = data["sessions"]
+        held = held_sessions(sessions)
+        length = {session["id"]: seconds for session, seconds in held}
+        total = sum(length.values())
         summary_template, missed_template = (
             _("Live attendance %(percent)s%%, %(attended)s of %(total)s sessions attended"),
             _("Missed: %(title)s on %(date)s"),
         )
         missed_text = {
             session["id"]: missed_template % {"title": session["title"], "date": day(session["starts_at"])}
-            for session in sessions
+            for session, _seconds in held
         }
-        excused_leave_denominator = season.excused_sessions_leave_denominator
-        # One ModuleFigure per distinct (share, sessions attended, sessions missed): participants with the
-        # same attendance share it, and its texts are rendered once.
+        leave_out_excused = season.excused_sessions_leave_denominator
+        # One ModuleFigure per distinct (share, sessions attended, sessions missed): groups that add
+        # up the same share it, and its texts are rendered once.
         shared: dict[tuple, ModuleFigure] = {}
-        no_rows: dict = {}
-        result = {}
-        for participant in participants:
-            share, attended, missed = presence(
-                sessions=sessions,
-                attendance=attendance.get(participant.user_id) or no_rows,
-                excused_leave_denominator=excused_leave_denominator,
-                held=held_list,
-            )
-            key = (share, attended, *[session["id"] for session in missed])
+
+        def figure_for(covered: int, excused_covered: int, attended: frozenset, excused: frozenset) -> ModuleFigure:
+            scheduled = total
+            if leave_out_excused:
+                scheduled -= sum(length[session_id] for session_id in excused)
+            else:
+                covered += excused_covered
+                excused = frozenset()
+            share = covered / scheduled if scheduled else 1.0
+            missed = [session for session, _seconds in held if session["id"] not in attended | excused]
+            key = (share, len(attended), *[session["id"] for session in missed])
             figure = shared.get(key)
             if figure is None:
                 figure = shared[key] = ModuleFigure(
                     value=clamp(share),
-                    summary=summary_template % {"percent": round(share * 100), "attended": attended, "total": held},
+                    summary=summary_template
+                    % {"percent": round(share * 100), "attended": len(attended), "total": len(held)},
                     missing=[missed_text[session["id"]] for session in missed],
                 )
-            result[participant.id] = figure
+            return figure
+
+        # Whoever is in no group attended nothing.
+        result = dict.fromkeys([p.id for p in participants], figure_for(0, 0, frozenset(), frozenset()))
+        participant_of = {p.user_id: p.id for p in participants}
+        for group in data["groups"]:
+            figure = figure_for(group.covered_seconds, group.excused_covered_seconds, group.attended, group.excused)
+            for user_id in group.user_ids:
+                participant_id = participant_of.get(user_id)
+                if participant_id is not None:  # someone the run did not ask about (e.g. on another track)
+                    result[participant_id] = figure
         ahead = [session["ends_at"] for session in sessions if not session.get("finished", True)]
         return ModuleAssessment(result, len(sessions), max(ahead, default=None), {})

@@ -89,25 +89,22 @@ class RecordedModule(DatedScoreModule):
                 missing=missing,
             )
 
-        no_extensions: dict = {}
         nothing: frozenset = frozenset()
         # The missed lectures are worked out once per distinct set of completions, by value. The
         # courses contract hands out frozensets (their hash is computed once however often it is
         # looked up); any other collection of ids is made one.
         missed_by_completions: dict[frozenset, tuple] = {}
-        result = {}
-        extended: dict[int, list[tuple[str, datetime]]] = {}
-        for participant in participants:
-            done_ids = completed.get(participant.user_id, nothing)
-            if type(done_ids) is not frozenset:
-                done_ids = frozenset(done_ids)
+
+        def missed_of(done_ids: frozenset) -> tuple:
             missed = missed_by_completions.get(done_ids)
             if missed is None:
                 missed = missed_by_completions[done_ids] = tuple(
                     sorted(position[lecture_id] for lecture_id in required.difference(done_ids))
                 )
+            return missed
+
+        def shared_figure(missed: tuple, own_deadlines: dict) -> ModuleFigure:
             # An extension changes only the text of a lecture still missing.
-            own_deadlines = deadlines.get(participant.user_id) or no_extensions
             key = (
                 missed,
                 tuple(own_deadlines.get(lectures[index]["id"], lectures[index].get("deadline")) for index in missed),
@@ -115,16 +112,33 @@ class RecordedModule(DatedScoreModule):
             figure = shared.get(key)
             if figure is None:
                 figure = shared[key] = figure_for(*key)
-            result[participant.id] = figure
-            if own_deadlines:
-                # The contract's per-user deadlines are extensions: one still ahead on a lecture not
-                # watched yet may change this participant's figure.
-                still_open = [
-                    (lectures[index]["title"], own_deadlines[lectures[index]["id"]])
-                    for index in missed
-                    if (own_deadlines.get(lectures[index]["id"]) or now) > now
-                ]
-                if still_open:
-                    extended[participant.id] = still_open
+            return figure
+
+        # Without an extension a participant's figure follows from their set of completions alone.
+        plain: dict[frozenset, ModuleFigure] = {}
+        result = {}
+        extended: dict[int, list[tuple[str, datetime]]] = {}
+        for participant in participants:
+            done_ids = completed.get(participant.user_id, nothing)
+            if type(done_ids) is not frozenset:
+                done_ids = frozenset(done_ids)
+            own_deadlines = deadlines.get(participant.user_id)
+            if not own_deadlines:
+                figure = plain.get(done_ids)
+                if figure is None:
+                    figure = plain[done_ids] = shared_figure(missed_of(done_ids), {})
+                result[participant.id] = figure
+                continue
+            missed = missed_of(done_ids)
+            result[participant.id] = shared_figure(missed, own_deadlines)
+            # The contract's per-user deadlines are extensions: one still ahead on a lecture not
+            # watched yet may change this participant's figure.
+            still_open = [
+                (lectures[index]["title"], own_deadlines[lectures[index]["id"]])
+                for index in missed
+                if (own_deadlines.get(lectures[index]["id"]) or now) > now
+            ]
+            if still_open:
+                extended[participant.id] = still_open
         ahead = [lecture["deadline"] for lecture in lectures if lecture.get("deadline") and lecture["deadline"] > now]
         return ModuleAssessment(result, total, max(ahead, default=None), extended)

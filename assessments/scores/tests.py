@@ -1,7 +1,8 @@
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,7 +65,7 @@ def extended_deadlines(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) ->
 
 def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[tuple[int, int], float]:
     """(quiz id, user id) → the score that counts: best or last closed attempt started in time.
-    Two queries."""
+    Two queries. (The embedded demo's path of `counting_score_groups`.)"""
     scores: dict[tuple[int, int], float] = {}
     closed = Attempt.objects.filter(closed_at__isnull=False, score__isnull=False)
     if user_ids is not None:
@@ -87,6 +88,78 @@ def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> di
     return scores
 
 
+class ScoreGroup(NamedTuple):
+    """Users with the same counting score on every test (in the order of the tests asked about;
+    None where no attempt counts)."""
+
+    scores: tuple[float | None, ...]
+    user_ids: list[int]
+
+
+def counting_score_groups(
+    *, quizzes: Sequence[Quiz], user_ids: set[int] | None, extended: dict[int, dict[int, datetime]]
+) -> list[ScoreGroup]:
+    """The users with a counting attempt, grouped by their counting scores (`counting_scores`'
+    rules: the best or the last closed attempt started before the deadline, or within the user's
+    extension, `extended` as `extended_deadlines` gives it). On PostgreSQL one statement does it:
+    one row per user folded in a hash (a FILTERed aggregate per test), then users grouped by their
+    scores, so an admission run reads a few hundred rows, not 1,000,000 attempts."""
+    if not quizzes:
+        return []
+    if connection.vendor != "postgresql":
+        by_user: dict[int, dict[int, float]] = {}
+        for (quiz_id, user_id), score in counting_scores(quizzes=quizzes, user_ids=user_ids).items():
+            by_user.setdefault(user_id, {})[quiz_id] = score
+        groups: dict[tuple, list[int]] = {}
+        for user_id, own in by_user.items():
+            groups.setdefault(tuple(own.get(quiz.id) for quiz in quizzes), []).append(user_id)
+        return [ScoreGroup(scores, users) for scores, users in groups.items()]
+    granted = [(user_id, quiz_id, moment) for user_id, own in extended.items() for quiz_id, moment in own.items()]
+    params: dict = {
+        "quiz_ids": [quiz.id for quiz in quizzes],
+        "user_ids": None if user_ids is None else list(user_ids),
+        "granted_users": [user_id for user_id, _quiz, _moment in granted],
+        "granted_quizzes": [quiz_id for _user, quiz_id, _moment in granted],
+        "granted_deadlines": [moment for _user, _quiz, moment in granted],
+    }
+    columns = []
+    for number, quiz in enumerate(quizzes):
+        params[f"quiz_{number}"] = quiz.id
+        counted = f"a.quiz_id = %(quiz_{number})s"
+        if quiz.closes_at is not None:
+            params[f"closes_{number}"] = quiz.closes_at
+            deadline = f"GREATEST(%(closes_{number})s, e.deadline)" if granted else f"%(closes_{number})s::timestamptz"
+            counted += f" AND a.started_at < {deadline}"
+        columns.append(
+            f"max(a.score) FILTER (WHERE {counted})"
+            if quiz.score_policy == ScorePolicy.BEST
+            # The last attempt's score: the greatest [number, score] pair.
+            else f"(max(ARRAY[a.number::float8, a.score]) FILTER (WHERE {counted}))[2]"
+        )
+    keys = ", ".join(f"s{number}" for number in range(len(columns)))
+    extensions = (
+        """LEFT JOIN unnest(%(granted_users)s::bigint[], %(granted_quizzes)s::bigint[],
+                            %(granted_deadlines)s::timestamptz[]) AS e(user_id, quiz_id, deadline)
+             ON e.user_id = a.user_id AND e.quiz_id = a.quiz_id"""
+        if granted
+        else ""
+    )
+    statement = f"""
+        SELECT {keys}, array_agg(user_id) FROM (
+            SELECT a.user_id, {", ".join(f"{column} AS s{n}" for n, column in enumerate(columns))}
+            FROM {Attempt._meta.db_table} a {extensions}
+            WHERE a.quiz_id = ANY(%(quiz_ids)s::bigint[]) AND a.closed_at IS NOT NULL AND a.score IS NOT NULL
+              {"" if user_ids is None else "AND a.user_id = ANY(%(user_ids)s::bigint[])"}
+            GROUP BY a.user_id
+        ) per_user
+        GROUP BY {keys}"""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    # A user whose attempts all came too late has a row of Nones: no counting attempt, no group.
+    return [ScoreGroup(tuple(scores), users) for *scores, users in rows if any(s is not None for s in scores)]
+
+
 class TestsModule(DatedScoreModule):
     name = "tests"
     label = gettext_lazy("Tests")
@@ -105,8 +178,8 @@ class TestsModule(DatedScoreModule):
     ) -> ModuleAssessment:
         quizzes = required_quizzes(season_id=season.id, track=track)
         user_ids = {p.user_id for p in participants} if len(participants) < 1000 else None
-        scores = counting_scores(quizzes=quizzes, user_ids=user_ids)
         extended = extended_deadlines(quizzes=quizzes, user_ids=user_ids)
+        groups = counting_score_groups(quizzes=quizzes, user_ids=user_ids, extended=extended)
         done_template, failed_template, summary_template = (
             _("%(title)s: %(score)s%%"),
             _("Not passed: %(title)s, %(score)s%% of %(mark)s%% needed"),
@@ -127,8 +200,15 @@ class TestsModule(DatedScoreModule):
 
         total = len(quizzes)
         no_extensions: dict[int, datetime] = {}
+        # One ModuleFigure per distinct tuple of counting scores (and extended deadlines, for the few who
+        # have any), shared by the participants who have it.
+        shared: dict[tuple, ModuleFigure] = {}
 
         def figure_for(own_scores: tuple, own_deadlines: dict[int, datetime]) -> ModuleFigure:
+            key = (own_scores, tuple(sorted(own_deadlines.items()))) if own_deadlines else own_scores
+            figure = shared.get(key)
+            if figure is not None:
+                return figure
             done, missing = [], []
             for quiz, score in zip(quizzes, own_scores):
                 if score is None:
@@ -140,34 +220,41 @@ class TestsModule(DatedScoreModule):
                         failed_template
                         % {"title": quiz.title, "score": round(score * 100), "mark": round(float(quiz.pass_mark) * 100)}
                     )
-            return ModuleFigure(
+            figure = shared[key] = ModuleFigure(
                 value=clamp(len(done) / total) if total else 1.0,
                 summary=summary_template % {"done": len(done), "total": total},
                 done=done,
                 missing=missing,
             )
+            return figure
 
-        # One ModuleFigure per distinct tuple of counting scores (and extended deadlines, for the few who
-        # have any), shared by the participants who have it.
-        shared: dict[tuple, ModuleFigure] = {}
-        result = {}
+        no_scores = (None,) * total
+        # Whoever is in no group has no counting attempt.
+        result = dict.fromkeys([p.id for p in participants], figure_for(no_scores, no_extensions))
+        participant_of = {p.user_id: p.id for p in participants}
+        scores_of_extended: dict[int, tuple] = {}
+        for scores, users in groups:
+            figure = figure_for(scores, no_extensions)
+            for user_id in users:
+                participant_id = participant_of.get(user_id)
+                if participant_id is not None:  # someone the run did not ask about
+                    result[participant_id] = figure
+                    if user_id in extended:
+                        scores_of_extended[user_id] = scores
         still_open: dict[int, list[tuple[str, datetime]]] = {}
-        for participant in participants:
-            own_scores = tuple(scores.get((quiz.id, participant.user_id)) for quiz in quizzes)
-            own_deadlines = extended.get(participant.user_id) or no_extensions
-            key = (own_scores, tuple(sorted(own_deadlines.items()))) if own_deadlines else own_scores
-            figure = shared.get(key)
-            if figure is None:
-                figure = shared[key] = figure_for(own_scores, own_deadlines)
-            result[participant.id] = figure
-            if own_deadlines:
-                # An extension still ahead on a test not passed yet may change this participant's figure.
-                pending = [
-                    (quiz.title, own_deadlines[quiz.id])
-                    for quiz, score in zip(quizzes, own_scores)
-                    if own_deadlines.get(quiz.id, now) > now and (score is None or score < float(quiz.pass_mark))
-                ]
-                if pending:
-                    still_open[participant.id] = pending
+        for user_id, own_deadlines in extended.items():
+            participant_id = participant_of.get(user_id)
+            if participant_id is None:
+                continue
+            own_scores = scores_of_extended.get(user_id, no_scores)
+            result[participant_id] = figure_for(own_scores, own_deadlines)
+            # An extension still ahead on a test not passed yet may change this participant's figure.
+            pending = [
+                (quiz.title, own_deadlines[quiz.id])
+                for quiz, score in zip(quizzes, own_scores)
+                if own_deadlines.get(quiz.id, now) > now and (score is None or score < float(quiz.pass_mark))
+            ]
+            if pending:
+                still_open[participant_id] = pending
         ahead = [quiz.closes_at for quiz in quizzes if quiz.closes_at and quiz.closes_at > now]
         return ModuleAssessment(result, total, max(ahead, default=None), still_open)

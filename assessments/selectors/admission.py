@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import (
     AdmissionDecision,
+    AdmissionEvidence,
     AdmissionPolicy,
     AdmissionRevision,
     AdmissionRun,
@@ -18,11 +20,14 @@ from assessments.models import (
     RunStatus,
 )
 from assessments.permissions import is_staff
+from assessments.policy import in_rule_order
 from assessments.scores import days_shown, score_modules
+from assessments.snapshot import STORED_COLUMNS
 from live import selectors as live_selectors
 from lms.choices import Level, Track
 from lms.errors import ConflictError
 from lms.regions import FederalDistrict, region_get
+from lms.replica import PRIMARY
 from lms.selectors import participant_list, participant_places, participant_summaries
 
 if TYPE_CHECKING:
@@ -65,9 +70,64 @@ def decisions_overridden(*, run: AdmissionRun) -> list[dict]:
     )
 
 
-def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = None, shown: bool = True) -> list[dict]:
+class SharedEvidence:
+    """A set of AdmissionEvidence rows, read once (one query), that puts stored decisions back
+    together as they were judged: `evidence` is the line's {module: evidence}, `reasons` the rules'
+    reasons in the rules' order followed by the line's ranking reason."""
+
+    def __init__(self, rows: QuerySet[AdmissionEvidence]):
+        self._rows = {
+            pk: (evidence, reasons) for pk, evidence, reasons in rows.values_list("pk", "evidence", "reasons")
+        }
+        self._reasons: dict[tuple, list[str]] = {}
+
+    @classmethod
+    def of_run(cls, run: AdmissionRun) -> "SharedEvidence":
+        return cls(AdmissionEvidence.objects.filter(run=run))
+
+    @classmethod
+    def of_lines(cls, evidence_ids: Iterable[dict]) -> "SharedEvidence":
+        return cls(AdmissionEvidence.objects.filter(pk__in={pk for ids in evidence_ids for pk in ids.values()}))
+
+    def evidence(self, evidence_ids: dict) -> dict:
+        return {module: self._rows[pk][0] for module, pk in evidence_ids.items()}
+
+    def reasons(self, *, evidence_ids: dict, rank_reason: str, rule_modules: list[str]) -> list[str]:
+        # Lines with the same figures share their rules' reasons: merged once.
+        key = (tuple(rule_modules), *sorted(evidence_ids.items()))
+        merged = self._reasons.get(key)
+        if merged is None:
+            merged = self._reasons[key] = in_rule_order(
+                rule_modules=rule_modules,
+                by_module={module: self._rows[pk][1] for module, pk in evidence_ids.items()},
+            )
+        return [*merged, rank_reason] if rank_reason else merged
+
+
+def rule_modules_of(run: AdmissionRun) -> list[str]:
+    return [rule["module"] for rule in run.policy_content.get("rules", [])]
+
+
+def snapshot_lines(*, run: AdmissionRun) -> list[dict]:
+    """The run's lines as judged (`assessments.snapshot.DECISION_COLUMNS`, evidence and reasons in
+    full), by participant id: what the run's hash covers. Two queries."""
+    shared = SharedEvidence.of_run(run)
+    rule_modules = rule_modules_of(run)
+    lines = []
+    for line in run.decisions.order_by("participant_id").values(*STORED_COLUMNS):
+        evidence_ids, rank_reason = line.pop("evidence_ids"), line.pop("rank_reason")
+        line["evidence"] = shared.evidence(evidence_ids)
+        line["reasons"] = shared.reasons(evidence_ids=evidence_ids, rank_reason=rank_reason, rule_modules=rule_modules)
+        lines.append(line)
+    return lines
+
+
+def decisions_effective(
+    *, run: AdmissionRun, user: AbstractBaseUser | None = None, shown: bool = True, reasons: bool = True
+) -> list[dict]:
     """The run's lines with the override (if any) beside the computed decision, and the
-    participant's name (lms's selector): two queries. The reasons' dates are shown in the active
+    participant's name (lms's selector), and the reasons put back together from the run's shared
+    evidence (`reasons=False` skips them): three queries. The reasons' dates are shown in the active
     zone, or kept as stored (`shown=False`) for a caller that shows each line in its own zone.
 
     `user` limits what is shown: staff see all, an expert only their assigned participants."""
@@ -86,31 +146,34 @@ def decisions_effective(*, run: AdmissionRun, user: AbstractBaseUser | None = No
         "score",
         "rank",
         "decision",
-        "reasons",
+        "evidence_ids",
+        "rank_reason",
         "override_value",
         "override_justification",
         "override_by",
         "override_at",
     )
     names = participant_summaries(participant_ids=decisions.values("participant_id"))
+    shared, rule_modules = (SharedEvidence.of_run(run) if reasons else None), rule_modules_of(run)
     # The reasons' dates in the reader's zone; equal texts are shown once.
-    shown: dict[str, str] = {}
+    texts: dict[str, str] = {}
 
     def reader(text: str) -> str:
-        if text not in shown:
-            shown[text] = days_shown(text)
-        return shown[text]
+        if text not in texts:
+            texts[text] = days_shown(text)
+        return texts[text]
 
-    return [
-        {
-            **row,
-            "reasons": [reader(reason) for reason in row["reasons"]] if shown else row["reasons"],
-            "email": row.pop("user__email"),
-            "name": names[row["participant_id"]].short_name,
-            "effective": row["override_value"] or row["decision"],
-        }
-        for row in rows
-    ]
+    lines = []
+    for row in rows:
+        evidence_ids, rank_reason = row.pop("evidence_ids"), row.pop("rank_reason")
+        if shared is not None:
+            own = shared.reasons(evidence_ids=evidence_ids, rank_reason=rank_reason, rule_modules=rule_modules)
+            row["reasons"] = [reader(reason) for reason in own] if shown else own
+        row["email"] = row.pop("user__email")
+        row["name"] = names[row["participant_id"]].short_name
+        row["effective"] = row["override_value"] or row["decision"]
+        lines.append(row)
+    return lines
 
 
 def decision_published_for(*, participant: "Participant") -> dict | None:
@@ -127,6 +190,8 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
     decision = _decisions_annotated(run=run).filter(participant=participant).first()
     if decision is None:
         return None
+    shared = SharedEvidence.of_lines([decision.evidence_ids])
+    evidence = shared.evidence(decision.evidence_ids)
     changed = None
     if decision.override_revision_id:
         revision = AdmissionRevision.objects.get(pk=decision.override_revision_id)
@@ -138,11 +203,14 @@ def decision_published_for(*, participant: "Participant") -> dict | None:
         "changed": changed,
         "decision": decision.override_value or decision.decision,
         "decision_label": Decision(decision.override_value or decision.decision).label,
-        "reasons": [days_shown(reason) for reason in decision.reasons],
-        # What was missing when the run was made, module by module, dates as the reader's days.
-        "missing": [
-            days_shown(text) for name in sorted(decision.evidence) for text in decision.evidence[name]["missing"]
+        "reasons": [
+            days_shown(reason)
+            for reason in shared.reasons(
+                evidence_ids=decision.evidence_ids, rank_reason=decision.rank_reason, rule_modules=rule_modules_of(run)
+            )
         ],
+        # What was missing when the run was made, module by module, dates as the reader's days.
+        "missing": [days_shown(text) for name in sorted(evidence) for text in evidence[name]["missing"]],
         "overridden": decision.override_value is not None,
         "override_justification": decision.override_justification,
         "figures": decision.figures,
@@ -209,6 +277,14 @@ def admission_run_table(*, run: AdmissionRun, user: AbstractBaseUser) -> tuple[l
             ]
         )
     return [str(title) for title in header], body
+
+
+def admission_run_replicated(*, run: AdmissionRun, using: str) -> bool:
+    """Whether the database `using` (a read replica) already holds the run as the primary does: its
+    status, its publication and its latest override (an export must not miss a decision staff just made)."""
+    latest_override = DecisionOverride.objects.filter(decision__run=run).order_by("-pk").values_list("pk", flat=True)
+    copy = AdmissionRun.objects.using(using).filter(pk=run.pk, status=run.status, published_at=run.published_at)
+    return copy.exists() and latest_override.using(using).first() == latest_override.using(PRIMARY).first()
 
 
 def _day(value: str) -> str:

@@ -1,7 +1,9 @@
+from datetime import datetime
 from fractions import Fraction
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,7 +19,7 @@ from assessments.models import (
 from assessments.selectors.rubrics import RubricView, rubric_default, rubric_for_season
 from lms.choices import Level
 from lms.regions import FederalDistrict
-from lms.selectors import participant_ids_in_season, participant_summaries
+from lms.selectors import participant_ids_in_season, participant_ids_matching, participant_summaries
 
 # Beginners go on to regional (ROIV) internships; Young and PRO to the federal (FOIV) interviews.
 DIRECTION_LEVELS = {"roiv": [Level.BEGINNER], "foiv": [Level.YOUNG, Level.PRO]}
@@ -243,6 +245,32 @@ def interview_list_for_expert(*, user: AbstractBaseUser, is_staff: bool) -> list
     for interview in interviews:
         interview.participant_name = names[interview.participant_id].full_name
     return interviews
+
+
+STAFF_BOOKINGS_SHOWN = 50
+
+
+def interviews_booked_for_staff(*, season_id: int, query: str, now: datetime) -> tuple[list[Interview], bool]:
+    """The season's booked interviews still ahead, earliest first, of the participants matching
+    `query` (a name, login or e-mail; everyone when empty), each with `participant_name`; at most
+    STAFF_BOOKINGS_SHOWN, and whether more match. Two queries."""
+    interviews = (
+        Interview.objects.filter(
+            status=InterviewStatus.BOOKED, participant_id__in=participant_ids_in_season(season_id=season_id)
+        )
+        .filter(Q(slot__starts_at__gt=now) | Q(meeting__starts_at__gt=now))
+        .select_related("slot__expert", "meeting")
+        .order_by(Coalesce("slot__starts_at", "meeting__starts_at"), "id")
+    )
+    if query.strip():
+        interviews = interviews.filter(participant_id__in=participant_ids_matching(season_id=season_id, query=query))
+    shown = list(interviews[: STAFF_BOOKINGS_SHOWN + 1])
+    more = len(shown) > STAFF_BOOKINGS_SHOWN
+    shown = shown[:STAFF_BOOKINGS_SHOWN]
+    names = participant_summaries(participant_ids={interview.participant_id for interview in shown})
+    for interview in shown:
+        interview.participant_name = names[interview.participant_id].full_name
+    return shown, more
 
 
 def interview_for_sheet(*, interview_id: int) -> Interview | None:

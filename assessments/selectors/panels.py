@@ -46,7 +46,7 @@ def admitted_levels(*, season_id: int) -> dict[int, str]:
     return {
         row["participant_id"]: row["level"]
         for run in latest.values()
-        for row in decisions_effective(run=run)
+        for row in decisions_effective(run=run, reasons=False)
         if row["effective"] == Decision.ADMITTED
     }
 

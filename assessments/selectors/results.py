@@ -61,3 +61,19 @@ def interview_result_for(*, participant: "Participant") -> dict | None:
         "level": participant.level,
         "level_label": levels[participant.level],
     }
+
+
+def participants_recommended_for_foiv(*, participant_ids: list[int]) -> set[int]:
+    """Who among `participant_ids` may rank the ministries' (FOIV) offers: the one rule, read by the
+    core through `lms.candidacy.sources`. A published interview result "recommended for FOIV
+    interviews" (`InterviewResult.FOIV`, staff's choice or the experts' recommendation as
+    published) and a Young or PRO level now (a Beginner goes to ROIV internships whatever the
+    result said, DOMAIN.md stage 5). One query."""
+    return set(
+        InterviewOutcome.objects.filter(
+            participant_id__in=participant_ids,
+            published_at__isnull=False,
+            result=InterviewResult.FOIV,
+            participant__level__in=[Level.YOUNG, Level.PRO],
+        ).values_list("participant_id", flat=True)
+    )

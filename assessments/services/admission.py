@@ -3,10 +3,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -19,28 +19,41 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments import conf
+from assessments.metrics import ADMISSION_RUN_SECONDS
 from assessments.models import (
     AdmissionDecision,
-    AdmissionPolicy,
+    AdmissionEvidence,
     AdmissionRun,
+    InterviewResultNotice,
     RevisionNotice,
     RunStatus,
 )
 from assessments.permissions import staff_check
-from assessments.policy import Judgement, outcomes_rank, policy_judge
+from assessments.policy import (
+    Judgement,
+    RuleVerdict,
+    in_rule_order,
+    outcomes_rank,
+    policy_rules,
+    ranking_score,
+    verdict_worst,
+)
 from assessments.scores import (
     PARTICIPANT_ROW_FIELDS,
+    ModuleFigure,
     ModuleUnavailable,
     ParticipantRow,
     dates_as_moments,
     score_modules,
 )
+from assessments.services.admission_policy import admission_policy_applicable, admission_policy_for
 from assessments.snapshot import (
-    DECISION_COLUMNS,
-    JSON_COLUMNS,
+    STORED_COLUMNS,
     FigureEncoder,
+    SnapshotHash,
     SnapshotLine,
     canonical,
+    copy_text,
     reasons_json,
     snapshot_hash,
 )
@@ -52,97 +65,6 @@ if TYPE_CHECKING:
     from lms.models import Season
 
 logger = logging.getLogger(__name__)
-
-POLICY_FIELDS = ["rules", "borderline_band", "weights", "capacity", "capacity_scope"]
-
-
-def admission_policy_validate(*, policy: AdmissionPolicy) -> None:
-    modules = score_modules()
-    policy.borderline_band = Decimal(str(policy.borderline_band))
-    rules = policy.rules
-    if not isinstance(rules, list) or not rules:
-        raise ValidationError({"rules": _("Give at least one rule.")})
-    for rule in rules:
-        if not isinstance(rule, dict) or set(rule) != {"module", "min"}:
-            raise ValidationError({"rules": _('Each rule is {"module": name, "min": 0..1}.')})
-        if rule["module"] not in modules:
-            raise ValidationError(
-                {
-                    "rules": _("There is no score module “%(name)s”; known: %(known)s.")
-                    % {"name": rule["module"], "known": ", ".join(sorted(modules))}
-                }
-            )
-        if not isinstance(rule["min"], int | float) or not 0 <= rule["min"] <= 1:
-            raise ValidationError({"rules": _("A minimum is a share from 0 to 1.")})
-    weights = policy.weights or {}
-    if not isinstance(weights, dict) or any(
-        name not in modules or not isinstance(w, int | float) or w < 0 for name, w in weights.items()
-    ):
-        raise ValidationError({"weights": _('Weights are {"module": a number ≥ 0} over known modules.')})
-    policy.full_clean()
-
-
-@transaction.atomic
-def admission_policy_save(*, policy: AdmissionPolicy, user: AbstractBaseUser | None = None) -> AdmissionPolicy:
-    """Create or edit a policy; an edit that changes anything bumps the version, so a run can say
-    exactly which rules it applied."""
-    admission_policy_validate(policy=policy)
-    if policy.pk is not None:
-        stored = AdmissionPolicy.objects.select_for_update().get(pk=policy.pk)
-        if all(getattr(stored, name) == getattr(policy, name) for name in POLICY_FIELDS):
-            return stored
-        policy.version = stored.version + 1
-    policy.updated_by = user if user and user.is_authenticated else None
-    policy.save()
-    return policy
-
-
-def admission_policy_for(*, season: Season, track: str) -> AdmissionPolicy:
-    policy = AdmissionPolicy.objects.filter(season=season, track=track).first()
-    if policy is None:
-        policy = admission_policy_save(policy=AdmissionPolicy(season=season, track=track))
-    return policy
-
-
-def admission_policy_applicable(*, content: dict, season: Season, track: str) -> dict:
-    """The policy's content as the run applies it to this track: a module with nothing required on
-    the track is not applicable ("0 of 0" is no evidence of anything) and leaves the rules, listed
-    under "not_applicable". A module the policy weighs for ranking cannot be left out: the run is
-    refused, naming the module and the track, and so is a run left with no rule at all."""
-    modules = score_modules()
-    weights = content.get("weights") or {}
-    named = {rule["module"] for rule in content["rules"]} | set(weights)
-    empty = sorted(
-        name for name in named if name in modules and modules[name].required_count(season=season, track=track) == 0
-    )
-    if not empty:
-        return content
-    track_label = Track(track).label
-    for name in empty:
-        if float(weights.get(name) or 0) > 0:
-            raise ValidationError(
-                {
-                    "track": _(
-                        "The policy weighs “%(module)s” in the ranking, but the track “%(track)s” has nothing "
-                        "required in it: add required items or remove its weight."
-                    )
-                    % {"module": modules[name].label, "track": track_label}
-                }
-            )
-    rules = [rule for rule in content["rules"] if rule["module"] not in empty]
-    if not rules:
-        raise ValidationError(
-            {
-                "track": _("The track “%(track)s” has nothing required in any module of the policy (%(modules)s).")
-                % {"track": track_label, "modules": ", ".join(str(modules[name].label) for name in empty)}
-            }
-        )
-    return {
-        **content,
-        "rules": rules,
-        "weights": {name: weight for name, weight in weights.items() if name not in empty},
-        "not_applicable": empty,
-    }
 
 
 @transaction.atomic
@@ -165,13 +87,36 @@ def admission_run_start(*, season: Season, track: str, user: AbstractBaseUser) -
     return run
 
 
+class EvidenceRow(NamedTuple):
+    """A run's AdmissionEvidence row before it is written: JSON columns as canonical text."""
+
+    module: str
+    evidence: str
+    reasons: str
+
+
 class ComputedRun(NamedTuple):
-    """The snapshot lines and what was still open when they were computed (AdmissionRun's
-    `open_items` and `open_lines`)."""
+    """The snapshot as computed: the lines as judged (what the hash covers), the distinct figures'
+    evidence each once, and for each line the positions of its figures' evidence in `evidence`
+    (one per module, by module name) and its ranking reason; with what was still open when the
+    lines were computed (AdmissionRun's `open_items` and `open_lines`)."""
 
     lines: list[SnapshotLine]
+    evidence: list[EvidenceRow]
+    line_evidence: list[tuple[int, ...]]
+    rank_reasons: list[str]
     open_items: list[dict]
     open_lines: dict[str, list[dict]]
+
+
+class _Combination(NamedTuple):
+    """What every participant with the same figures shares."""
+
+    judgement: Judgement
+    figures_json: str
+    evidence_json: bytes
+    reasons_json: bytes
+    positions: tuple[int, ...]
 
 
 def _open_parts(*, names: list[str], assessments: list, now: datetime) -> tuple[list[dict], dict[str, list[dict]]]:
@@ -196,11 +141,14 @@ def admission_outcomes_compute(
     with what was still open at `now`. Texts are rendered in the programme's language and zone, so
     two runs on the same data write the same words.
 
-    Participants with the same figures (equal by value; the modules also share the objects) are
-    judged and encoded once: the per-participant work is a few dictionary look-ups."""
+    The rules' verdicts and texts are worked out once per distinct figure of each module, and a
+    participant's judgement once per distinct set of figures (equal by value; the modules also
+    share the objects): the per-participant work is a few look-ups."""
     modules = score_modules()
     # Only the modules the policy names: the snapshot holds what the decision rests on.
     names = sorted({rule["module"] for rule in policy_content["rules"]} | set(policy_content.get("weights") or {}))
+    rule_modules = [rule["module"] for rule in policy_content["rules"]]
+    participants = sorted(participants, key=attrgetter("id"))
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE), dates_as_moments():
         assessments = []
         for name in names:
@@ -209,71 +157,160 @@ def admission_outcomes_compute(
                     _("The policy names the score module “%(name)s”, which is not installed.") % {"name": name}
                 )
             assessments.append(modules[name].assess(season=season, track=track, participants=participants, now=now))
-        results = [assessment.figures for assessment in assessments]
-        judge = policy_judge(
+        verdicts_of = policy_rules(
             policy=policy_content, labels={name: str(module.label) for name, module in modules.items()}
         )
         encode = FigureEncoder(names=names)
-        # Keyed by a participant's figures, by value (a figure's hash is computed once).
-        combos: dict[tuple, tuple[Judgement, str, str, str]] = {}
-        own_combo = {}
-        for participant in participants:
-            figures = tuple(result[participant.id] for result in results)
-            combo = combos.get(figures)
-            if combo is None:
-                judgement = judge(
-                    {name: figure.value for name, figure in zip(names, figures)},
-                    {name: figure.summary for name, figure in zip(names, figures)},
+        evidence: list[EvidenceRow] = []
+        # Per module: figure (by value) → its position in `evidence` and the rules' verdicts on it.
+        known: list[dict[ModuleFigure, tuple[int, tuple[RuleVerdict, ...]]]] = [{} for _name in names]
+
+        def entry(index: int, figure: ModuleFigure) -> tuple[int, tuple[RuleVerdict, ...]]:
+            found = known[index].get(figure)
+            if found is None:
+                verdicts = verdicts_of(names[index], figure.value, figure.summary)
+                found = known[index][figure] = (len(evidence), verdicts)
+                evidence.append(
+                    EvidenceRow(
+                        names[index],
+                        encode.evidence_json(figure),
+                        canonical([verdict.reason for verdict in verdicts]),
+                    )
                 )
-                combo = combos[figures] = (judgement, *encode(figures), canonical(judgement.reasons))
-            own_combo[participant.id] = combo
+            return found
+
+        def combination(figures: tuple[ModuleFigure, ...]) -> _Combination:
+            entries = [entry(index, figure) for index, figure in enumerate(figures)]
+            verdicts = in_rule_order(
+                rule_modules=rule_modules, by_module={name: own for name, (_at, own) in zip(names, entries)}
+            )
+            reasons = [verdict.reason for verdict in verdicts]
+            judgement = Judgement(
+                verdict_worst(verdict.decision for verdict in verdicts),
+                reasons,
+                ranking_score(
+                    figures={name: figure.value for name, figure in zip(names, figures)}, policy=policy_content
+                ),
+            )
+            return _Combination(
+                judgement, *encode(figures), canonical(reasons).encode(), tuple(at for at, _own in entries)
+            )
+
+        # Keyed by a participant's figures, by value (a figure's hash is computed once).
+        combinations: dict[tuple, _Combination] = {}
+        own: list[_Combination] = []
+        ids = [participant.id for participant in participants]
+        for figures in zip(*[list(map(assessment.figures.__getitem__, ids)) for assessment in assessments]):
+            found = combinations.get(figures)
+            if found is None:
+                found = combinations[figures] = combination(figures)
+            own.append(found)
+        per_district = policy_content.get("capacity_scope") == "district"
         outcomes = outcomes_rank(
             policy=policy_content,
-            judged={participant_id: combo[0] for participant_id, combo in own_combo.items()},
-            districts={p.id: p.federal_district for p in participants},
+            judged={participant_id: found.judgement for participant_id, found in zip(ids, own)},
+            districts={p.id: p.federal_district for p in participants} if per_district else {},
             district_labels={str(k): str(v) for k, v in FederalDistrict.choices},
         )
-    lines = []
-    for participant in sorted(participants, key=attrgetter("id")):
-        judgement, figures_json, evidence_json, judgement_reasons_json = own_combo[participant.id]
-        outcome = outcomes[participant.id]
+    lines, rank_reasons = [], []
+    for participant, found in zip(participants, own):
+        decision, reasons, score, rank = outcomes[participant.id]
+        base = found.judgement.reasons
+        # The ranking adds at most one reason, after the rules' (outcomes_rank).
+        ranked = reasons is not base
         lines.append(
             SnapshotLine(
                 participant.id,
                 participant.user_id,
                 participant.federal_district,
                 participant.level,
-                figures_json,
-                evidence_json,
-                outcome.score,
-                outcome.rank,
-                outcome.decision,
-                reasons_json(reasons=outcome.reasons, base=judgement.reasons, base_json=judgement_reasons_json),
+                found.figures_json,
+                found.evidence_json,
+                score,
+                rank,
+                decision,
+                reasons_json(reasons=reasons, base=base, base_json=found.reasons_json)
+                if ranked
+                else found.reasons_json,
             )
         )
-    return ComputedRun(lines, *_open_parts(names=names, assessments=assessments, now=now))
+        rank_reasons.append(reasons[-1] if ranked else "")
+    line_evidence = [found.positions for found in own]
+    return ComputedRun(
+        lines, evidence, line_evidence, rank_reasons, *_open_parts(names=names, assessments=assessments, now=now)
+    )
 
 
-def _decisions_copy(*, run_id: int, lines: list[SnapshotLine]) -> None:
-    """Write the snapshot with one COPY: at 100,000 lines an INSERT spends most of its time quoting
-    parameters on the client. (Django's query counter does not see COPY: it is one statement.)"""
+def _snapshot_write(*, run_id: int, computed: ComputedRun, policy_content: dict) -> str:
+    """Write the run's evidence rows (a few hundred, one INSERT), then its decisions, and return
+    the run's hash. The decisions go in with one COPY of text written here, in batches, each
+    hashed while the database takes it in: at 100,000 lines an INSERT spends most of its time
+    quoting parameters on the client, and the driver's row-by-row COPY formatting most of the
+    rest. (Django's query counter does not see COPY: it is one statement.)"""
+    stored = AdmissionEvidence.objects.bulk_create(
+        AdmissionEvidence(
+            run_id=run_id, module=row.module, evidence=json.loads(row.evidence), reasons=json.loads(row.reasons)
+        )
+        for row in computed.evidence
+    )
+    keys = [canonical(row.module) + ": " + str(row.pk) for row in stored]
+    # The same tuple of positions is shared by every line with the same figures.
+    ids_json: dict[tuple[int, ...], str] = {}
+    for positions in computed.line_evidence:
+        if positions not in ids_json:
+            ids_json[positions] = "{" + ", ".join(keys[at] for at in positions) + "}"
+    lines = list(zip(computed.lines, computed.line_evidence, computed.rank_reasons))
     if connection.vendor != "postgresql":  # the embedded SQLite demo
         AdmissionDecision.objects.bulk_create(
             AdmissionDecision(
                 run_id=run_id,
-                **{
-                    column: json.loads(value) if column in JSON_COLUMNS else value
-                    for column, value in zip(DECISION_COLUMNS, line)
-                },
+                participant_id=line.participant_id,
+                user_id=line.user_id,
+                federal_district=line.federal_district,
+                level=line.level,
+                figures=json.loads(line.figures),
+                evidence_ids=json.loads(ids_json[positions]),
+                score=line.score,
+                rank=line.rank,
+                decision=line.decision,
+                rank_reason=rank_reason,
             )
-            for line in lines
+            for line, positions, rank_reason in lines
         )
-        return
+        return snapshot_hash(policy_content=policy_content, lines=computed.lines)
+    hashed = SnapshotHash()
+    null = "\\N"  # COPY's null
     table = AdmissionDecision._meta.db_table
-    statement = f"COPY {table} (run_id, {', '.join(DECISION_COLUMNS)}) FROM STDIN"
+    statement = f"COPY {table} (run_id, {', '.join(STORED_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for line in lines:
-            copy.write_row((run_id, *line))
+        for start in range(0, len(lines), 5000):
+            batch = lines[start : start + 5000]
+            # Only the ranking reason is free text: the district, level and decision are choices'
+            # codes, the figures and evidence ids JSON of module names and numbers.
+            copy.write(
+                "".join(
+                    [
+                        f"{run_id}\t{line.participant_id}\t{line.user_id}\t{line.federal_district}\t{line.level}\t"
+                        f"{line.figures}\t{ids_json[positions]}\t{line.score!r}\t"
+                        f"{null if line.rank is None else line.rank}\t{line.decision}\t"
+                        f"{copy_text(rank_reason) if rank_reason else ''}\n"
+                        for line, positions, rank_reason in batch
+                    ]
+                )
+            )
+            hashed.feed(line for line, _positions, _reason in batch)
+    return hashed.hexdigest(policy_content=policy_content)
+
+
+def _reads_in_bulk() -> None:
+    """Inside the run's reading transaction: memory for the score modules' grouping statements
+    (ASSESSMENTS_RUN_WORK_MEM), and no JIT compilation, which costs those statements more than it
+    saves. SET LOCAL: the connection is back to its own settings at commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [conf.run_work_mem()]
+            )
 
 
 class _ClaimLost(Exception):
@@ -348,38 +385,42 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
         _stale_runs_give_up(now=now, run_id=run_id)
         return None
     owned = _claimed(run_id, claim)
+    started = time.monotonic()
     run = AdmissionRun.objects.select_related("season").get(pk=run_id)
     try:
-        # Plain rows, not model instances: 100,000 Participant objects cost seconds.
-        participants = list(
-            map(
-                ParticipantRow._make,
-                participant_list(season=run.season, track=run.track)
-                .order_by("id")
-                .values_list(*PARTICIPANT_ROW_FIELDS),
-            )
-        )
         _progress(owned, 20)
-        # Millions of short-lived objects (the contracts' answers) would make the cyclic GC rescan
-        # them again and again; nothing here makes cycles, so it waits until the run is computed.
-        gc.disable()
-        try:
-            computed = admission_outcomes_compute(
-                season=run.season,
-                track=run.track,
-                policy_content=run.policy_content,
-                participants=participants,
-                now=timezone.now(),
-            )
-            lines = computed.lines
-        finally:
-            gc.enable()
-        _progress(owned, 80)
-        finished_at, content_hash = timezone.now(), snapshot_hash(policy_content=run.policy_content, lines=lines)
         with transaction.atomic():
-            # The conditional UPDATE first: it locks the row, so of two workers (one whose lease ran
-            # out) only the claim holder writes the snapshot.
-            if not owned.update(
+            _reads_in_bulk()
+            # Plain rows, not model instances: 100,000 Participant objects cost seconds.
+            participants = list(
+                map(
+                    ParticipantRow._make,
+                    participant_list(season=run.season, track=run.track)
+                    .order_by("id")
+                    .values_list(*PARTICIPANT_ROW_FIELDS),
+                )
+            )
+            # Millions of short-lived objects would make the cyclic GC rescan them again and again;
+            # nothing here makes cycles, so it waits until the run is computed.
+            gc.disable()
+            try:
+                computed = admission_outcomes_compute(
+                    season=run.season,
+                    track=run.track,
+                    policy_content=run.policy_content,
+                    participants=participants,
+                    now=timezone.now(),
+                )
+                lines = computed.lines
+            finally:
+                gc.enable()
+        with transaction.atomic():
+            # The claim first: its conditional UPDATE (renewing the lease) locks the row, so of two
+            # workers (one whose lease ran out) only the claim holder writes the snapshot.
+            _progress(owned, 80)
+            content_hash = _snapshot_write(run_id=run.id, computed=computed, policy_content=run.policy_content)
+            finished_at = timezone.now()
+            owned.update(
                 status=RunStatus.DONE,
                 progress=100,
                 finished_at=finished_at,
@@ -387,9 +428,7 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
                 content_hash=content_hash,
                 open_items=computed.open_items,
                 open_lines=computed.open_lines,
-            ):
-                raise _ClaimLost
-            _decisions_copy(run_id=run.id, lines=lines)
+            )
         run.status, run.progress, run.finished_at = RunStatus.DONE, 100, finished_at
         run.participant_count, run.content_hash = len(lines), content_hash
         run.open_items, run.open_lines = computed.open_items, computed.open_lines
@@ -402,6 +441,7 @@ def admission_run_execute(*, run_id: int) -> AdmissionRun | None:
             logger.exception("admission run %s failed", run_id)
         run.status, run.error = RunStatus.FAILED, _failure_message(error)
         owned.update(status=RunStatus.FAILED, error=run.error, finished_at=timezone.now())
+    ADMISSION_RUN_SECONDS.labels(result=run.status).observe(time.monotonic() - started)
     return run
 
 
@@ -410,7 +450,12 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     (waiting longer than the lease), give up runs out of attempts, and re-queue the e-mails of
     published runs not all sent (a task that ran out of retries). Every task it queues is
     idempotent, so queueing one twice does no harm."""
-    from assessments.tasks import admission_revision_notify_task, admission_run_execute_task, admission_run_notify_task
+    from assessments.tasks import (
+        admission_revision_notify_task,
+        admission_run_execute_task,
+        admission_run_notify_task,
+        interview_results_notify_task,
+    )
 
     now = now or timezone.now()
     given_up = _stale_runs_give_up(now=now)
@@ -436,4 +481,18 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for revision_id in revisions:
         admission_revision_notify_task.delay_on_commit(revision_id)
-    return {"requeued": len(run_ids), "given_up": given_up, "notify_requeued": len(unsent) + len(revisions)}
+    # The interview results' e-mails ride the same safety net.
+    result_seasons = list(
+        InterviewResultNotice.objects.filter(
+            sent_at__isnull=True, outcome__published_at__lt=now - timedelta(seconds=conf.email_claim_seconds())
+        )
+        .values_list("outcome__season_id", flat=True)
+        .distinct()
+    )
+    for season_id in result_seasons:
+        interview_results_notify_task.delay_on_commit(season_id)
+    return {
+        "requeued": len(run_ids),
+        "given_up": given_up,
+        "notify_requeued": len(unsent) + len(revisions) + len(result_seasons),
+    }

@@ -32,6 +32,7 @@ from assessments.models import (
 )
 from assessments.permissions import staff_check
 from assessments.scores import days_shown
+from assessments.selectors.slots import expert_timezone_name
 from assessments.snapshot import revision_hash
 from lms.selectors import participant_places
 from lms.text import text_require_storable
@@ -162,10 +163,11 @@ def decision_override_add(
     return override
 
 
-def _claim_and_send(*, notices, subject: str, body: str, to: str, connection) -> bool:
+def notice_claim_and_send(*, notices, subject: str, body: str, to: str, connection) -> bool:
     """Claim one e-mail with a conditional UPDATE, send it, mark it sent; False when it is sent
     already or being sent by another task. A failed send releases the claim and raises (the task
-    retries)."""
+    retries). `notices` is a query of rows with `claimed_at` and `sent_at`: the admission, revision
+    and interview result e-mails share this."""
     stale = timezone.now() - timedelta(seconds=conf.email_claim_seconds())
     if not notices.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)).update(claimed_at=timezone.now()):
         return False
@@ -215,7 +217,7 @@ def admission_run_notify(*, run_id: int, now: datetime | None = None) -> int:
                     ]
                 )
             notice = AdmissionNotice.objects.filter(decision_id=row["id"], sent_at__isnull=True)
-            sent += _claim_and_send(
+            sent += notice_claim_and_send(
                 notices=notice,
                 subject=_("Admission to the interviews"),
                 body=body,
@@ -248,11 +250,19 @@ def admission_revision_notify(*, revision_id: int) -> int:
         revision, participant = notice.revision, notice.decision.participant
         change = next(c for c in revision.changes if c["decision_id"] == notice.decision_id)
         cancelled = list(
-            Interview.objects.filter(pk__in=change.get("interviews_cancelled", [])).select_related("slot", "meeting")
+            Interview.objects.filter(pk__in=change.get("interviews_cancelled", [])).select_related(
+                "slot__expert", "meeting"
+            )
         )
-        # The participant reads their own zone; an expert's zone is not known here: the programme's.
         own_zone = notice.kind == RevisionNotice.Kind.PARTICIPANT
-        zone = _zone(participant.timezone if own_zone else settings.TIME_ZONE)
+        if own_zone:
+            zone = _zone(participant.timezone)
+        else:
+            # The expert reads the slots that were theirs, in the zone they keep their availability
+            # in (their profile's, else the programme's), as their own pages show them.
+            cancelled = [i for i in cancelled if i.slot_id and i.slot.expert.email == notice.email]
+            experts = {interview.slot.expert for interview in cancelled}
+            zone = _zone(expert_timezone_name(user=experts.pop()) if experts else settings.TIME_ZONE)
         with translation.override(settings.LANGUAGE_CODE), timezone.override(zone):
             when = [date_format(timezone.localtime((i.slot or i.meeting).starts_at), "j E, H:i") for i in cancelled]
             if own_zone:
@@ -269,7 +279,7 @@ def admission_revision_notify(*, revision_id: int) -> int:
                     % {"name": notice.decision.user.get_full_name() or notice.decision.user.username, "when": moment}
                     for moment in when
                 ]
-            sent += _claim_and_send(
+            sent += notice_claim_and_send(
                 notices=RevisionNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
                 subject=_("Admission to the interviews: a change"),
                 body="\n".join(lines),

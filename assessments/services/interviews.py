@@ -3,16 +3,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.models import (
     Decision,
     ExpertAssignment,
     Interview,
+    InterviewCancelNotice,
     InterviewPlan,
     InterviewSheet,
     InterviewSlot,
@@ -25,8 +29,11 @@ from assessments.selectors.admission import decision_published_for
 from assessments.selectors.interviews import interview_plan_of
 from assessments.selectors.panels import meeting_on_panel
 from assessments.selectors.rubrics import rubric_for_season
+from assessments.selectors.slots import expert_timezone, participant_zone
+from assessments.services.admission_publish import notice_claim_and_send
 from lms.choices import Level
 from lms.errors import ConflictError
+from lms.text import text_require_storable
 
 if TYPE_CHECKING:
     from lms.models import Participant
@@ -41,6 +48,13 @@ def _cutoff_check(*, interview: Interview, plan: InterviewPlan, now: datetime) -
                 % {"hours": plan.cancel_cutoff_hours}
             }
         )
+
+
+def _results_open_check(*, plan: InterviewPlan) -> None:
+    """Once the season's interview results are out, its interviews are over: a booking moved or
+    cancelled then would contradict the result the participant has been told."""
+    if plan.results_published_at is not None:
+        raise ValidationError({"interview": _("The interviews of this season are over: their results are published.")})
 
 
 def _admitted_check(*, participant: Participant) -> None:
@@ -66,6 +80,7 @@ def interview_book(
         raise PermissionDenied(_("You may book only your own interview."))
     _admitted_check(participant=participant)
     plan = interview_plan_of(season_id=participant.season_id)
+    _results_open_check(plan=plan)
     if slot is not None:
         if not plan.offers_online:
             raise ValidationError({"slot": _("This season offers no online interviews.")})
@@ -111,10 +126,99 @@ def interview_cancel(*, interview: Interview, user: AbstractBaseUser, now: datet
         raise PermissionDenied(_("You may cancel only your own interview."))
     if interview.status != InterviewStatus.BOOKED:
         raise ValidationError({"interview": _("This interview is already cancelled.")})
-    _cutoff_check(interview=interview, plan=interview_plan_of(season_id=interview.participant.season_id), now=now)
+    plan = interview_plan_of(season_id=interview.participant.season_id)
+    _results_open_check(plan=plan)
+    _cutoff_check(interview=interview, plan=plan, now=now)
     interview.status, interview.cancelled_at = InterviewStatus.CANCELLED, now
     interview.save(update_fields=["status", "cancelled_at"])
     return interview
+
+
+@transaction.atomic
+def interview_cancel_by_staff(
+    *, interview: Interview, user: AbstractBaseUser, reason: str, now: datetime | None = None
+) -> Interview:
+    """Staff cancel a booking (the expert fell ill, the participant asked by phone). The programme's
+    action, so not held to the participant's cut-off; but only before the interview starts (its
+    sheets stay whole) and before the season's results are out. The reason is stored, and the
+    participant and the slot's expert are e-mailed once, on commit; the participant may book again."""
+    staff_check(user=user)
+    now = now or timezone.now()
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say why the booking is cancelled: the participant and the expert read it.")}
+        )
+    text_require_storable(value=reason, field="reason")
+    interview = (
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("participant__user", "slot__expert", "meeting")
+        .get(pk=interview.pk)
+    )
+    if interview.status != InterviewStatus.BOOKED:
+        raise ValidationError({"interview": _("This interview is already cancelled.")})
+    _results_open_check(plan=interview_plan_of(season_id=interview.participant.season_id))
+    if (interview.slot or interview.meeting).starts_at <= now:
+        raise ValidationError({"interview": _("This interview has already begun: it can no longer be cancelled.")})
+    interview.status, interview.cancelled_at = InterviewStatus.CANCELLED, now
+    interview.cancelled_by, interview.cancel_reason = user, reason
+    interview.full_clean()
+    interview.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    recipients = [(InterviewCancelNotice.Kind.PARTICIPANT, interview.participant.user.email)]
+    if interview.slot_id:
+        recipients.append((InterviewCancelNotice.Kind.EXPERT, interview.slot.expert.email))
+    InterviewCancelNotice.objects.bulk_create(
+        [InterviewCancelNotice(interview=interview, kind=kind, email=email) for kind, email in recipients if email],
+        ignore_conflicts=True,
+    )
+    from assessments.tasks import interview_cancel_notify_task
+
+    interview_cancel_notify_task.delay_on_commit(interview.id)
+    return interview
+
+
+def interview_cancel_notify(*, interview_id: int) -> int:
+    """E-mail a staff cancellation to the participant (in their own zone) and to the slot's expert
+    (in the zone they keep their availability in), each claimed and sent once; the programme's
+    language, as the other admission e-mails. Returns the number sent."""
+    notices = list(
+        InterviewCancelNotice.objects.filter(interview_id=interview_id, sent_at__isnull=True).select_related(
+            "interview__participant__user", "interview__slot__expert", "interview__meeting"
+        )
+    )
+    sent = 0
+    connection = get_connection()
+    for notice in notices:
+        interview = notice.interview
+        to_participant = notice.kind == InterviewCancelNotice.Kind.PARTICIPANT
+        zone = (
+            participant_zone(participant=interview.participant)
+            if to_participant
+            else expert_timezone(user=interview.slot.expert)
+        )
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(zone):
+            when = date_format(timezone.localtime((interview.slot or interview.meeting).starts_at), "j E, H:i")
+            if to_participant:
+                lines = [
+                    _("Your interview on %(when)s is cancelled by the programme's staff.") % {"when": when},
+                    _("Why: %(reason)s") % {"reason": interview.cancel_reason},
+                    _("You may book another interview in your personal cabinet."),
+                ]
+            else:
+                user = interview.participant.user
+                lines = [
+                    _("The interview with %(name)s on %(when)s is cancelled by the programme's staff.")
+                    % {"name": user.get_full_name() or user.username, "when": when},
+                    _("Why: %(reason)s") % {"reason": interview.cancel_reason},
+                ]
+            sent += notice_claim_and_send(
+                notices=InterviewCancelNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
+                subject=_("Interview cancelled"),
+                body="\n".join(str(line) for line in lines),
+                to=notice.email,
+                connection=connection,
+            )
+    return sent
 
 
 def interview_expert_check(*, interview: Interview, user: AbstractBaseUser) -> None:

@@ -26,12 +26,18 @@ class FakeCourses:
 
 
 class FakeLive:
+    """Stands in for live's grouped attendance contract with hand-built entries per user and
+    session, added up by live's own rules (`attendance_groups`, tested in live)."""
+
     def __init__(self):
         self.sessions: list[dict] = []
         self.attendance: dict = {}
 
     def __call__(self, *, season_id, track, user_ids=None):
-        return {"sessions": self.sessions, "attendance": self.attendance}
+        return {
+            "sessions": self.sessions,
+            "groups": live.selectors.attendance_groups(sessions=self.sessions, attendance=self.attendance),
+        }
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def fake_courses(monkeypatch):
 @pytest.fixture
 def fake_live(monkeypatch):
     fake = FakeLive()
-    monkeypatch.setattr(live.selectors, "required_sessions_attendance", fake, raising=False)
+    monkeypatch.setattr(live.selectors, "required_sessions_attendance_grouped", fake, raising=False)
     monkeypatch.setattr(
         live.selectors, "required_session_count", lambda *, season_id, track: len(fake.sessions), raising=False
     )

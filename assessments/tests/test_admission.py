@@ -11,12 +11,9 @@ from openpyxl import load_workbook
 from assessments.models import AdmissionDecision, AdmissionPolicy, AdmissionRun, DecisionOverride, ExpertAssignment
 from assessments.models.admission import ImmutableError
 from assessments.policy import outcomes_decide
-from assessments.services.admission import (
-    admission_policy_save,
-    admission_run_execute,
-    admission_run_start,
-)
-from assessments.snapshot import DECISION_COLUMNS
+from assessments.selectors.admission import snapshot_lines
+from assessments.services.admission import admission_run_execute, admission_run_start
+from assessments.services.admission_policy import admission_policy_save
 from assessments.tests.conftest import EXAMPLE
 from assessments.tests.factories import QuizFactory, attempt_closed
 from lms import roles
@@ -107,11 +104,11 @@ def test_run_snapshot_explains_each_decision_and_is_reproducible(
     second = _run(season, staff, django_capture_on_commit_callbacks)
     assert first.status == second.status == "done" and first.progress == 100
     assert first.content_hash and first.content_hash == second.content_hash
-    decisions = {d.participant_id: d for d in first.decisions.all()}
-    assert decisions[passed.id].decision == "admitted"
-    assert decisions[failed.id].decision == "not_admitted"
-    assert decisions[lonely.id].decision == "not_admitted"
-    assert "Итоговый, 30% из 60% нужных" in " ".join(decisions[failed.id].evidence["tests"]["missing"])
+    decisions = {line["participant_id"]: line for line in snapshot_lines(run=first)}
+    assert decisions[passed.id]["decision"] == "admitted"
+    assert decisions[failed.id]["decision"] == "not_admitted"
+    assert decisions[lonely.id]["decision"] == "not_admitted"
+    assert "Итоговый, 30% из 60% нужных" in " ".join(decisions[failed.id]["evidence"]["tests"]["missing"])
     assert first.policy_content["rules"][0] == {"module": "tests", "min": 1.0}
 
     # New data, new snapshot: the hash follows the content.
@@ -121,11 +118,9 @@ def test_run_snapshot_explains_each_decision_and_is_reproducible(
 
 
 def _hash_of_stored_lines(run: AdmissionRun) -> str:
-    """The content hash by its definition: one json.dumps of the policy and the stored lines."""
-    rows = [
-        dict(zip(DECISION_COLUMNS, values, strict=True))
-        for values in run.decisions.order_by("participant_id").values_list(*DECISION_COLUMNS)
-    ]
+    """The content hash by its definition: one json.dumps of the policy and the stored lines, put
+    back together from the evidence they share."""
+    rows = snapshot_lines(run=run)
     text = json.dumps({"policy": run.policy_content, "decisions": rows}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -149,12 +144,12 @@ def test_hash_is_the_json_of_the_stored_snapshot_also_with_a_capacity(
     admission_policy_save(policy=policy)
     run = _run(season, staff, django_capture_on_commit_callbacks)
     assert run.content_hash == _hash_of_stored_lines(run)
-    lines = {d.participant_id: d for d in run.decisions.all()}
-    assert [lines[p.id].decision for p in admitted] == ["admitted", "admitted", "not_admitted"]
-    assert [lines[p.id].rank for p in admitted] == [1, 2, 3]
+    lines = {line["participant_id"]: line for line in snapshot_lines(run=run)}
+    assert [lines[p.id]["decision"] for p in admitted] == ["admitted", "admitted", "not_admitted"]
+    assert [lines[p.id]["rank"] for p in admitted] == [1, 2, 3]
     # The shared reasons kept their own lines; each participant got their own capacity line.
-    assert lines[admitted[0].id].reasons[:-1] == lines[admitted[2].id].reasons[:-1]
-    assert "1" in lines[admitted[0].id].reasons[-1] and "3" in lines[admitted[2].id].reasons[-1]
+    assert lines[admitted[0].id]["reasons"][:-1] == lines[admitted[2].id]["reasons"][:-1]
+    assert "1" in lines[admitted[0].id]["reasons"][-1] and "3" in lines[admitted[2].id]["reasons"][-1]
 
 
 def test_snapshot_refuses_edits(tests_only_season, staff, django_capture_on_commit_callbacks):
@@ -218,11 +213,12 @@ def test_run_query_count_is_fixed_whatever_the_number_of_participants(
             policy_content=AdmissionPolicy.objects.get(season=season).content(),
             started_by=staff,
         )
-        # claim (1), re-fetch the run (1), participants (1), progress (2), required tests (1),
-        # best-score attempts (1), the example module's application forms (1), savepoint + save
-        # run + release (3); the decisions go in with one COPY, which Django's counter does not
-        # see (the test below checks they are there)
-        with django_assert_num_queries(11):
+        # claim (1), re-fetch the run (1), progress (2); the reads: savepoint + their settings +
+        # release (3), participants (1), required tests (1), counting scores grouped (1), the
+        # example module's application forms (1); the write: savepoint + the run's conditional
+        # update + the shared evidence + release (4). The decisions go in with one COPY, which
+        # Django's counter does not see (the test below checks they are there)
+        with django_assert_num_queries(15):
             admission_run_execute(run_id=run.id)
         return run
 
@@ -351,10 +347,28 @@ def test_decision_list_query_count(
     from assessments.selectors.admission import decisions_effective
 
     # the decisions with their latest override as subqueries (1), the participants' names from
-    # lms's selector (1); staff need no assignment filter (the role check is one more: user_has_role)
-    with django_assert_num_queries(3):
+    # lms's selector (1), the run's shared evidence for the reasons (1); staff need no assignment
+    # filter (the role check is one more: user_has_role)
+    with django_assert_num_queries(4):
         assert len(decisions_effective(run=run, user=staff)) == 1
     _participant(season, quiz, score=0.2)
     run = _run(season, staff, django_capture_on_commit_callbacks)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(decisions_effective(run=run, user=staff)) == 2
+
+
+def test_the_django_admin_shows_a_decision_with_its_reasons_and_the_shared_evidence(
+    tests_only_season, staff, client, django_capture_on_commit_callbacks
+):
+    season, quiz = tests_only_season
+    _participant(season, quiz, score=0.3)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    decision = run.decisions.get()
+    assert set(decision.evidence_ids) == {"community", "tests"} and decision.rank_reason == ""
+    admin = UserFactory(username="admin-one", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(f"/django-admin/assessments/admissiondecision/{decision.id}/change/").content.decode()
+    (line,) = snapshot_lines(run=run)
+    assert line["reasons"] and all(reason in page for reason in line["reasons"])  # put back together
+    evidence = client.get(f"/django-admin/assessments/admissionevidence/{decision.evidence_ids['tests']}/change/")
+    assert evidence.status_code == 200

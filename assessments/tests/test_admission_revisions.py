@@ -16,13 +16,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessments.models import AdmissionPolicy, AdmissionRun, Interview, InterviewSlot
-from assessments.selectors.admission import admission_revision_list
-from assessments.services.admission import admission_policy_save, admission_run_start
+from assessments.selectors.admission import admission_revision_list, admission_run_replicated, snapshot_lines
+from assessments.services.admission import admission_run_start
+from assessments.services.admission_policy import admission_policy_save
 from assessments.services.admission_publish import admission_run_publish, decision_override_add
 from assessments.tests.factories import QuizFactory, attempt_closed
 from assessments.tests.test_admission import staff  # noqa: F401 (a fixture)
 from lms import roles
 from lms.models import Track
+from lms.replica import REPLICA
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,9 +120,9 @@ def test_a_module_with_nothing_required_is_left_out_or_refuses_the_run(
     run = _run(season, staff, django_capture_on_commit_callbacks)
     assert run.policy_content["rules"] == [{"module": "tests", "min": 1.0}]
     assert run.policy_content["not_applicable"] == ["recorded"]
-    decision = run.decisions.get()
-    assert decision.decision == "admitted" and "recorded" not in decision.figures
-    assert not any("0 из 0" in reason for reason in decision.reasons)
+    (line,) = snapshot_lines(run=run)
+    assert line["decision"] == "admitted" and "recorded" not in line["figures"]
+    assert not any("0 из 0" in reason for reason in line["reasons"])
 
     _policy(season, [{"module": "tests", "min": 1.0}], weights={"tests": 1, "recorded": 1})
     with pytest.raises(ValidationError) as refused:
@@ -282,7 +284,7 @@ def test_reasons_show_dates_in_the_readers_own_zone(
     )
     assert moscow != kamchatka
     # The snapshot keeps the moment; each reader sees their own day.
-    assert "⟦" in run.decisions.get().evidence["recorded"]["missing"][0]
+    assert "⟦" in snapshot_lines(run=run)[0]["evidence"]["recorded"]["missing"][0]
     with timezone.override("Asia/Kamchatka"):
         assert decision_published_for(participant=participant)["missing"] == [
             f"Не просмотрено: Лекция 1, закрыто {kamchatka}"
@@ -326,3 +328,27 @@ def test_the_admission_page_warns_of_required_sessions_without_evidence(staff, c
     page = client.get(reverse("assessments:admission"), {"season": season.id}).content.decode()
     assert asked == [season.id]
     assert "обязательный эфир «Эфир без данных»" in page and "нет данных о посещаемости" in page
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_run_export_reads_the_replica_only_once_it_holds_the_latest_override(
+    staff,  # noqa: F811
+    closed_season,
+    api_client,
+    take_replica,
+    django_capture_on_commit_callbacks,
+):
+    """A replica that has not replayed an override yet would export the list without it: then the
+    export reads the primary (lms.replica)."""
+    season, quiz = closed_season
+    _passed(season, quiz)
+    run = _run(season, staff, django_capture_on_commit_callbacks)
+    take_replica()
+    assert admission_run_replicated(run=run, using=REPLICA)
+    with django_capture_on_commit_callbacks(execute=True):
+        decision_override_add(decision=run.decisions.get(), value="review", justification="Проверка", user=staff)
+    assert not admission_run_replicated(run=run, using=REPLICA)
+    api_client.force_authenticate(staff)
+    exported = api_client.get(reverse("assessments:run-detail", args=[run.id]), {"format": "csv"})
+    assert "Проверка" in exported.content.decode("utf-8-sig")

@@ -65,10 +65,9 @@ def _done_run(*participants, published=False):
             federal_district=participant.federal_district,
             level=participant.level,
             figures={},
-            evidence={},
+            evidence_ids={},
             score=1,
             decision="admitted",
-            reasons=[],
         )
     return run
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from assessments.models import AdmissionPolicy, Interview, InterviewPlan, InterviewSlot
-from assessments.services.admission import admission_policy_save
+from assessments.services.admission_policy import admission_policy_save
 from assessments.tests.factories import QuizFactory, attempt_closed
 from lms import roles
 from lms.models import Track

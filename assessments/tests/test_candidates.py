@@ -212,3 +212,18 @@ def test_the_staff_page_query_count_is_fixed(world, client):
         response = client.get(url, {"season": season.id})
     assert response.status_code == 200 and response.content.decode().count('data-testid="candidate-') == 2
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_the_candidates_export_writes_a_name_like_a_formula_as_text(world):
+    season, experts = world
+    person = _person(season, Level.BEGINNER, '=HYPERLINK("http://x.example","click")')
+    interviewed(season, experts, person, [(4, "")])
+    client = APIClient()
+    client.force_authenticate(_role(UserFactory(username="cand-staff-injection"), roles.STAFF))
+    url = reverse("assessments:candidates", args=[season.id])
+    text = client.get(url, {"direction": "roiv", "format": "csv"}).content.decode("utf-8-sig")
+    row = next(row for row in csv.reader(io.StringIO(text)) if row[0] == str(person.id))
+    assert row[1].startswith("'=HYPERLINK")
+    sheet = load_workbook(io.BytesIO(client.get(url, {"direction": "roiv", "format": "xlsx"}).content)).active
+    cell = next(row for row in sheet.iter_rows(min_row=2) if str(row[0].value) == str(person.id))[1]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

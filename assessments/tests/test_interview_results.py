@@ -2,13 +2,19 @@
 recommended level changes in bulk (each a level change with its reason) and publish once; the
 cabinet shows nothing of it before."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import InterviewOutcome, InterviewPlan
+from assessments.models import Interview, InterviewOutcome, InterviewPlan, InterviewSlot, InterviewStatus
 from assessments.selectors.results import interview_results_list
+from assessments.services.interviews import interview_book, interview_cancel
+from assessments.services.results import interview_results_publish
 from assessments.tests.test_candidates import _person, interviewed
 from assessments.tests.test_interviews import _admit, _role
 from lms import roles
@@ -163,3 +169,76 @@ def test_a_level_applied_before_publishing_still_shows_the_experts_recommendatio
     client.force_login(people["moved_up"].user)
     level = client.get(reverse("cabinet")).content.decode().split('data-testid="interview-level"')[1][:300]
     assert "«Молодые»" in level and "решённый программой: Молодые" in level
+
+
+def test_publishing_e_mails_each_participant_their_result_once(results, client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from assessments.models import InterviewResultNotice
+    from assessments.services.admission import admission_runs_sweep
+    from assessments.services.results import interview_results_notify
+
+    season, people, staff = results
+    mail.outbox.clear()  # the admission's own e-mails
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(_publish(season), {"season": season.id}).status_code == 302
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert sorted(bodies) == sorted(person.user.email for person in people.values())
+    assert all(message.subject == "Итоги собеседований" for message in mail.outbox)
+    moved = bodies[people["moved_up"].user.email]
+    assert "Сезон итогов" in moved and "Рекомендован(а) на собеседования в ФОИВ" in moved
+    assert "Молодые" in moved  # the experts recommended another level
+    assert "Молодые" not in bodies[people["stays"].user.email]
+
+    # Nobody twice: the task again, a second confirmation (refused), the sweep.
+    assert interview_results_notify(season_id=season.id) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_publish(season), {"season": season.id})
+        admission_runs_sweep(now=timezone.now() + timedelta(days=1))
+    assert sum(message.subject == "Итоги собеседований" for message in mail.outbox) == 3
+    assert InterviewResultNotice.objects.filter(sent_at__isnull=False).count() == 3
+
+
+def test_an_unsent_result_e_mail_is_sent_by_a_retry_and_only_it(results, client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from assessments.models import InterviewResultNotice
+    from assessments.services.results import interview_results_notify
+
+    season, people, staff = results
+    mail.outbox.clear()  # the admission's own e-mails
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(_publish(season), {"season": season.id}).status_code == 302
+    InterviewResultNotice.objects.exclude(outcome__participant=people["young"]).update(
+        claimed_at=timezone.now(), sent_at=timezone.now()
+    )
+    assert interview_results_notify(season_id=season.id) == 1
+    assert [message.to for message in mail.outbox] == [[people["young"].user.email]]
+
+
+def test_once_the_results_are_out_the_booking_can_be_neither_cancelled_nor_moved(results, client):
+    season, people, staff = results
+    booked = Interview.objects.get(participant=people["stays"], status=InterviewStatus.BOOKED)
+    free = InterviewSlot.objects.create(
+        season=season,
+        expert=booked.slot.expert,
+        starts_at=timezone.now() + timedelta(days=5),
+        ends_at=timezone.now() + timedelta(days=5, minutes=30),
+        published=True,
+    )
+    interview_results_publish(season_id=season.id, user=staff)
+
+    participant = people["stays"]
+    with pytest.raises(ValidationError, match="результаты опубликованы"):
+        interview_cancel(interview=booked, user=participant.user)
+    with pytest.raises(ValidationError, match="результаты опубликованы"):
+        interview_book(participant=participant, user=participant.user, slot=free)
+    booked.refresh_from_db()
+    assert booked.status == InterviewStatus.BOOKED and not Interview.objects.filter(slot=free).exists()
+
+    client.force_login(participant.user)
+    cabinet = client.get(reverse("cabinet")).content.decode()
+    assert 'data-testid="interview-result"' in cabinet
+    assert "Отменить запись" not in cabinet and 'name="slot"' not in cabinet

@@ -53,10 +53,9 @@ def _admit(*participants, refused=()):
             federal_district=participant.federal_district,
             level=participant.level,
             figures={},
-            evidence={},
+            evidence_ids={},
             score=1,
             decision=decision,
-            reasons=[],
         )
 
 

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Answer, Attempt, QuestionKind
-from assessments.scores.live import presence
 from assessments.selectors.quizzes import diagnostics_growth
 from assessments.tests.conftest import session
 from assessments.tests.factories import QuestionBankFactory, QuestionFactory, QuizFactory
+from live.selectors import attendance_groups
 from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,12 +111,11 @@ def test_diagnostics_chart_is_inline_svg_in_the_cabinet(client):
 def test_a_present_mark_without_recorded_time_counts_the_whole_session():
     now = timezone.now()
     sessions = [session(1, starts=now - timedelta(hours=3)), session(2, starts=now - timedelta(hours=2))]
-    share, attended, missed = presence(
+    (group,) = attendance_groups(
         sessions=sessions,
-        attendance={1: {"covered_seconds": 0, "status": "present"}, 2: {"covered_seconds": 0, "status": "absent"}},
-        excused_leave_denominator=True,
+        attendance={7: {1: {"covered_seconds": 0, "status": "present"}, 2: {"covered_seconds": 0, "status": "absent"}}},
     )
-    assert (share, attended, [s["id"] for s in missed]) == (0.5, 1, [2])
+    assert (group.covered_seconds, group.attended, group.user_ids) == (3600, {1}, [7])
 
 
 def test_editors_build_tests_in_wagtail(client):

@@ -63,10 +63,11 @@ def test_staff_set_the_panel_and_register_the_ticked_then_all_the_rest(district,
     expert = district["experts"][0]
     assert client.post(_url(meeting), {"panel": "", "expert": [expert.id]}).status_code == 302
     assert list(meeting.panel.all()) == [expert]
-    assert client.post(_url(meeting), {"panel": "", "expert": [district["staff"].id]}).status_code == 400
+    form = {"panel": "", "expert": [district["staff"].id], "confirm_removal": "on"}
+    assert client.post(_url(meeting), form).status_code == 400
 
     assert client.post(_url(meeting), {"assign": "", "participant": [admitted[0].id]}).status_code == 302
-    assert client.post(_url(meeting), {"assign_all": ""}).status_code == 302
+    assert client.post(_url(meeting), {"assign_all": "", "confirm_all": "on"}).status_code == 302
     registered = Interview.objects.filter(meeting=meeting, status=InterviewStatus.BOOKED)
     assert sorted(registered.values_list("participant_id", flat=True)) == sorted(p.id for p in admitted)
     # Nobody left to register; the refused one cannot be ticked in.
@@ -74,12 +75,30 @@ def test_staff_set_the_panel_and_register_the_ticked_then_all_the_rest(district,
     assert response.status_code == 400 and "Только допущенных" in response.content.decode()
 
 
+def test_taking_experts_off_the_panel_and_registering_all_need_the_box_ticked(district, client):
+    meeting, experts = district["meeting"], district["experts"]
+    client.force_login(district["staff"])
+    assert client.post(_url(meeting), {"panel": "", "expert": [e.id for e in experts]}).status_code == 302
+    # Adding needs no confirmation; taking one off does, and nothing changes without it.
+    response = client.post(_url(meeting), {"panel": "", "expert": [experts[0].id]})
+    assert response.status_code == 400 and "уходят из комиссии (экспертов: 1)" in response.content.decode()
+    assert meeting.panel.count() == 2
+    form = {"panel": "", "expert": [experts[0].id], "confirm_removal": "on"}
+    assert client.post(_url(meeting), form).status_code == 302
+    assert list(meeting.panel.all()) == [experts[0]]
+
+    response = client.post(_url(meeting), {"assign_all": ""})
+    assert response.status_code == 400 and not Interview.objects.filter(meeting=meeting).exists()
+    assert client.post(_url(meeting), {"assign_all": "", "confirm_all": "on"}).status_code == 302
+    assert Interview.objects.filter(meeting=meeting).count() == 3
+
+
 def test_the_capacity_is_kept_and_the_refusal_says_how_many_seats_are_left(district, client):
     meeting, admitted = district["meeting"], district["admitted"]
     OfflineMeeting.objects.filter(pk=meeting.pk).update(capacity=2)
     client.force_login(district["staff"])
     assert client.post(_url(meeting), {"assign": "", "participant": [admitted[0].id]}).status_code == 302
-    response = client.post(_url(meeting), {"assign_all": ""})
+    response = client.post(_url(meeting), {"assign_all": "", "confirm_all": "on"})
     html = response.content.decode()
     assert response.status_code == 400 and "Осталось мест на встрече: 1; выбрано участников: 2." in html
     assert Interview.objects.filter(meeting=meeting).count() == 1
@@ -92,7 +111,7 @@ def test_the_panel_scores_the_meeting_and_another_expert_gets_403(district, clie
     on_panel, outside = district["experts"]
     meeting.panel.set([on_panel])
     client.force_login(district["staff"])
-    client.post(_url(meeting), {"assign_all": ""})
+    client.post(_url(meeting), {"assign_all": "", "confirm_all": "on"})
     interview = Interview.objects.filter(meeting=meeting).order_by("id").first()
 
     client.force_login(on_panel)
@@ -135,10 +154,9 @@ def test_the_panel_page_query_count_is_the_same_at_n_and_n_plus_one(district, cl
         federal_district="central",
         level=more.level,
         figures={},
-        evidence={},
+        evidence_ids={},
         score=1,
         decision="admitted",
-        reasons=[],
     )
     client.post(_url(meeting), {"assign": "", "participant": [district["admitted"][1].id]})
     meeting.panel.add(district["experts"][1])

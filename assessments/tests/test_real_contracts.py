@@ -11,7 +11,9 @@ from django.utils import timezone
 from assessments.models import AdmissionPolicy, AdmissionRun
 from assessments.scores.live import LiveModule
 from assessments.scores.recorded import RecordedModule
-from assessments.services.admission import admission_policy_for, admission_run_execute
+from assessments.selectors.admission import snapshot_lines
+from assessments.services.admission import admission_run_execute
+from assessments.services.admission_policy import admission_policy_for
 from assessments.tests.factories import QuizFactory, attempt_closed
 from courses.models import LectureProgress
 from courses.tests.factories import course_make, lecture_make
@@ -165,12 +167,13 @@ def test_admission_run_query_count_with_the_default_policy_on_real_data(staff, d
             policy_content=policy.content(),
             started_by=staff,
         )
-        # claim (1), re-fetch the run (1), participants (1), progress (2); recorded: courses and
-        # lectures with their videos (2), extensions (1), completions grouped in SQL (1); live:
-        # sessions (1), attendance rows (1), manual marks (1); tests: required tests (1), counting
-        # attempts (1); savepoint + the run's conditional update + release (3). The decisions go
-        # in with one COPY, which Django's counter does not see.
-        with django_assert_num_queries(17):
+        # claim (1), re-fetch the run (1), progress (2); the reads: savepoint + their settings +
+        # release (3), participants (1); recorded: courses and lectures with their videos (2),
+        # extensions (1), completions grouped (1); live: sessions (1), manual marks (1), attendance
+        # grouped (1); tests: required tests (1), counting scores grouped (1); the write:
+        # savepoint + the run's conditional update + the shared evidence + release (4). The
+        # decisions go in with one COPY, which Django's counter does not see.
+        with django_assert_num_queries(21):
             admission_run_execute(run_id=run.id)
         run.refresh_from_db()
         assert run.status == "done", run.error
@@ -188,6 +191,6 @@ def test_admission_run_query_count_with_the_default_policy_on_real_data(staff, d
             people[3].id: "admitted",
         }
     )
-    line = run.decisions.get(participant=people[1])
-    assert line.figures["live"] == 0.3 and line.figures["recorded"] == 1.0 and line.figures["tests"] == 1.0
-    assert any("70%" in reason for reason in line.reasons)
+    line = next(line for line in snapshot_lines(run=run) if line["participant_id"] == people[1].id)
+    assert line["figures"]["live"] == 0.3 and line["figures"]["recorded"] == 1.0 and line["figures"]["tests"] == 1.0
+    assert any("70%" in reason for reason in line["reasons"])

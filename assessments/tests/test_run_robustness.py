@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from assessments.models import AdmissionNotice, AdmissionPolicy, AdmissionRun
 from assessments.scores.tests import TestsModule
-from assessments.services.admission import admission_policy_save, admission_run_execute, admission_runs_sweep
+from assessments.services.admission import admission_run_execute, admission_runs_sweep
+from assessments.services.admission_policy import admission_policy_save
 from assessments.services.admission_publish import admission_run_notify
 from assessments.tasks import admission_run_notify_task
 from assessments.tests.factories import QuizFactory, attempt_closed

@@ -173,3 +173,53 @@ def test_figures_are_grouped_by_value_not_by_object():
     encode = FigureEncoder(names=["m"])
     assert encode([first]) == encode([second]) != encode([other])
     assert len(encode._figures) == 2
+
+
+def test_counting_scores_are_grouped_the_same_on_either_database_path(monkeypatch, django_assert_num_queries):
+    """The tests module's input: users grouped by the score that counts on each test (best or last,
+    started before the deadline or within the user's extension), by one PostgreSQL statement or,
+    for the embedded demo, row by row; both say the same."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from assessments.models import Attempt, QuizDeadlineExtension
+    from assessments.scores.tests import counting_score_groups, extended_deadlines, required_quizzes
+
+    season = SeasonFactory()
+    closed = timezone.now() - timedelta(days=1)
+    best = QuizFactory(season=season, score_policy="best", closes_at=closed)
+    last = QuizFactory(season=season, score_policy="last", closes_at=None)
+    people = [ParticipantFactory(season=season) for _i in range(5)]
+    retaker, late, extended, open_only, same = (person.user for person in people)
+    for user in (retaker, same):
+        for quiz in (best, last):
+            attempt_closed(quiz=quiz, user=user, number=1, score=0.8)
+            attempt_closed(quiz=quiz, user=user, number=2, score=0.4)
+    Attempt.objects.filter(quiz=best, user__in=[retaker, same]).update(started_at=closed - timedelta(hours=1))
+    for user in (late, extended):  # started after the deadline: counts only within an extension
+        attempt = attempt_closed(quiz=best, user=user, number=1, score=0.9)
+        Attempt.objects.filter(pk=attempt.pk).update(started_at=closed + timedelta(hours=1))
+    QuizDeadlineExtension.objects.create(
+        quiz=best, user=extended, deadline=closed + timedelta(days=2), policy_deadline=closed, reason="Болел"
+    )
+    Attempt.objects.create(quiz=last, user=open_only, number=1, seed=1, question_ids=[], started_at=closed)
+
+    quizzes = required_quizzes(season_id=season.id, track=people[0].track)
+    assert [quiz.id for quiz in quizzes] == [best.id, last.id]
+
+    def grouped(user_ids):
+        extensions = extended_deadlines(quizzes=quizzes, user_ids=user_ids)
+        return {
+            user_id: group.scores
+            for group in counting_score_groups(quizzes=quizzes, user_ids=user_ids, extended=extensions)
+            for user_id in group.user_ids
+        }
+
+    with django_assert_num_queries(2):  # extensions, the grouped statement
+        by_sql = grouped(None)
+    assert by_sql == {retaker.id: (0.8, 0.4), same.id: (0.8, 0.4), extended.id: (0.9, None)}
+    asked = {late.id, extended.id, same.id}
+    by_sql_asked = grouped(asked)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert grouped(None) == by_sql
+    assert grouped(asked) == by_sql_asked == {user_id: by_sql[user_id] for user_id in asked if user_id in by_sql}

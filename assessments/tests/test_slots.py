@@ -493,7 +493,7 @@ def test_the_expert_time_zone_is_kept_and_remembered_at_login(season, expert, cl
     client.logout()
     from tests.factories import TEST_PASSWORD
 
-    assert client.login(username=expert.username, password=TEST_PASSWORD)
+    assert client.post("/accounts/login/", {"login": expert.username, "password": TEST_PASSWORD}).status_code == 302
     assert client.session[SESSION_TIMEZONE_KEY] == "Asia/Vladivostok"
 
 

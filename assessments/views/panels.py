@@ -23,11 +23,27 @@ def _ids(values: list[str]) -> list[int]:
     return ids
 
 
+def _removal_confirmed(request, *, meeting, expert_ids: list[int]) -> None:
+    """Taking an expert off the panel takes the meeting's sheets out of their list: only with the
+    box ticked (adding experts needs no confirmation)."""
+    removed = {user.pk for user in meeting.panel.all()} - set(expert_ids)
+    if removed and not request.POST.get("confirm_removal"):
+        raise ValidationError(
+            {
+                "confirm": [
+                    _("Unticked experts leave the panel (experts leaving: %(count)s): tick the box to confirm.")
+                    % {"count": len(removed)}
+                ]
+            }
+        )
+
+
 @login_required
 def meeting_panel(request, meeting_id: int):
     """GET: the panel, the registered participants and those who may be registered. POST `panel`:
-    set the experts; `assign`: register the ticked participants; `assign_all`: register all
-    admitted of the district not yet assigned."""
+    set the experts (`confirm_removal` when one leaves); `assign`: register the ticked
+    participants; `assign_all` with `confirm_all`: register all admitted of the district not yet
+    assigned."""
     staff_check(user=request.user)
     meeting = meeting_for_panel(meeting_id=meeting_id)
     if meeting is None:
@@ -36,9 +52,13 @@ def meeting_panel(request, meeting_id: int):
     if request.method == "POST":
         try:
             if "panel" in request.POST:
-                meeting_panel_set(meeting=meeting, expert_ids=_ids(request.POST.getlist("expert")), user=request.user)
+                expert_ids = _ids(request.POST.getlist("expert"))
+                _removal_confirmed(request, meeting=meeting, expert_ids=expert_ids)
+                meeting_panel_set(meeting=meeting, expert_ids=expert_ids, user=request.user)
                 messages.success(request, _("The panel is saved."))
             else:
+                if "assign_all" in request.POST and not request.POST.get("confirm_all"):
+                    raise ValidationError({"confirm": [_("Tick the box to confirm registering all of them.")]})
                 ids = None if "assign_all" in request.POST else _ids(request.POST.getlist("participant"))
                 created = meeting_participants_assign(meeting=meeting, participant_ids=ids, user=request.user)
                 messages.success(request, _("Registered to the meeting: %(count)s.") % {"count": len(created)})

@@ -11,6 +11,7 @@ is stored. Any other failure (the database away, a deadlock) leaves the batch pe
 run (every COURSES_FLUSH_INTERVAL_SECONDS) reads it again, and the stream's health
 (selectors.progress_flush_health) shows how much waits and for how long."""
 
+import time
 from datetime import UTC, datetime
 
 import redis
@@ -19,7 +20,8 @@ from django.db.models import Q
 
 from courses import conf
 from courses.beats.rules import progress_apply
-from courses.beats.stores import STREAM, RedisProgressStore, progress_store
+from courses.beats.stores import STREAM, RedisProgressStore, progress_store, stream_entry_received
+from courses.metrics import FLUSH_LAG_SECONDS
 from courses.models import LectureProgress, ProgressDeadLetter
 from courses.selectors import lecture_completion_rules, users_existing
 
@@ -79,6 +81,7 @@ def progress_flush(*, batch_size: int | None = None, max_batches: int = 1000) ->
                 client.xack(STREAM, GROUP, *ids)
                 client.xdel(STREAM, *ids)
                 applied += len(ids)
+                FLUSH_LAG_SECONDS.observe(max(0.0, time.time() - stream_entry_received(ids[0])))
     finally:
         lock.release()
     return applied

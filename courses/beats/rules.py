@@ -5,7 +5,6 @@ a beat's span is plausible; `progress_apply` adds credited spans to a progress r
 completion. Both stores (stores.py) follow these rules: the write-through store calls them, the
 Redis store runs the same rules as a Lua script (the tests run every rule against both)."""
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -63,7 +62,9 @@ class ProgressStoreUnavailable(Exception):
 class Beat(NamedTuple):
     # Named tuples, not frozen dataclasses: one of each is built per beat, and a frozen
     # dataclass's __init__ costs several times as much.
-    playback_id: uuid.UUID
+    # The playback's UUID as text, in the canonical form (str(uuid.UUID)): what the stores key and
+    # compare, so a beat never turns it into a UUID object and back.
+    playback_id: str
     seq: int
     start: float
     end: float
@@ -129,7 +130,12 @@ class BeatResult:
 
     @property
     def message(self) -> str:
-        return str(OUTCOME_MESSAGES.get(self.outcome, ""))
+        return outcome_message(self.outcome)
+
+
+def outcome_message(outcome: str) -> str:
+    """The player's line for a beat of this outcome, in the active language ("" for none)."""
+    return str(OUTCOME_MESSAGES.get(outcome, ""))
 
 
 @dataclass
@@ -185,7 +191,7 @@ def beat_judge(
     lease_seconds = conf.lease_seconds()
     if lease is None:
         lease = LeaseState(None, now, 0.0, jitter)
-    pid = str(beat.playback_id)
+    pid = beat.playback_id
     if state is None:
         if beat.seq != 0:
             raise playback_unknown_error()

@@ -12,10 +12,11 @@ Both answer `beat` (credit one beat), `snapshots` (read stored progress, a pure 
 import json
 import time
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import redis
+from django.core.signals import setting_changed
 from django.db import transaction
 
 from courses import conf
@@ -124,14 +125,19 @@ class DatabaseProgressStore:
 
 
 # The rules of `beat_judge` (read its docstring first), run inside Redis so that a beat costs one
-# round trip and is atomic. KEYS: the playback hash, the participant's lease hash, participant ×
-# lecture spans hash, the stream. The lease hash: pid (the holder; absent when nobody holds it),
-# since, exp, carry (the participant's jitter allowance).
+# round trip and is atomic. KEYS: the playback, the participant's lease, the participant × lecture
+# spans hash, the stream. The playback and the lease are short strings of words, not hashes: both
+# are read by one MGET and each written by one SET with its expiry, where hashes took an HMGET, an
+# HSET and an EXPIRE each (every call from the script into Redis costs about as much as the rules).
+#   playback: "user lecture seq position beat_at"
+#   lease: "holder since expires carry", holder "-" when nobody holds it, carry the participant's
+#   jitter allowance.
+# The answer is one string, "outcome watched done" (or only the outcome of a refusal): a bulk
+# string is read with one line and one read, an array with a line and a read per element.
 BEAT_SCRIPT = """
-local packed = ARGV[1]
-local ARGV = {}
-for word in string.gmatch(packed, '%S+') do ARGV[#ARGV + 1] = word end
-local now, user, lecture, pid = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+-- The eighteen words of the one argument, split by one string.match (half the cost of a gmatch loop).
+local ARGV = {string.match(ARGV[1], '^' .. string.rep('(%S+) ', 17) .. '(%S+)$')}
+local now, pid = tonumber(ARGV[1]), ARGV[4]
 local seq, from, to, rate = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local visible, duration, threshold = ARGV[9] == '1', tonumber(ARGV[10]), tonumber(ARGV[11])
 local jitter, cap = tonumber(ARGV[12]), tonumber(ARGV[13])
@@ -139,7 +145,7 @@ local lease_seconds, tolerance = tonumber(ARGV[14]), tonumber(ARGV[15])
 local release = ARGV[18] == '1'
 local sp = redis.call('HMGET', KEYS[3], 'spans', 'done', 'w', 'wd')
 local spans_raw = sp[1]
-if not spans_raw then return {'seed'} end
+if not spans_raw then return 'seed' end
 local done = sp[2] or ''
 -- The watched seconds (for this duration) are kept beside the spans: most answers decode nothing.
 local function watched_of(spans)
@@ -154,35 +160,44 @@ if not watched or sp[4] ~= ARGV[10] then
   watched = watched_of(cjson.decode(spans_raw))
   redis.call('HSET', KEYS[3], 'w', watched, 'wd', ARGV[10])
 end
-local pb = redis.call('HMGET', KEYS[1], 'u', 'l', 'seq', 'pos', 't')
-local lease = redis.call('HMGET', KEYS[2], 'pid', 'since', 'exp', 'carry')
-local holder, since = lease[1], tonumber(lease[2]) or now
-local expires, carry = tonumber(lease[3]) or 0, tonumber(lease[4]) or jitter
+-- MGET answers false for a key that is missing or not a string.
+local found = redis.call('MGET', KEYS[1], KEYS[2])
+local pb_user, pb_lecture, pb_seq, pb_pos, pb_at
+if found[1] then
+  pb_user, pb_lecture, pb_seq, pb_pos, pb_at = string.match(found[1], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
+end
+local holder, since_text, expires_text, carry_text
+if found[2] then
+  holder, since_text, expires_text, carry_text = string.match(found[2], '^(%S+) (%S+) (%S+) (%S+)$')
+  if holder == '-' then holder = nil end
+end
+local since, expires, carry = tonumber(since_text) or now, tonumber(expires_text) or 0, tonumber(carry_text) or jitter
 -- 'keep': the lease is left as it is; 'hold': this playback holds it; 'free': nobody holds it.
 local lease_to = 'keep'
 local outcome, credit_from, credit_to
-if not pb[1] then
-  if seq ~= 0 then return {'unknown'} end
+if not pb_user then
+  if seq ~= 0 then return 'unknown' end
   outcome = 'opened'
   -- The viewer's latest choice wins: a new visible playback takes the lease over at once.
-  if visible and not release then lease_to, since = 'hold', now end
+  if visible and not release then lease_to, since, since_text = 'hold', now, ARGV[1] end
 else
-  if tonumber(pb[1]) ~= user or tonumber(pb[2]) ~= lecture then return {'foreign'} end
-  if seq <= tonumber(pb[3]) then return {'duplicate', watched, done} end
+  -- The participant and the lecture are compared as the words they were written from (str(int)).
+  if pb_user ~= ARGV[2] or pb_lecture ~= ARGV[3] then return 'foreign' end
+  if seq <= tonumber(pb_seq) then return 'duplicate ' .. watched .. ' ' .. done end
   local holds = holder == pid
   local held_from = now
   if not visible then
     outcome = 'hidden'
     if holds then lease_to = 'free' end
   elseif holds then
-    held_from = math.max(tonumber(pb[5]), since)
+    held_from = math.max(tonumber(pb_at), since)
   elseif (not holder) or expires <= now then
-    since = now
+    since, since_text = now, ARGV[1]
   else
     outcome = 'other_playback'
   end
   if not outcome then
-    local position = tonumber(pb[4])
+    local position = tonumber(pb_pos)
     if from > position + tolerance then
       outcome = 'seek'
     elseif to < position - tolerance then
@@ -199,15 +214,16 @@ else
     if release then lease_to = 'free' else lease_to = 'hold' end
   end
 end
-redis.call('HSET', KEYS[1], 'u', user, 'l', lecture, 'seq', seq, 'pos', ARGV[7], 't', ARGV[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[16]))
+-- Words of the argument are written back as they came wherever they can, and numbers as %.17g
+-- (exact, as Redis itself writes a number handed to redis.call): printf is the costliest step here.
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[5] .. ' ' .. ARGV[7] .. ' ' .. ARGV[1],
+  'EX', ARGV[16])
 if lease_to == 'hold' then
-  redis.call('HSET', KEYS[2], 'pid', pid, 'since', since, 'exp', now + lease_seconds, 'carry', carry)
-  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[16]))
+  redis.call('SET', KEYS[2], pid .. ' ' .. since_text .. ' ' .. string.format('%.17g', now + lease_seconds) ..
+    ' ' .. string.format('%.17g', carry), 'EX', ARGV[16])
 elseif lease_to == 'free' then
-  redis.call('HDEL', KEYS[2], 'pid')
-  redis.call('HSET', KEYS[2], 'carry', carry)
-  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[16]))
+  redis.call('SET', KEYS[2], '- ' .. since_text .. ' ' .. expires_text .. ' ' .. string.format('%.17g', carry),
+    'EX', ARGV[16])
 end
 if credit_from then
   -- The stored spans are sorted and disjoint: one pass merges the new one in.
@@ -231,14 +247,25 @@ if credit_from then
   -- One write of the hash per beat: each Redis call inside a script costs as much as the rules.
   redis.call('HSET', KEYS[3], 'spans', cjson.encode(merged), 'w', watched, 'wd', ARGV[10], 'done', done,
     'pos', ARGV[7])
-  redis.call('XADD', KEYS[4], '*', 'u', user, 'l', lecture, 's', credit_from, 'e', credit_to,
+  redis.call('XADD', KEYS[4], '*', 'u', ARGV[2], 'l', ARGV[3], 's', credit_from, 'e', credit_to,
     'p', ARGV[7], 't', ARGV[1])
 else
   redis.call('HSET', KEYS[3], 'pos', ARGV[7])
 end
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[17]))
-return {outcome, watched, done}
+redis.call('EXPIRE', KEYS[3], ARGV[17])
+return outcome .. ' ' .. watched .. ' ' .. done
 """
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _rule_words(duration: float, threshold: float, jitter: float, cap: float, lease_seconds: float) -> str:
+    """Words 10–17 of the beat script's argument: the lecture's rule and the settings. The same
+    few lectures and settings come back beat after beat, and writing out these eight numbers cost
+    more than this look-up (settings are still read per beat: a changed one is a new entry)."""
+    return (
+        f"{duration!r} {threshold!r} {jitter!r} {cap!r} {lease_seconds!r} {CONTINUITY_TOLERANCE!r}"
+        f" {PLAYBACK_TTL} {SPANS_TTL}"
+    )
 
 
 def spans_key(user_id: int, lecture_id: int) -> str:
@@ -267,18 +294,20 @@ class RedisProgressStore:
         both this store and the database store, so the two stay the same. ProgressStoreUnavailable
         when Redis cannot be reached (the endpoint answers 503 and the player retries)."""
         sp_key = spans_key(user_id, rule.lecture_id)
+        pid = beat.playback_id
+        rule_words = _rule_words(
+            rule.duration, rule.threshold, conf.jitter_seconds(), conf.credited_rate_cap(), conf.lease_seconds()
+        )
         # One argument, split inside the script: redis-py encodes every argument on its own, and
-        # seventeen of them cost more than the script itself.
+        # eighteen of them cost more than the script itself.
         args = [
-            f"{now!r} {user_id} {rule.lecture_id} {beat.playback_id} {beat.seq} {beat.start!r} {beat.end!r}"
-            f" {beat.rate!r} {1 if beat.visible else 0} {rule.duration!r} {rule.threshold!r}"
-            f" {conf.jitter_seconds()!r} {conf.credited_rate_cap()!r} {conf.lease_seconds()!r}"
-            f" {CONTINUITY_TOLERANCE!r} {PLAYBACK_TTL} {SPANS_TTL} {1 if beat.release else 0}"
+            f"{now!r} {user_id} {rule.lecture_id} {pid} {beat.seq} {beat.start!r} {beat.end!r} {beat.rate!r}"
+            f" {1 if beat.visible else 0} {rule_words} {1 if beat.release else 0}"
         ]
-        keys = [f"courses:pb:{beat.playback_id}", f"courses:lease:{user_id}", sp_key, STREAM]
+        keys = [f"courses:pb:{pid}", f"courses:lease:{user_id}", sp_key, STREAM]
         try:
             answer = self._script(keys=keys, args=args)
-            if answer[0] == b"seed":
+            if answer == b"seed":
                 # Rare: handing out the beat key seeds this already (services.lecture_progress_seed);
                 # the hash expired or Redis restarted since.
                 found = DatabaseProgressStore().snapshots(user_id=user_id, lecture_ids=[rule.lecture_id])
@@ -289,12 +318,12 @@ class RedisProgressStore:
         except (redis.ConnectionError, redis.TimeoutError) as error:
             # Also BusyLoadingError (a ConnectionError): Redis restarted and is reading its AOF.
             raise ProgressStoreUnavailable(str(error)) from error
-        outcome = answer[0].decode()
-        if outcome == "unknown":
+        if answer == b"unknown":
             raise playback_unknown_error()
-        if outcome == "foreign":
+        if answer == b"foreign":
             raise playback_foreign_error()
-        return beat_result(outcome=outcome, watched=float(answer[1]), rule=rule, completed=bool(answer[2]))
+        outcome, watched, done = answer.decode().split(" ")
+        return beat_result(outcome=outcome, watched=float(watched), rule=rule, completed=bool(done))
 
     def snapshots(self, *, user_id: int, lecture_ids) -> dict[int, ProgressSnapshot]:
         """Stored progress, flushed and not yet flushed: a read, of the database and of Redis."""
@@ -334,9 +363,14 @@ class RedisProgressStore:
             return StreamHealth(0, None, reachable=False)
         if not first:
             return StreamHealth(length, None)
-        # A stream entry's id starts with the millisecond it was added (the beat's receipt).
-        added = int(first[0][0].split(b"-")[0]) / 1000
-        return StreamHealth(length, round(max(0.0, now - added), 3))
+        return StreamHealth(length, round(max(0.0, now - stream_entry_received(first[0][0])), 3))
+
+
+def stream_entry_received(entry_id: bytes | str) -> float:
+    """When the stream took an entry (epoch seconds): its id starts with that millisecond, the
+    beat's receipt."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-")[0]) / 1000
 
 
 @cache
@@ -344,6 +378,17 @@ def _redis_store(url: str) -> RedisProgressStore:
     return RedisProgressStore(url)
 
 
+@cache
 def progress_store() -> RedisProgressStore | DatabaseProgressStore:
+    """The store of this site, looked up once per process (and again when COURSES_REDIS_URL or
+    REDIS_URL changes): every beat asks for it."""
     url = conf.redis_url()
     return _redis_store(url) if url else DatabaseProgressStore()
+
+
+def _forget_store(*, setting: str, **kwargs) -> None:
+    if setting in ("COURSES_REDIS_URL", "REDIS_URL"):
+        progress_store.cache_clear()
+
+
+setting_changed.connect(_forget_store, dispatch_uid="courses.beats.stores.progress_store")

@@ -1,3 +1,4 @@
+import json
 import time
 import uuid
 import zoneinfo
@@ -5,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses import conf
+from courses.apis import beat_answer_json
+from courses.beats.rules import OUTCOME_MESSAGES, BeatOutcome, BeatResult
 from courses.beats.stores import progress_store
 from courses.models import DeadlineExtension, LecturePage, LectureProgress
 from courses.selectors import required_lectures_completion
@@ -270,6 +273,49 @@ def test_progress_answer_tells_when_a_beat_got_no_credit(store, lecture, partici
     answer = post_beat(client, lecture.id, opening(playback_id=first, seq=1, to=0.5), key=key).json()
     assert answer["credited"] is False and answer["outcome"] == "other_playback" and answer["message"]
     assert set(answer) >= {"progress", "watched_seconds", "completed"}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("completed", [True, False])
+def test_the_written_out_beat_answer_is_the_json_of_the_result(language, completed):
+    outcomes = [value for name, value in vars(BeatOutcome).items() if name.isupper()]
+    for outcome in outcomes:
+        result = BeatResult(outcome, 1234.567, 0.3429, completed)
+        with translation.override(language):
+            expected = {
+                "progress": 0.3429,
+                "watched_seconds": 1234.567,
+                "completed": completed,
+                "credited": result.credited,
+                "outcome": outcome,
+                "message": result.message,
+            }
+        assert json.loads(beat_answer_json(result, language=language)) == expected
+    # The Russian lines are sent as UTF-8 text, as the JSON encoder with ensure_ascii=False wrote them.
+    hidden = beat_answer_json(BeatResult(BeatOutcome.HIDDEN, 0.0, 0.0, False), language="ru").decode()
+    assert "\\u" not in hidden and "скрыт" in hidden
+
+
+def test_the_answer_speaks_the_language_of_the_request(store, lecture, participant, client_of):
+    client = client_of(participant)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    playback = str(uuid.uuid4())
+    post_beat(client, lecture.id, opening(playback_id=playback), key=key)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    answer = post_beat(client, lecture.id, opening(playback_id=playback, seq=1, visible=False), key=key).json()
+    with translation.override("ru"):
+        assert answer["outcome"] == "hidden" and answer["message"] == str(OUTCOME_MESSAGES["hidden"])
+    assert answer["message"] != "The page was hidden: time watched in a hidden tab is not counted."
+
+
+def test_a_playback_id_in_another_spelling_is_the_same_playback(store, lecture, participant, client_of):
+    client = client_of(participant)
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    playback = uuid.uuid4()
+    assert post_beat(client, lecture.id, opening(playback_id=str(playback).upper()), key=key).status_code == 200
+    later = opening(playback_id="{" + playback.hex + "}", seq=1, to=1.0)
+    answer = post_beat(client, lecture.id, later, key=key).json()
+    assert answer["outcome"] == "credited" and answer["watched_seconds"] == 1.0
 
 
 @pytest.mark.parametrize("count", [2, 3])

@@ -18,6 +18,7 @@ from live.derive import Derived, attendance_upsert, session_coverage, session_ev
 from live.models import AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source
 from live.rules import status_decide
 from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
+from lms.text import text_require_storable
 
 
 def attendance_events_store(*, events: Iterable[AttendanceEvent]) -> None:
@@ -113,6 +114,7 @@ def attendance_mark_set(*, session: LiveSession, user_id: int, status: str, comm
         raise ValidationError({"user": [_("This person is not a participant of the session's track.")]})
     if not comment.strip():
         raise ValidationError({"comment": [_("Give the reason for the mark in the comment.")]})
+    text_require_storable(value=comment, field="comment")
     if status != MarkStatus.EXCUSED and session.state_at(timezone.now()) == LiveSession.State.SCHEDULED:
         raise ValidationError(
             {"status": [_("The session has not started yet: only “excused” can be marked in advance.")]}

@@ -12,8 +12,8 @@ from live import conf
 from live.buffer import beat_buffer_flush, beat_buffer_push, buffer_client
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.presence_keys import PresenceKey, presence_key_make, presence_key_read
-from live.selectors import user_ids_known
 from live.services.attendance import attendance_events_store, session_derive_later
+from lms.privacy.selectors import user_ids_not_erased
 from lms.selectors import participant_list
 
 
@@ -72,9 +72,10 @@ def presence_beat_record(
 def beat_rows_store(*, rows: list[dict]) -> set[int]:
     """Store buffered beats; returns the sessions they belong to. A key outlives a session or
     account deleted meanwhile: such rows are dropped here, or their foreign keys would fail the
-    whole batch at every flush."""
+    whole batch at every flush. So are the beats in flight of a person erased meanwhile: their
+    attendance ends with the erasure."""
     sessions = set(LiveSession.objects.filter(pk__in={row["s"] for row in rows}).values_list("pk", flat=True))
-    users = user_ids_known(user_ids=(row["u"] for row in rows))
+    users = user_ids_not_erased(user_ids={row["u"] for row in rows})
     rows = [row for row in rows if row["s"] in sessions and row["u"] in users]
     attendance_events_store(
         events=(

@@ -15,6 +15,7 @@ from live.rooms.registry import room_backend
 from live.selectors import session_for_participant, session_manageable_by, session_times_correction_refusal
 from live.services.attendance import session_derive_later
 from live.services.presence import presence_beats_flush
+from lms.text import text_storable
 
 
 class JoinNotOpen(Exception):
@@ -64,6 +65,8 @@ def _correction_errors(*, session: LiveSession, started_at: datetime, ended_at: 
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = [_("Give the reason for the correction.")]
+    elif not text_storable(reason):
+        errors["reason"] = [_("This text holds a NUL character, which cannot be stored.")]
     if abs(started_at - session.starts_at) > timedelta(days=1):
         errors["started_at"] = [_("The start is more than a day away from the scheduled start.")]
     elif started_at > now:

@@ -93,6 +93,18 @@ def test_beats_of_a_session_deleted_meanwhile_do_not_block_the_flush(client, liv
     assert AttendanceEvent.objects.filter(session=session).count() == 1
 
 
+def test_beats_in_flight_of_a_person_erased_meanwhile_are_dropped(client, live_now):
+    from lms.privacy.services import person_erase
+
+    session, participant = live_now
+    other = ParticipantFactory(season=session.season, track=participant.track)
+    beat(client, session, key=presence_key_issue(session=session, user=participant.user))
+    beat(client, session, key=presence_key_issue(session=session, user=other.user))
+    person_erase(user=participant.user, erased_by=UserFactory(is_staff=True))
+    assert presence_beats_flush() == 2
+    assert list(AttendanceEvent.objects.filter(session=session).values_list("user_id", flat=True)) == [other.user_id]
+
+
 def test_without_redis_beats_are_written_through(client, live_now, settings):
     settings.REDIS_URL = ""
     session, participant = live_now

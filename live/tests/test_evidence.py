@@ -156,6 +156,17 @@ def test_a_mark_without_a_reason_on_the_console_is_a_400(client, marked):
     assert "Укажите причину отметки в комментарии." in response.content.decode()
 
 
+def test_a_nul_in_the_comment_is_a_400_not_a_500(client, marked):
+    """PostgreSQL's text holds no NUL: the console says so instead of failing on the insert."""
+    session, speaker, person = marked
+    client.force_login(speaker.user)
+    form = {"user_id": person.user_id, "status": "excused", "comment": "Болел\x00"}
+    response = client.post(f"/live/console/{session.pk}/mark/", form)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert not session.manual_marks.exists()
+
+
 # ---------------------------------------------------------------- speakers, experts, staff
 
 

@@ -11,6 +11,7 @@ were refused (the last one taken, 13:15:00, covers to 13:16:00: 4560 s = 76 %, a
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from html import unescape as html_unescape
 
 import pytest
 from django.contrib.auth.models import Group
@@ -40,7 +41,7 @@ class Page:
     def __init__(self, client: Client, session: LiveSession):
         self.client, self.session = client, session
         html = client.get(f"/live/{session.pk}/").content.decode()
-        self.key = re.search(r'var key = "([^"]*)"', html).group(1)
+        self.key = html_unescape(re.search(r'data-key="([^"]*)"', html).group(1))
         self.connection, self.seq = str(uuid.uuid4()), 0
 
     def renew(self) -> None:

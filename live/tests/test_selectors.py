@@ -69,6 +69,10 @@ def test_required_sessions_attendance_shape_and_rules():
     only = required_sessions_attendance(season_id=season.pk, track="introductory", user_ids=[late.user_id])
     assert list(only["attendance"]) == [late.user_id]
     assert required_sessions_attendance(season_id=season.pk, track="advanced")["sessions"] == []
+    # Asked about nobody (the sessions alone, as the admission bench reads them): no rows, no error.
+    nobody_asked = required_sessions_attendance(season_id=season.pk, track="introductory", user_ids=[])
+    assert [s["finished"] for s in nobody_asked["sessions"]] == [True, False]
+    assert nobody_asked["attendance"] == {}
 
 
 @pytest.mark.parametrize("count", [3, 4])
@@ -215,3 +219,97 @@ def test_derivation_writes_the_same_rows_on_either_database_path(monkeypatch):
     session_attendance_derive(session=session)  # and so does PostgreSQL's
     assert rows() == portable
     assert [r for r in portable if r[0] == people[0].user_id][0][4:] == ("excused", True, ["bbb", "manual"])
+
+
+def _grouped_by_user(answer) -> dict[int, tuple]:
+    return {
+        user_id: (group.covered_seconds, group.excused_covered_seconds, group.attended, group.excused)
+        for group in answer["groups"]
+        for user_id in group.user_ids
+    }
+
+
+def test_grouped_attendance_adds_up_the_same_on_either_database_path(monkeypatch, django_assert_num_queries):
+    """The admission run's input: each user's attendance added up (time capped at each session's
+    length, a "present" mark with no time counting whole, the latest mark replacing a row's status,
+    excused sessions apart) and users grouped, by one PostgreSQL statement or, for the embedded
+    demo, from required_sessions_attendance; both say the same."""
+    from django.db import connection
+
+    from live.models import ManualMark
+    from live.selectors import required_sessions_attendance_grouped
+
+    season = SeasonFactory()
+    first, second = (
+        LiveSessionFactory(season=season, starts_at=PAST + timedelta(days=d), ends_at=PAST + timedelta(days=d, hours=1))
+        for d in (0, 1)
+    )
+    LiveSessionFactory(season=season, starts_at=timezone.now() + timedelta(days=1))  # ahead: counts for nobody
+    people = {name: ParticipantFactory(season=season) for name in ("full", "half", "marked", "excused", "overruled")}
+    people["nothing"] = ParticipantFactory(season=season)
+    elsewhere = ParticipantFactory(season=season, level="pro")  # another track's participant
+    assert elsewhere.track != people["full"].track
+
+    def row(session, name_or_person, covered, status):
+        person = people[name_or_person] if isinstance(name_or_person, str) else name_or_person
+        Attendance.objects.create(
+            session=session, user=person.user, covered_seconds=covered, window_seconds=3600, status=status, sources=[]
+        )
+
+    row(first, "full", 3600, "present")
+    row(second, "full", 3600, "present")
+    row(first, "half", 1800, "late")
+    row(second, "half", 600, "absent")  # some time, yet absent: the time counts, the session is missed
+    row(second, "excused", 900, "absent")
+    row(first, "overruled", 2000, "late")
+    row(first, elsewhere, 3600, "present")
+    staff = people["nothing"].user  # any user may stand for the speaker who marked
+    ManualMark.objects.create(session=first, user=people["marked"].user, status="present", marked_by=staff)
+    ManualMark.objects.create(session=second, user=people["excused"].user, status="present", marked_by=staff)
+    ManualMark.objects.create(session=second, user=people["excused"].user, status="excused", marked_by=staff)
+    ManualMark.objects.create(session=first, user=people["overruled"].user, status="absent", marked_by=staff)
+
+    # sessions; manual marks; the grouped statement
+    with django_assert_num_queries(3):
+        by_sql = required_sessions_attendance_grouped(season_id=season.pk, track="introductory")
+    grouped = _grouped_by_user(by_sql)
+    user = {name: person.user_id for name, person in people.items()}
+    assert grouped[user["full"]] == (7200, 0, {first.pk, second.pk}, frozenset())
+    assert grouped[user["half"]] == (2400, 0, {first.pk}, frozenset())
+    assert grouped[user["marked"]] == (3600, 0, {first.pk}, frozenset())  # present by hand, no time: whole
+    assert grouped[user["excused"]] == (0, 900, frozenset(), {second.pk})  # the latest mark counts
+    assert grouped[user["overruled"]] == (2000, 0, frozenset(), frozenset())
+    assert user["nothing"] not in grouped
+    assert [s["finished"] for s in by_sql["sessions"]] == [True, True, False]
+
+    asked = [user["half"], user["excused"], user["nothing"]]
+    by_sql_asked = _grouped_by_user(
+        required_sessions_attendance_grouped(season_id=season.pk, track="introductory", user_ids=asked)
+    )
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    portable = _grouped_by_user(required_sessions_attendance_grouped(season_id=season.pk, track="introductory"))
+    portable_asked = _grouped_by_user(
+        required_sessions_attendance_grouped(season_id=season.pk, track="introductory", user_ids=asked)
+    )
+    monkeypatch.undo()
+    # Without `user_ids` the statement reads every row of the sessions (a caller looks up its own
+    # people); the portable path only the track's participants.
+    assert portable == {user_id: key for user_id, key in grouped.items() if user_id != elsewhere.user_id}
+    assert portable_asked == by_sql_asked == {user_id: grouped[user_id] for user_id in asked if user_id in grouped}
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_grouped_attendance_query_count(django_assert_num_queries, count):
+    from live.selectors import required_sessions_attendance_grouped
+
+    season = SeasonFactory()
+    for d in range(count):
+        session = LiveSessionFactory(
+            season=season, starts_at=PAST + timedelta(days=d), ends_at=PAST + timedelta(days=d, hours=1)
+        )
+        _participants_with_figures(season, session, 1)
+        session_attendance_derive(session=session)
+    # sessions; manual marks; the grouped statement
+    with django_assert_num_queries(3):
+        result = required_sessions_attendance_grouped(season_id=season.pk, track="introductory")
+    assert sum(len(group.user_ids) for group in result["groups"]) == count

@@ -9,3 +9,5 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # Static files come straight from the apps' folders: no collectstatic before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests that need the requirement switch it on themselves (override_settings).
+MFA_REQUIRED_FOR_ROLES: list[str] = []

@@ -146,3 +146,20 @@ def test_beat_views_are_csrf_exempt_and_sessionless():
     )
     assert Probe().key_from(request) == "k"
     assert SessionlessBeatView.json_body(request) == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("short.mp4", "short.mp4"),
+        ("я" * 128 + ".mp4", "я" * 98 + ".mp4"),  # 2 bytes a letter: 196 + 4 bytes
+        ("я" * 150, "я" * 100),
+        ("a" * 300 + ".tar.gz", "a" * 197 + ".gz"),
+    ],
+)
+def test_a_file_name_is_cut_to_what_a_file_system_takes(name, expected):
+    from lms.storage import filename_shorten
+
+    shortened = filename_shorten(name)
+    assert shortened == expected
+    assert len(shortened.encode()) <= 200

@@ -26,5 +26,5 @@ class RemoteLikeStorage(Storage):
     def size(self, name):
         return self._inner.size(name)
 
-    def url(self, name):
-        raise NotImplementedError("a private bucket has no public URLs")
+    def url(self, name, expire=None):
+        raise NotImplementedError("a private bucket without presigned URLs")

@@ -47,6 +47,18 @@ def test_editor_uploads_a_video_and_it_is_queued(client, editor, clip_small_sile
     assert len(queued) == 1
 
 
+def test_a_file_name_over_255_bytes_is_shortened_not_a_500(client, editor, django_capture_on_commit_callbacks):
+    name = "Лекция" * 22 + ".mp4"  # 132 Cyrillic letters: 264 bytes of UTF-8, over what a file system takes
+    upload = SimpleUploadedFile(name, b"not really a video", content_type="video/mp4")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("media_videos:add"), {"title": "", "source": upload})
+    assert response.status_code == 302
+    asset = VideoAsset.objects.get()
+    stored = asset.source.name.rsplit("/", 1)[-1]
+    assert len(stored.encode()) <= 255 and stored.startswith("Лекция") and stored.endswith(".mp4")
+    assert asset.source.storage.exists(asset.source.name)
+
+
 def test_too_large_upload_gets_a_clear_form_error(client, editor, settings):
     settings.MEDIA_MAX_UPLOAD_SIZE = 1024
     upload = SimpleUploadedFile("big.mp4", b"x" * 2048, content_type="video/mp4")

@@ -26,12 +26,14 @@ def test_editor_watches_the_progress_bar_move_on_the_listing(page):
 
     # The worker reports progress; the page picks it up without a reload, then the final state.
     VideoAsset.objects.filter(pk=running.pk).update(progress=64)
-    page.wait_for_function(f"document.querySelector('[data-video-status=\"{running.pk}\"] progress').value == 64")
+    page.wait_for_function(f"() => document.querySelector('[data-video-status=\"{running.pk}\"] progress').value == 64")
     VideoAsset.objects.filter(pk=running.pk).update(
         state="ready", progress=100, duration=1200.0, hls_path="video/hls/y"
     )
     label = page.locator(f'[data-video-status="{running.pk}"] [data-video-status-label]')
-    page.wait_for_function(f"document.querySelector('[data-video-status=\"{running.pk}\"]').dataset.state == 'ready'")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-video-status=\"{running.pk}\"]').dataset.state == 'ready'"
+    )
     assert label.text_content() == "Готово"
     assert page.locator(f'[data-video-status="{running.pk}"] [data-video-status-progress]').is_hidden()
     assert page.get_by_text("Файл не удалось прочитать как видео.").is_visible()

@@ -69,6 +69,16 @@ def test_range_requests_get_206_with_content_range(client, viewer, ready_asset):
     assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
 
 
+def test_a_range_of_5000_digits_is_ignored_not_a_500(client, viewer, ready_asset):
+    token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
+    url = video_hls_url(asset_id=ready_asset.pk, name="v0/seg_00000.ts", token=token)
+    size = default_storage.size(f"{ready_asset.hls_path}/v0/seg_00000.ts")
+    for header in ("bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "9" * 5000):
+        response = client.get(url, HTTP_RANGE=header)
+        assert response.status_code == 200  # a malformed range is ignored (RFC 9110): the whole file
+        assert int(response["Content-Length"]) == size
+
+
 def test_forged_token_is_refused(client, viewer, ready_asset):
     token = playback_token_make(user_id=viewer.pk, asset_id=ready_asset.pk, ttl=60)
     forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
@@ -93,15 +103,42 @@ def test_expired_token_is_refused(client, viewer, ready_asset, settings):
     assert response.content.decode() == expected
 
 
+def _message(response, text: str) -> str:
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        return gettext(text)
+
+
 def test_another_users_token_is_refused(client, viewer, ready_asset):
     other = UserFactory()
     response = client.get(video_playback_url(asset=ready_asset, user_id=other.pk))
     assert response.status_code == 403
+    assert response.content.decode() == _message(response, "This video link was issued to another user.")
 
 
-def test_anonymous_request_with_a_valid_token_is_refused(client, ready_asset):
+def test_without_a_session_the_signed_url_is_the_credential(client, ready_asset):
+    """A client authenticated by an API token has no session: the URL the API gave it plays."""
     user = UserFactory()
-    assert client.get(video_playback_url(asset=ready_asset, user_id=user.pk)).status_code == 403
+    master = client.get(video_playback_url(asset=ready_asset, user_id=user.pk))
+    assert master.status_code == 200
+    assert uri_lines(master.content)
+
+
+@pytest.mark.parametrize(
+    ("ttl", "token", "text"),
+    [
+        (-1, None, "This video link has expired; reload the page to get a new one."),
+        (60, "garbage", "This video link is not valid."),
+    ],
+)
+def test_without_a_session_a_bad_url_says_what_is_wrong(client, ready_asset, settings, ttl, token, text):
+    settings.MEDIA_PLAYBACK_TOKEN_TTL = ttl
+    user = UserFactory()
+    url = video_playback_url(asset=ready_asset, user_id=user.pk)
+    if token:
+        url = video_hls_url(asset_id=ready_asset.pk, name="master.m3u8", token=token)
+    response = client.get(url)
+    assert response.status_code == 403
+    assert response.content.decode() == _message(response, text)
 
 
 def test_path_tricks_are_not_served(client, viewer, ready_asset):

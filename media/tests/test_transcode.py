@@ -1,4 +1,5 @@
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,31 @@ def test_a_live_claim_is_not_taken_but_a_stale_one_is(asset_from, clip_small_sil
     # The worker holding the claim died: once the lease has run out, the next attempt takes over.
     settings.MEDIA_TRANSCODE_LEASE_SECONDS = 0
     assert video_asset_transcode(asset_id=asset.pk).state == VideoAsset.State.READY
+
+
+def test_a_restarted_worker_releases_its_predecessors_claims_only(
+    asset_from, clip_small_silent, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from media.services import video_asset_claims_release
+
+    asset = asset_from(clip_small_silent)
+    VideoAsset.objects.filter(pk=asset.pk).update(
+        state="processing", claim=uuid.uuid4(), claimed_at=timezone.now(), claimed_by="transcode@a"
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert video_asset_claims_release(worker="transcode@b") == 0
+        assert video_asset_claims_release(worker="") == 0
+    assert queued == []
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert video_asset_claims_release(worker="transcode@a") == 1
+    assert len(queued) == 1
+    released = VideoAsset.objects.get(pk=asset.pk)
+    assert (released.claim, released.claimed_at, released.claimed_by) == (None, None, "")
+    # The queued job takes the released claim though the lease would still run.
+    done = video_asset_transcode(asset_id=asset.pk, worker="transcode@a")
+    assert done.state == VideoAsset.State.READY and done.claimed_by == ""
 
 
 def test_interrupted_transcode_is_never_half_published_and_can_be_retried(asset_from, clip_small_silent, monkeypatch):

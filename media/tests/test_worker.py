@@ -31,9 +31,9 @@ def test_a_real_worker_transcodes_on_the_transcode_queue(celery_worker_process, 
     assert done.hls_path and done.progress == 100
 
 
-def test_a_worker_killed_mid_transcode_leaves_the_asset_retryable(celery_worker_process, tmp_path):
+def _killed_mid_transcode(celery_worker_process, tmp_path) -> VideoAsset:
     clip = make_clip(tmp_path / "long.mp4", seconds=12, width=1280, height=720)
-    worker = celery_worker_process(queues="transcode")
+    worker = celery_worker_process(queues="transcode", name="transcode")
     asset = video_asset_create(title="Прерванная", source=clip)
 
     wait_for(lambda: state_of(asset.pk).progress > 0, timeout=90, message="the transcode never reported progress")
@@ -41,12 +41,18 @@ def test_a_worker_killed_mid_transcode_leaves_the_asset_retryable(celery_worker_
     worker.wait()
 
     killed = state_of(asset.pk)
-    assert killed.state == "processing"
+    assert killed.state == "processing" and killed.claimed_by.startswith("transcode@")
     assert killed.hls_path == "" and killed.progress < 100  # never half-published
+    return killed
 
-    # The dead worker's lease runs out; the sweeper re-queues the asset and a new worker finishes it.
+
+def test_a_worker_killed_mid_transcode_leaves_the_asset_retryable(celery_worker_process, tmp_path):
+    asset = _killed_mid_transcode(celery_worker_process, tmp_path)
+
+    # The dead worker's lease runs out; the sweeper re-queues the asset and a worker of another
+    # name (another machine) finishes it.
     VideoAsset.objects.filter(pk=asset.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
-    celery_worker_process(queues="transcode")
+    celery_worker_process(queues="transcode", name="other")
     assert video_asset_requeue_stale() == 1
     done = wait_for(
         lambda: state_of(asset.pk).state in ("ready", "failed") and state_of(asset.pk),
@@ -54,6 +60,21 @@ def test_a_worker_killed_mid_transcode_leaves_the_asset_retryable(celery_worker_
         message="the retried transcode did not finish",
     )
     assert done.state == "ready", done.error_message
+
+
+def test_a_worker_killed_mid_transcode_takes_the_job_up_again_when_it_is_restarted(celery_worker_process, tmp_path):
+    asset = _killed_mid_transcode(celery_worker_process, tmp_path)
+
+    # Started again under its name, as a supervisor does, within the lease: its predecessor's claim
+    # is released and the job queued at once (no beat runs here to re-queue anything).
+    celery_worker_process(queues="transcode", name="transcode")
+    done = wait_for(
+        lambda: state_of(asset.pk).state in ("ready", "failed") and state_of(asset.pk),
+        timeout=120,
+        message="the restarted worker did not take the transcode up again",
+    )
+    assert done.state == "ready", done.error_message
+    assert done.claimed_by == "" and done.claim is None
 
 
 def test_video_import_command_waits_for_the_final_state(celery_worker_process, clip_small_silent, tmp_path, capsys):

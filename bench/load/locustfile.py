@@ -1,0 +1,196 @@
+"""The load of `make load` (run by `python -m bench.load`, which seeds the participants and gets
+their playback grants first): VIEWERS participants each watching the load lecture in the player —
+a beat every 10 s, a renewal of the playback URL and beat key every minute (player.js), each
+participant its own playback and lease — and PAGE_USERS participants opening their cabinet or the
+lecture's page, PAGES_PER_SECOND in all, through nginx over TLS.
+
+Its input is the runner's JSON (LOAD_VIEWERS_FILE: the site, the certificate, each viewer's
+session, CSRF secret and grant); at the end it writes what it measured (LOAD_RESULT_FILE): every
+request's time by endpoint, the failures, and the watched seconds the endpoint last acknowledged
+to each viewer, which the runner compares with what the flush stored."""
+
+import collections
+import json
+import os
+import random
+import time
+
+import gevent
+import gevent.ssl
+from locust import FastHttpUser, constant_pacing, events, task
+
+from bench.load.player import BEAT_SECONDS, RENEW_SECONDS, Player
+
+with open(os.environ["LOAD_VIEWERS_FILE"]) as source:
+    PLAN = json.load(source)
+PAGE_USERS = PLAN["page_users"]
+_unassigned = collections.deque(PLAN["viewers"])
+
+BEAT = "beat"
+RENEWAL = "playback renewal"
+CABINET = "cabinet"
+LECTURE_PAGE = "lecture page"
+
+_latencies: dict[str, list[float]] = collections.defaultdict(list)
+_failures: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+_acknowledged: dict[str, float] = {}
+_sent_to: dict[str, float] = {}
+_outcomes: collections.Counter = collections.Counter()
+_window: dict[str, float] = {}
+
+
+_tls: list = []
+
+
+def _tls_context(cafile=None):
+    """One TLS context for every connection, trusting the stack's certificate. geventhttpclient asks
+    with `cafile` (its default bundle); a factory that did not take it would have the bundle loaded
+    into its context for every user, about 30 ms of the load generator's CPU each."""
+    if not _tls:
+        _tls.append(gevent.ssl.create_default_context(cafile=PLAN["certificate"]))
+    return _tls[0]
+
+
+def _cookies(viewer: dict) -> str:
+    return f"sessionid={viewer['session']}; csrftoken={viewer['csrf']}"
+
+
+class Viewer(FastHttpUser):
+    """One participant watching the lecture: its player's beats and renewals, nothing else."""
+
+    fixed_count = len(PLAN["viewers"])
+    host = PLAN["site"]
+    insecure = False
+    ssl_context_factory = staticmethod(_tls_context)
+    concurrency = 1
+    network_timeout = connection_timeout = 30.0
+    wait_time = constant_pacing(BEAT_SECONDS)
+
+    def on_start(self):
+        self.viewer = _unassigned.popleft()
+        # Viewers pressed play at moments spread over a beat's interval, and loaded their page at
+        # moments spread over a renewal's: the steady state of many viewers, not a stampede.
+        gevent.sleep(random.uniform(0, BEAT_SECONDS))
+        now = time.monotonic()
+        self.player = Player(
+            lecture_id=PLAN["lecture_id"], beat_key=self.viewer["beat_key"], duration=PLAN["duration"], started_at=now
+        )
+        self.renew_at = now + random.uniform(0, RENEW_SECONDS)
+
+    @task
+    def play(self):
+        if time.monotonic() >= self.renew_at:
+            self.renew_at += RENEW_SECONDS
+            self._renew()
+        body = self.player.beat(time.monotonic())
+        _sent_to[str(self.viewer["user_id"])] = body["to"]
+        # fetch(…, {credentials: "omit"}): a beat carries no cookie.
+        self.client.cookiejar.clear()
+        with self.client.post(
+            self.player.progress_path,
+            data=json.dumps(body),
+            headers=self.player.headers(),
+            name=BEAT,
+            catch_response=True,
+        ) as answer:
+            data = _json(answer)
+            self.player.answered(body, answer.status_code, data)
+            if answer.status_code == 200:
+                _outcomes[data["outcome"]] += 1
+                _acknowledged[str(self.viewer["user_id"])] = data["watched_seconds"]
+            else:
+                answer.failure(f"{answer.status_code} {str(data)[:120]}")
+
+    def _renew(self):
+        """player.js `renew`: the session's POST with the CSRF token, a new key for the next beats."""
+        self.client.cookiejar.clear()
+        with self.client.post(
+            self.player.playback_path,
+            headers={
+                "Cookie": _cookies(self.viewer),
+                "X-CSRFToken": self.viewer["csrf"],
+                "Referer": PLAN["lecture_url"],
+            },
+            name=RENEWAL,
+            catch_response=True,
+        ) as answer:
+            data = _json(answer)
+            if answer.status_code == 200 and data.get("beat_key"):
+                self.player.renewed(data["beat_key"])
+            else:
+                answer.failure(f"{answer.status_code} {str(data)[:120]}")
+
+
+class PageVisitor(FastHttpUser):
+    """Participants (any of the viewers' sessions) opening their cabinet or the lecture's page."""
+
+    fixed_count = PAGE_USERS
+    host = PLAN["site"]
+    insecure = False
+    ssl_context_factory = staticmethod(_tls_context)
+    concurrency = 1
+    network_timeout = connection_timeout = 30.0
+    wait_time = constant_pacing(PAGE_USERS / PLAN["pages_per_second"])
+
+    def on_start(self):
+        gevent.sleep(random.uniform(0, PAGE_USERS / PLAN["pages_per_second"]))
+
+    @task
+    def cabinet(self):
+        self._page(PLAN["cabinet_path"], CABINET, PLAN["cabinet_marker"])
+
+    @task
+    def lecture_page(self):
+        self._page(PLAN["lecture_path"], LECTURE_PAGE, "data-lecture-player")
+
+    def _page(self, path: str, name: str, marker: str):
+        viewer = random.choice(PLAN["viewers"])
+        # One visitor stands for many participants: each request carries only its own session.
+        self.client.cookiejar.clear()
+        with self.client.get(
+            path, headers={"Cookie": _cookies(viewer)}, name=name, allow_redirects=False, catch_response=True
+        ) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"{answer.status_code}")
+            elif marker not in (answer.text or ""):
+                answer.failure(f"200 without {marker!r}")
+
+
+def _json(answer) -> dict:
+    try:
+        data = answer.json()
+    except (ValueError, TypeError):  # an HTML error page of nginx, or no answer at all (None)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@events.request.add_listener
+def _measured(request_type, name, response_time, response_length, exception=None, **kwargs):
+    _latencies[name].append(response_time)
+    if exception is not None:
+        _failures[name][str(exception)[:160]] += 1
+
+
+@events.test_start.add_listener
+def _started(environment, **kwargs):
+    _window["started"] = time.time()
+
+
+@events.test_stop.add_listener
+def _stopped(environment, **kwargs):
+    _window["stopped"] = time.time()
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs):
+    result = {
+        "window": _window,
+        "latencies_ms": _latencies,
+        "failures": {name: dict(counter) for name, counter in _failures.items()},
+        "acknowledged": _acknowledged,
+        "sent_to": _sent_to,
+        "outcomes": dict(_outcomes),
+        "viewers_started": len(PLAN["viewers"]) - len(_unassigned),
+    }
+    with open(os.environ["LOAD_RESULT_FILE"], "w") as target:
+        json.dump(result, target)

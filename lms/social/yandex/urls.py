@@ -1,0 +1,5 @@
+from allauth.socialaccount.providers.oauth2.urls import default_urlpatterns
+
+from lms.social.yandex.provider import YandexIdProvider
+
+urlpatterns = default_urlpatterns(YandexIdProvider)

@@ -1,0 +1,142 @@
+"""`make load`'s pieces that can be wrong without the stack (bench/load/): the simulated player's
+beats are what the endpoint accepts and credits, a seeded viewer's session and grant work as a
+browser's do, and the CPU of a process tree is read from /proc. The load itself runs with
+`make load` only (minutes, the whole stack)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.test import Client
+
+from bench.load import cpu, seed
+from bench.load.player import BEAT_SECONDS, Player
+from courses.apis import beat_input_parse
+from courses.services import lecture_progress_record
+from courses.tests.factories import beat_key_for, course_make, lecture_make, participant_make
+from tests.factories import SeasonFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.redis]
+# The server clock of the crediting test: now, so the lecture is open.
+T0 = float(int(time.time()))
+
+
+@pytest.fixture(autouse=True)
+def _redis_store(settings):
+    # The beats' production store: the load drives the Redis script.
+    settings.COURSES_REDIS_URL = settings.REDIS_URL
+
+
+@pytest.fixture
+def watching():
+    """(a participant, an open lecture of ten minutes in their course)."""
+    season = SeasonFactory()
+    participant = participant_make(season=season)
+    lecture = lecture_make(course=course_make(season=season), duration=600.0)
+    return participant, lecture
+
+
+def _post(client, player: Player, body: dict):
+    headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in player.headers().items()}
+    headers.pop("HTTP_CONTENT_TYPE")
+    return client.post(player.progress_path, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_the_simulated_players_beats_are_accepted_by_the_endpoint_without_cookies(watching):
+    participant, lecture = watching
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id)
+    player = Player(lecture_id=lecture.id, beat_key=key, duration=600.0, started_at=time.monotonic() - 30)
+    client = Client()  # no session: the key is the credential, as the player's fetch sends no cookie
+    outcomes = []
+    for _ in range(3):
+        body = player.beat(time.monotonic())
+        assert beat_input_parse(body)["seq"] == body["seq"]
+        answer = _post(client, player, body)
+        assert answer.status_code == 200, answer.content
+        player.answered(body, 200, answer.json())
+        outcomes.append(answer.json()["outcome"])
+    # Sent within milliseconds here, so the stretches after the first are capped by wall time.
+    assert outcomes[0] == "opened" and set(outcomes[1:]) <= {"credited", "capped"}
+    assert player.acknowledged == body["to"]
+
+
+def test_beats_ten_seconds_apart_are_each_credited_once_and_an_unanswered_stretch_is_resent(watching):
+    participant, lecture = watching
+    key = beat_key_for(user=participant.user, lecture_id=lecture.id, at=T0)
+    player = Player(lecture_id=lecture.id, beat_key=key, duration=600.0, started_at=T0)
+
+    def send(now: float, *, answered: bool = True) -> dict:
+        body = player.beat(now)
+        parsed = beat_input_parse(body)
+        result = lecture_progress_record(
+            beat_key=key, lecture_id=lecture.id, playback_id=parsed["playback_id"], seq=parsed["seq"],
+            start=parsed["from"], end=parsed["to"], rate=parsed["rate"], visible=parsed["visible"], now=now,
+        )  # fmt: skip
+        data = {"outcome": result.outcome, "watched_seconds": result.watched_seconds}
+        if answered:
+            player.answered(body, 200, data)
+        return data
+
+    assert send(T0)["outcome"] == "opened"
+    assert send(T0 + BEAT_SECONDS) == {"outcome": "credited", "watched_seconds": 10.0}
+    # Credited by the server, but the answer never reached the player: it sends the stretch again
+    # from where it was acknowledged, and the server credits what was new only.
+    send(T0 + 2 * BEAT_SECONDS, answered=False)
+    assert player.acknowledged == 10.0
+    assert send(T0 + 3 * BEAT_SECONDS) == {"outcome": "credited", "watched_seconds": 30.0}
+    assert player.watched_seconds == 30.0
+
+
+def test_a_seeded_viewer_is_logged_in_and_renews_its_grant_with_its_csrf_cookie(settings):
+    SeasonFactory(slug=seed.SEASON_SLUG)
+    lecture = seed.lecture_ensure()
+    user_ids = seed.viewers_ensure(count=3)
+    assert seed.viewers_ensure(count=3) == user_ids  # idempotent
+    session_key = seed.sessions_make(user_ids=user_ids[:1])[0]
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = session_key
+    cabinet = client.get("/cabinet/")
+    assert cabinet.status_code == 200 and seed.LOAD_COURSE_TITLE in cabinet.content.decode()
+    assert client.get(lecture.url).status_code == 200
+    csrf = "a" * 16 + "B" * 16
+    client.cookies["csrftoken"] = csrf
+    assert client.post(f"/api/v1/lectures/{lecture.id}/playback/").status_code == 403  # no token sent
+    grant = client.post(f"/api/v1/lectures/{lecture.id}/playback/", HTTP_X_CSRFTOKEN=csrf)
+    assert grant.status_code == 200 and grant.json()["beat_key"].startswith(f"{user_ids[0]}:{lecture.id}:")
+
+
+def test_the_cpu_of_a_process_tree_counts_its_children():
+    busy = "import time\nend = time.process_time() + 5\nwhile time.process_time() < end: pass\n"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"],
+        start_new_session=True,
+    )
+    try:
+        time.sleep(0.3)
+        assert len(cpu.process_tree(parent.pid)) == 2
+        before = cpu.snapshot(stack_pids={"web": parent.pid}, postgres_pids=[])
+        time.sleep(0.5)
+        used = cpu.used(before, cpu.snapshot(stack_pids={"web": parent.pid}, postgres_pids=[]))
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+    # The child spun for the half second (less when the machine is busy); the parent only waited.
+    assert 0.1 < used[cpu.LABELS["web"]] <= 0.6
+
+
+def test_the_beats_check_tells_lost_from_unanswered_and_twice_credited_seconds():
+    from bench.load.__main__ import beats_compare
+
+    # 1: as acknowledged; 2: a beat credited whose answer never came; 3: an acknowledged 10 s the
+    # store lacks; 4: more stored than the viewer ever sent.
+    compared = beats_compare(
+        user_ids=[1, 2, 3, 4],
+        stored={1: 30.0, 2: 40.0, 3: 20.0, 4: 50.0},
+        acknowledged={1: 30.0, 2: 30.0, 3: 30.0, 4: 30.0},
+        sent_to={1: 30.0, 2: 40.0, 3: 30.0, 4: 40.0},
+    )
+    assert compared == {"lost": 10.0, "beyond": 10.0, "unanswered": 20.0, "viewers_differing": 3}
