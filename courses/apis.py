@@ -90,6 +90,7 @@ class LecturePlaybackCreateApi(APIView):
     class OutputSerializer(serializers.Serializer):
         playback_url = serializers.CharField()
         beat_key = serializers.CharField()
+        renew_seconds = serializers.FloatField(help_text="Ask for the next grant within this many seconds.")
 
     @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request: Request, lecture_id: int) -> Response:

@@ -51,6 +51,7 @@ def redis_url() -> str:
 
 
 def beat_key_seconds() -> float:
-    """How long a beat key holds. The player renews it every minute with the playback URL; a
-    deadline moved earlier reaches beats within this time (see courses/beats/keys.py)."""
+    """How long a beat key holds. The player renews it with the playback URL before it expires
+    (`selectors.playback_renew_seconds`); a deadline moved earlier reaches beats within this time
+    (see courses/beats/keys.py)."""
     return float(app_setting("COURSES_BEAT_KEY_SECONDS", 300))

@@ -480,6 +480,16 @@ def lecture_playback_url(*, row: LectureRow, user_id: int) -> str | None:
     return video_playback_url(asset=video, user_id=user_id)
 
 
+def playback_renew_seconds() -> float:
+    """How often the player renews its playback URL and beat key: at four fifths of the shorter of
+    their lifetimes, so a renewal that is late (a slow network, a throttled background tab) still
+    lands before either expires. More often only costs: a renewal is the dearest request a viewer
+    makes, dearer than a minute of its beats (docs/deploy/capacity.md)."""
+    from media.selectors import video_playback_url_seconds
+
+    return round(0.8 * min(conf.beat_key_seconds(), float(video_playback_url_seconds())), 1)
+
+
 def lecture_beat_key(*, row: LectureRow, user_id: int, now: float | None = None) -> str | None:
     """The signed key the player sends with every progress beat, only while the participant may
     watch (see courses/beats/keys.py). It carries the participant's deadline as of now, extension

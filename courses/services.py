@@ -26,6 +26,7 @@ from courses.selectors import (
     lecture_playback_url,
     lecture_row_for_user,
     lecture_rows_for_participant,
+    playback_renew_seconds,
 )
 from lms.selectors import participant_current
 from lms.services import deadline_extension_save
@@ -150,6 +151,7 @@ def lecture_row_for_player(*, user: AbstractBaseUser, lecture_id: int) -> Lectur
 class PlaybackGrant(NamedTuple):
     playback_url: str
     beat_key: str
+    renew_seconds: float
 
 
 def lecture_playback_renew(*, user: AbstractBaseUser, lecture_id: int) -> PlaybackGrant:
@@ -162,7 +164,7 @@ def lecture_playback_renew(*, user: AbstractBaseUser, lecture_id: int) -> Playba
     url = lecture_playback_url(row=row, user_id=user.pk)
     if url is None:
         raise PermissionDenied(_("The video of this lecture is not ready yet."))
-    return PlaybackGrant(url, lecture_beat_key(row=row, user_id=user.pk))
+    return PlaybackGrant(url, lecture_beat_key(row=row, user_id=user.pk), playback_renew_seconds())
 
 
 def lecture_progress_credit(

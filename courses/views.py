@@ -10,6 +10,7 @@ from courses.selectors import (
     lecture_figures_for_staff,
     lecture_playback_url,
     lecture_row_for_user,
+    playback_renew_seconds,
     progress_dead_letters,
     progress_flush_health,
     required_lectures_completion,
@@ -40,6 +41,7 @@ def lecture_page_serve(request, lecture) -> TemplateResponse:
         "staff_view": staff_view,
         "playback_url": lecture_playback_url(row=row, user_id=request.user.pk),
         "beat_key": lecture_beat_key(row=row, user_id=request.user.pk),
+        "renew_seconds": playback_renew_seconds(),
     }
     return TemplateResponse(request, "courses/lecture_page.html", context, status=status)
 

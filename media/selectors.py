@@ -35,6 +35,12 @@ def video_playback_url(*, asset: VideoAsset, user_id: int) -> str:
     return video_hls_url(asset_id=asset.pk, name=MASTER_PLAYLIST, token=token)
 
 
+def video_playback_url_seconds() -> int:
+    """How long a signed playback URL stays valid (MEDIA_PLAYBACK_TOKEN_TTL): whoever hands one
+    out says when to ask for the next."""
+    return conf.playback_token_ttl()
+
+
 def video_poster_url(*, asset: VideoAsset, user_id: int) -> str:
     """The signed URL of the published rendition's poster frame (same token rules as the playlist)."""
     if not asset.hls_path:

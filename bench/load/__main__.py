@@ -122,6 +122,7 @@ def grants_get(*, plan: dict) -> None:
                 f"the playback grant of user {viewer['user_id']}: {answer.status_code} {answer.text[:300]}"
             )
         viewer["beat_key"] = answer.json()["beat_key"]
+        plan["renew_seconds"] = answer.json()["renew_seconds"]
 
     with concurrent.futures.ThreadPoolExecutor(GRANT_THREADS) as pool:
         list(pool.map(grant, plan["viewers"]))
@@ -299,8 +300,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines + ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
 
 
-def report(*, args, result: dict, run_cpu: dict[str, float], locust_cpu: float, costs: dict, check: dict,
-           loads: dict, finished: bool) -> tuple[list[str], bool]:  # fmt: skip
+def report(*, args, plan: dict, result: dict, run_cpu: dict[str, float], locust_cpu: float, costs: dict,
+           check: dict, loads: dict, finished: bool) -> tuple[list[str], bool]:  # fmt: skip
     window = result["window"]
     seconds = max(1e-9, window.get("stopped", 0) - window.get("started", 0))
     latencies, failures = result["latencies_ms"], result["failures"]
@@ -338,7 +339,8 @@ def report(*, args, result: dict, run_cpu: dict[str, float], locust_cpu: float, 
     lines = [
         f"## make load, {when}",
         "",
-        f"{args.viewers:,} viewers (a beat every 10 s, a playback renewal every 60 s, each its own participant and "
+        f"{args.viewers:,} viewers (a beat every 10 s, a playback renewal every {plan['renew_seconds']:g} s as the "
+        "grant asks, each its own participant and "
         f"lease) and {args.pages_per_second:g} pages/s (cabinet or lecture page, {args.page_users} visitors) for "
         f"{args.run_time} s, through nginx (TLS) on 127.0.0.1. Measured window {seconds:.1f} s; "
         f"{os.cpu_count()} cores; load average (1, 5, 15 min) before {loads['before']}, after {loads['after']}.",
@@ -435,8 +437,8 @@ def run(args) -> int:
     check = {"drained": drained, "acknowledged": sum(acknowledged.values()), "stored": sum(stored.values())}
     check |= beats_compare(user_ids=user_ids, stored=stored, acknowledged=acknowledged, sent_to=sent_to)
     lines, ok = report(
-        args=args, result=result, run_cpu=run_cpu, locust_cpu=locust_cpu, costs=costs, check=check, loads=loads,
-        finished=finished,
+        args=args, plan=plan, result=result, run_cpu=run_cpu, locust_cpu=locust_cpu, costs=costs, check=check,
+        loads=loads, finished=finished,
     )  # fmt: skip
     text = "\n".join(lines) + "\n"
     (OUT / "last.md").write_text(text)

@@ -19,11 +19,13 @@ import gevent
 import gevent.ssl
 from locust import FastHttpUser, constant_pacing, events, task
 
-from bench.load.player import BEAT_SECONDS, RENEW_SECONDS, Player
+from bench.load.player import BEAT_SECONDS, Player
 
 with open(os.environ["LOAD_VIEWERS_FILE"]) as source:
     PLAN = json.load(source)
 PAGE_USERS = PLAN["page_users"]
+# As often as the grant asks (player.js renews so), before the URL and the key expire.
+RENEW_SECONDS = PLAN["renew_seconds"]
 _unassigned = collections.deque(PLAN["viewers"])
 
 BEAT = "beat"

@@ -5,15 +5,15 @@ standard library with gevent on import, and the test suite must not be patched.
 
 The player, while a video plays: opens a playback with seq 0 (from = to = the position), then every
 BEAT_SECONDS reports the stretch from the position the server last acknowledged to the current one
-(seq + 1 each beat, sent one after another); renews its playback URL and beat key every
-RENEW_SECONDS. A beat that is not acknowledged keeps its stretch for the next one."""
+(seq + 1 each beat, sent one after another); renews its playback URL and beat key as often as
+the grant's `renew_seconds` says (the locustfile does). A beat that is not acknowledged keeps its
+stretch for the next one."""
 
 import uuid
 from dataclasses import dataclass, field
 
-# player.js: BEAT_MS and RENEW_MS.
+# player.js: BEAT_MS.
 BEAT_SECONDS = 10.0
-RENEW_SECONDS = 60.0
 
 
 @dataclass

@@ -462,3 +462,19 @@ def test_a_beat_from_a_logged_in_browser_reads_neither_session_nor_database(
             HTTP_X_BEAT_KEY=key,
         )
     assert response.status_code == 200, response.content
+
+
+def test_the_grant_says_when_to_renew_before_the_url_or_the_key_expires(
+    store, course, participant, client_of, client, settings
+):
+    lecture = lecture_make(course=course)
+    # The defaults: both live five minutes, so the player renews every four (not every minute).
+    client.force_login(participant.user)
+    assert 'data-renew-seconds="240"' in client.get(lecture.url).content.decode()
+    client = client_of(participant)
+    assert client.post(f"/api/v1/lectures/{lecture.id}/playback/").json()["renew_seconds"] == 240.0
+    # The shorter lifetime rules, whichever it is.
+    settings.MEDIA_PLAYBACK_TOKEN_TTL = 100
+    assert client.post(f"/api/v1/lectures/{lecture.id}/playback/").json()["renew_seconds"] == 80.0
+    settings.COURSES_BEAT_KEY_SECONDS = 50
+    assert client.post(f"/api/v1/lectures/{lecture.id}/playback/").json()["renew_seconds"] == 40.0

@@ -10,7 +10,8 @@
   var text = root.querySelector("[data-progress-text]");
   var csrf = root.dataset.csrf;
   var BEAT_MS = 10000;
-  var RENEW_MS = 60000;
+  // The server says how often to renew the playback URL and beat key (before either expires).
+  var RENEW_MS = 1000 * (parseFloat(root.dataset.renewSeconds) || 60);
 
   var token = tokenOf(root.dataset.src);
   // Beats carry a signed key instead of cookies: the server judges them without a session or a
