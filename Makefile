@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+TEST_PROCESSES ?= 2
 # The servers, the worker and beat default to production settings (lms/wsgi.py, lms/celery.py);
 # the targets here are for a developer's machine and say so. Override: make worker SETTINGS=...
 SETTINGS ?= lms.settings.dev
@@ -63,10 +64,13 @@ demo: install system-deps frontend
 serve: install
 	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two passes: the suite in two processes (pytest-xdist, a file to a process), then the stack's own
+# tests in one (they start the one stack on fixed ports; with CI=true or STACK_TESTS=1 only).
 test: install system-deps frontend
 	@mkdir -p var; $(PY) -m lms.testenv > var/test.env || exit 1; \
 	set -a; source var/test.env; set +a; \
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadfile -m "not stack" $(PYTEST_ARGS) || exit 1; \
+	if [ "$$CI" = true ] || [ "$$STACK_TESTS" = 1 ]; then $(VENV)/bin/pytest -m stack $(PYTEST_ARGS); fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -19,6 +19,24 @@ from django.core.cache import cache
 # one unless told that the test thread is not serving async code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _redis_database_per_process() -> None:
+    """Under pytest-xdist (`make test` runs two processes), each process gets a Redis database of
+    its own, as pytest-django gives each its own test database: every test empties the cache, and
+    the broker, the beats and the cache all live in REDIS_URL's database. Runs on import, before
+    Django reads its settings."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    if not (worker.startswith("gw") and url):
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(base + 8 * int(worker[2:])) % 16}"))
+
+
+_redis_database_per_process()
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

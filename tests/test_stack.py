@@ -159,6 +159,28 @@ def test_a_participant_and_an_editor_work_whichever_web_node_answers(stack, tmp_
     assert {"default", "default2", "transcode"} <= answered
 
 
+def test_beats_are_answered_by_the_beat_pool_and_pages_by_the_web_workers(stack):
+    """nginx sends the players' beats to each node's beat pool, so a beat never queues behind a
+    page; its access log names the gunicorn that answered each request."""
+    session = logged_in("demo-young")
+    lecture, grant = lecture_open(session)
+    beat = session.post(
+        f"{SITE}/api/v1/lectures/{lecture['id']}/progress/",
+        json={"playback_id": str(uuid.uuid4()), "seq": 0, "from": 0.0, "to": 0.0, "rate": 1.0, "visible": True},
+        headers={"X-Beat-Key": grant["beat_key"]},
+    )
+    page = session.get(f"{SITE}/cabinet/")
+    assert beat.status_code == 200 and page.status_code == 200
+
+    def answered_by(response) -> str:
+        request_id = response.headers["X-Request-ID"]
+        log = (config.paths()["nginx"] / "lms.access.log").read_text()
+        return next(line for line in log.splitlines() if f" {request_id} " in line).rsplit(" ", 1)[1]
+
+    assert answered_by(beat) in {f"{HOST}:{port}" for port in config.beat_ports()}
+    assert answered_by(page) in {f"{HOST}:{port}" for port in config.web_ports()}
+
+
 def test_an_admission_run_is_computed_by_the_default_worker(stack):
     before = sample(metrics(), "lms_admission_run_duration_seconds_count", result="done")
     seen = []

@@ -442,7 +442,7 @@ def test_stack_stop_leaves_no_process(stack):
     started = control.stack_processes()
     names = {path.stem for path in stack["pids"].glob("*.pid")}
     assert names == {
-        *("nginx", "web", "web2", "worker_default", "worker_default2", "worker_transcode", "beat"),
+        *("nginx", "web", "web2", "beats", "beats2", "worker_default", "worker_default2", "worker_transcode", "beat"),
         *("smtp", "redis", "s3", "db_proxy"),
     }
     assert len(set(started.values())) == len(names)

@@ -15,6 +15,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 # The Procfile lines' labels (lms/stack/config.py); a line not named here is shown by its name.
 LABELS = {
     "web": "gunicorn (master + workers)",
+    "beats": "gunicorn's beat pool (master + workers)",
     "nginx": "nginx (master + workers)",
     "redis": "Redis",
     "worker_default": "Celery worker, default queue (the flush)",
@@ -31,7 +32,7 @@ def _base(name: str) -> str:
     """A node's Procfile name without its number (`web2` → `web`, `worker_default3` → `worker_default`);
     other names as they are (`s3`)."""
     stripped = name.rstrip("0123456789")
-    return stripped if stripped in ("web", "worker_default") else name
+    return stripped if stripped in ("web", "beats", "worker_default") else name
 
 
 def label_of(name: str) -> str:

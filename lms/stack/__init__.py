@@ -34,6 +34,8 @@ class Ports:
     https: int = 8443
     http: int = 8080
     web: int = 8101
+    # Each node's beat pool (docs/deploy/nginx.conf, `lms_beats`): 8111, 8112, …
+    beats: int = 8111
     smtp: int = 8025
     redis: int = 6390
     s3: int = 9000

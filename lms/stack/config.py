@@ -58,6 +58,11 @@ def web_ports(count: int | None = None) -> list[int]:
     return [PORTS.web + number for number in range(nodes() if count is None else count)]
 
 
+def beat_ports(count: int | None = None) -> list[int]:
+    """The web nodes' beat-pool ports (a gunicorn per node serving only the players' beats)."""
+    return [PORTS.beats + number for number in range(nodes() if count is None else count)]
+
+
 def node_name(base: str, number: int) -> str:
     """The Procfile name of a process of node `number` (0: `web`, 1: `web2`, …)."""
     return base if number == 0 else f"{base}{number + 1}"
@@ -164,6 +169,7 @@ def nginx_site() -> str:
         "HTTPS_LISTEN": f"{HOST}:{PORTS.https}",
         "HTTP_LISTEN": f"{HOST}:{PORTS.http}",
         "UPSTREAM_SERVERS": " ".join(f"server {HOST}:{port};" for port in web_ports()),
+        "BEAT_UPSTREAM_SERVERS": " ".join(f"server {HOST}:{port};" for port in beat_ports()),
         "TLS_CERT": str(p["cert"]),
         "TLS_KEY": str(p["key"]),
         "STATIC_ROOT": f"{p['static']}/",
@@ -264,22 +270,32 @@ def procfile() -> str:
     p = paths()
     venv_bin = Path(sys.executable).parent
     celery = [str(venv_bin / "celery"), "-A", "lms"]
+    # Background work yields the CPU to requests where they share a machine (as here): a flush or
+    # a transcode may take a moment longer, a participant's page or beat should not. On machines
+    # of their own (docs/deploy/scale-out.md) it changes nothing.
+    background = ["nice", "-n", "10", *celery]
     commands = {
         "nginx": [nginx_binary(), "-e", "stderr", "-p", str(p["nginx"]), "-c", str(p["nginx"] / "nginx.conf")]
         + ["-g", "daemon off;"],
     }
     # Each node: a web server and a default worker (`make stack NODES=2`), as production adds
     # machines; nginx balances the web nodes (the template's upstream), the broker the workers.
-    for number, port in enumerate(web_ports()):
+    for number, (port, beat_port) in enumerate(zip(web_ports(), beat_ports(), strict=True)):
         commands[node_name("web", number)] = [str(venv_bin / "gunicorn"), "lms.wsgi", "--bind", f"{HOST}:{port}"] + [
             *("--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", HOST)
         ]
-        commands[node_name("worker_default", number)] = celery + [
+        # The node's beat pool: the same application, reached by nginx for the beats only. No
+        # access log here: at hundreds of beats a second it would cost more than the beats (nginx
+        # logs every request anyway).
+        commands[node_name("beats", number)] = [str(venv_bin / "gunicorn"), "lms.wsgi"] + [
+            *("--bind", f"{HOST}:{beat_port}", "--workers", "4", "--forwarded-allow-ips", HOST)
+        ]
+        commands[node_name("worker_default", number)] = background + [
             *("worker", "-Q", "default", "-n", f"{node_name('default', number)}@%h"),
             *("--concurrency", "2", "--loglevel", "INFO"),
         ]
     commands |= {
-        "worker_transcode": celery
+        "worker_transcode": background
         + ["worker", "-Q", "transcode", "-n", "transcode@%h", "--concurrency", "1", "--prefetch-multiplier", "1"]
         + ["--loglevel", "INFO"],
         "beat": celery

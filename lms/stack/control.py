@@ -199,7 +199,7 @@ def _tools_check() -> None:
 def stack_ports(nodes: int | None = None) -> list[int]:
     """The ports of the stack (of `nodes` web nodes; default: as started)."""
     return [
-        *(PORTS.https, PORTS.http, *config.web_ports(nodes)),
+        *(PORTS.https, PORTS.http, *config.web_ports(nodes), *config.beat_ports(nodes)),
         *(PORTS.smtp, PORTS.redis, PORTS.s3, PORTS.s3_tls, PORTS.db_proxy),
     ]
 

@@ -44,6 +44,7 @@ def test_the_procfile_runs_each_process_once_on_the_stacks_ports(stack_dir):
     assert set(lines) == {
         "nginx",
         "web",
+        "beats",
         "worker_default",
         "worker_transcode",
         "beat",
@@ -54,8 +55,12 @@ def test_the_procfile_runs_each_process_once_on_the_stacks_ports(stack_dir):
     }
     assert all(command.startswith("exec ") and " -m lms.stack run " in command for command in lines.values())
     assert f"--bind 127.0.0.1:{PORTS.web}" in lines["web"] and ":8000" not in lines["web"]
+    assert f"--bind 127.0.0.1:{PORTS.beats}" in lines["beats"] and "--access-logfile" not in lines["beats"]
     assert "-Q transcode" in lines["worker_transcode"] and "--concurrency 1" in lines["worker_transcode"]
     assert "-Q default " in lines["worker_default"]
+    assert all(
+        lines[name].split(" -- ", 1)[1].startswith("nice -n 10 ") for name in ("worker_default", "worker_transcode")
+    )
     assert f"--port {PORTS.redis}" in lines["redis"] and "--appendonly yes --appendfsync everysec" in lines["redis"]
 
 
@@ -64,10 +69,13 @@ def test_two_nodes_run_two_web_servers_behind_the_one_nginx_and_two_default_work
     config.env_write()
     assert config.nodes() == 2 and config.web_ports() == [PORTS.web, PORTS.web + 1]
     lines = dict(line.split(": ", 1) for line in config.procfile().splitlines())
-    assert {"web", "web2", "worker_default", "worker_default2"} <= set(lines)
+    assert {"web", "web2", "beats", "beats2", "worker_default", "worker_default2"} <= set(lines)
     assert f"--bind 127.0.0.1:{PORTS.web + 1}" in lines["web2"]
+    assert f"--bind 127.0.0.1:{PORTS.beats + 1}" in lines["beats2"]
     assert "-Q default -n default2@%h" in lines["worker_default2"]
-    assert f"server 127.0.0.1:{PORTS.web}; server 127.0.0.1:{PORTS.web + 1};" in config.nginx_site()
+    site = config.nginx_site()
+    assert f"server 127.0.0.1:{PORTS.web}; server 127.0.0.1:{PORTS.web + 1};" in site
+    assert f"server 127.0.0.1:{PORTS.beats}; server 127.0.0.1:{PORTS.beats + 1};" in site
 
 
 @pytest.mark.parametrize("nodes", ["0", "5", "two"])
