@@ -511,3 +511,53 @@ def test_stored_runs_of_generated_seasons_have_no_blocking_pair(seed):
         assert placement.by_participant[placed[0].participant_id].how == "fixed"
     for line in placed[1:2]:
         assert placement.assignment[line.participant_id] != line.offer_id
+
+
+def test_the_sweep_requeues_unsent_placement_e_mails_and_erasure_clears_the_address(
+    world, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.privacy import assessments_part_erase
+    from assessments.services.admission import admission_runs_sweep
+
+    w = world  # its run is published; the e-mails went out on the commit the test never made
+    assert PlacementNotice.objects.filter(run=w["run"], sent_at__isnull=True).count() == 3
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = admission_runs_sweep(now=timezone.now() + timedelta(days=1))
+    assert counts["notify_requeued"] == 1 and len(mail.outbox) == 3
+    assessments_part_erase(w["top"].user_id)
+    assert PlacementNotice.objects.get(run=w["run"], participant=w["top"]).email == ""
+
+
+def test_the_season_import_reads_the_cap_and_lists_a_bad_one_back(client):
+    import csv
+    import io
+
+    from lms.hosts.models import HostImport, InternshipOffer
+    from lms.tests.test_host_import import HEADER, row, upload
+
+    season, staff = SeasonFactory(), user_with_role(roles.STAFF)
+
+    def content(*rows) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([[*HEADER, "Мест для PRO из других регионов, не более"], *rows])
+        return buffer.getvalue().encode("utf-8-sig")
+
+    client.force_login(staff)
+    good = row(season, other="да", seats="3") + ["2"]
+    bad = row(season, title="Отдел кадров", other="да", seats="2") + ["5"]
+    preview = client.get(upload(client, season, content(good, bad), "hosts.csv")["Location"]).content.decode()
+    assert "от 1 до числа её мест" in preview
+    client.post(reverse("hosts:import-apply", args=[HostImport.objects.get().pk]))  # refused
+    assert not InternshipOffer.objects.exists()  # nothing half-imported
+    applied = client.post(
+        reverse(
+            "hosts:import-apply", args=[upload(client, season, content(good), "hosts.csv")["Location"].split("/")[-2]]
+        )
+    )
+    assert applied.status_code == 302
+    assert InternshipOffer.objects.get().other_regions_cap == 2
