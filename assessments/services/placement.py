@@ -34,8 +34,7 @@ from assessments.selectors.placement import (
 )
 from assessments.services.admission_publish import notice_claim_and_send
 from lms.errors import ConflictError
-from lms.hosts.permissions import host_access_check
-from lms.hosts.selectors import offer_get, offers_of_season
+from lms.hosts.selectors import host_of_user, offer_get, offers_of_season
 from lms.selectors import participant_get, participant_places
 from lms.text import text_require_storable
 
@@ -199,14 +198,17 @@ def _reason_required(reason: str, message: str) -> str:
 def placement_host_decide(
     *, run: PlacementRun, participant_id: int, confirm: bool, reason: str = "", user: AbstractBaseUser
 ) -> PlacementDecision:
-    """A host's people (or staff) confirm or decline a placement on the host's offer in the latest
+    """A host body's people confirm or decline a placement on the host's offer in the latest
     published run; a decline says why. A confirmed placement is fixed in every later run; a
     declined one frees the seat and the participant is not placed on that offer again."""
     line = PlacementLine.objects.filter(run=run, participant_id=participant_id, offer__isnull=False).first()
     if line is None:
         raise ValidationError({"participant": [_("This participant has no placement in this run.")]})
     offer = offer_get(offer_id=line.offer_id)
-    host_access_check(user=user, host=offer.host)
+    own = host_of_user(user=user)
+    if own is None or own.pk != offer.host_id:
+        # The host's own word: staff act through moves, another body's people not at all.
+        raise PermissionDenied(_("Only the people of the offer's host body confirm or decline its placements."))
     run = _latest_published_locked(season_id=run.season_id, run=run)
     state = placement_state(
         commitments=placement_commitments(season_id=run.season_id), participant_id=participant_id, offer_id=offer.pk
