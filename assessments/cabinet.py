@@ -116,8 +116,18 @@ def register_cabinet() -> None:
             "placement",
             _("Placement on internships"),
             lambda: reverse("assessments:placement"),
-            _("Run the placement, read every participant's reasons, publish"),
+            _("Run the placement, read every participant's reasons, publish, move a participant"),
             order=37,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "placement-host",
+            _("Placed interns"),
+            lambda: reverse("assessments:placement-host"),
+            _("Confirm or decline the participants placed on your body's offers"),
+            order=38,
+            roles=("host",),
         )
     )
     staff_tool_register(

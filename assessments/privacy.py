@@ -23,6 +23,7 @@ from assessments.models import (
     InterviewCancelNotice,
     InterviewOutcome,
     InterviewResultNotice,
+    PlacementNotice,
     QuestionKind,
     RevisionNotice,
 )
@@ -138,6 +139,7 @@ def assessments_part_erase(user_id: int) -> None:
         AdmissionNotice.objects.filter(decision__user_id=user_id),
         RevisionNotice.objects.filter(decision__user_id=user_id, kind=RevisionNotice.Kind.PARTICIPANT),
         InterviewResultNotice.objects.filter(outcome__participant__user_id=user_id),
+        PlacementNotice.objects.filter(participant__user_id=user_id),
         InterviewCancelNotice.objects.filter(
             interview__participant__user_id=user_id, kind=InterviewCancelNotice.Kind.PARTICIPANT
         ),

@@ -6,6 +6,7 @@ from assessments.services.admission import admission_run_execute, admission_runs
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 from assessments.services.awards import certificate_batch_run
 from assessments.services.interviews import interview_cancel_notify
+from assessments.services.placement import placement_run_notify
 from assessments.services.results import interview_results_notify
 
 
@@ -47,6 +48,11 @@ def interview_results_notify_task(season_id: int) -> int:
 @shared_task(name="assessments.interview_cancel_notify", **MAIL_RETRY)
 def interview_cancel_notify_task(interview_id: int) -> int:
     return interview_cancel_notify(interview_id=interview_id)
+
+
+@shared_task(name="assessments.placement_run_notify", **MAIL_RETRY)
+def placement_run_notify_task(run_id: int) -> int:
+    return placement_run_notify(run_id=run_id)
 
 
 @shared_task(name="assessments.admission_runs_sweep", queue="default")

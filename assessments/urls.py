@@ -40,6 +40,9 @@ pages = [
     path("staff/admission/runs/<int:run_id>/publish/", admission.admission_publish_page, name="admission-publish"),
     path("staff/placement/", placement.placement_home, name="placement"),
     path("staff/placement/runs/<int:run_id>/", placement.placement_run_page, name="placement-run"),
+    path("staff/placement/runs/<int:run_id>/move/", placement.placement_move_view, name="placement-move"),
+    path("host/placement/", placement.placement_host_page, name="placement-host"),
+    path("cabinet/placement/decline/", placement.placement_decline_view, name="placement-decline"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
     path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
     path(
@@ -79,6 +82,16 @@ api = [
         name="decision-override",
     ),
     path("me/placement/", placement_apis.MePlacementDetailApi.as_view(), name="me-placement"),
+    path("me/placement/decline/", placement_apis.MePlacementDeclineApi.as_view(), name="me-placement-decline"),
+    path("me/host/placements/", placement_apis.HostPlacementListApi.as_view(), name="host-placements"),
+    path(
+        "placement-runs/<int:run_id>/host-decisions/",
+        placement_apis.PlacementHostDecisionCreateApi.as_view(),
+        name="placement-host-decision",
+    ),
+    path(
+        "placement-runs/<int:run_id>/moves/", placement_apis.PlacementMoveCreateApi.as_view(), name="placement-move-api"
+    ),
     path(
         "seasons/<int:season_id>/placement-runs/",
         placement_apis.PlacementRunCreateApi.as_view(),

@@ -148,6 +148,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:admission-publish": NOBODY,
     "assessments:placement": STAFF,
     "assessments:placement-run": STAFF,
+    "assessments:placement-move": NOBODY,  # POST only (staff)
+    "assessments:placement-host": {roles.HOST},  # the body's own placements only
+    "assessments:placement-decline": NOBODY,  # POST only (the participant, from the cabinet)
     "assessments:candidates-page": STAFF,
     "assessments:interviews-staff": STAFF,
     "assessments:interview-staff-cancel": STAFF,
@@ -165,6 +168,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:placement-run-create": NOBODY,  # POST only (staff)
     "assessments:placement-run-detail": STAFF,
     "assessments:placement-run-publish": NOBODY,  # POST only (staff)
+    "assessments:me-placement-decline": NOBODY,  # POST only (the participant)
+    "assessments:host-placements": {roles.HOST},  # the body's own placements only
+    "assessments:placement-host-decision": NOBODY,  # POST only (the body's people)
+    "assessments:placement-move-api": NOBODY,  # POST only (staff)
     "assessments:quiz-list": {roles.PARTICIPANT},
     "assessments:attempt-create": NOBODY,
     "assessments:attempt-detail": {roles.PARTICIPANT},

@@ -22,7 +22,13 @@ from assessments.models.interviews import (
     InterviewStatus,
     OfflineMeeting,
 )
-from assessments.models.placement import PlacementLine, PlacementRun
+from assessments.models.placement import (
+    PlacementDecision,
+    PlacementDecisionKind,
+    PlacementLine,
+    PlacementNotice,
+    PlacementRun,
+)
 from assessments.models.quizzes import (
     Answer,
     Attempt,
@@ -64,7 +70,10 @@ __all__ = [
     "InterviewSlot",
     "InterviewStatus",
     "OfflineMeeting",
+    "PlacementDecision",
+    "PlacementDecisionKind",
     "PlacementLine",
+    "PlacementNotice",
     "PlacementRun",
     "Question",
     "QuestionBank",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models.admission import ImmutableError, RunStatus
+from assessments.models.notices import ClaimedEmail
 
 HASH = r"^[0-9a-f]{64}$"  # a SHA-256 in hex
 
@@ -154,3 +155,99 @@ class PlacementLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableError(_("The lines of a placement run cannot be deleted."))
+
+
+class PlacementDecisionKind(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed by the host")
+    DECLINED_BY_HOST = "declined_by_host", _("Declined by the host")
+    DECLINED_BY_PARTICIPANT = "declined_by_participant", _("Declined by the participant")
+    MOVED = "moved", _("Moved by staff")
+
+
+class PlacementDecision(models.Model):
+    """A word on a placement, kept as said (the run's lines never change): a host confirms or
+    declines a line of a published run, a participant declines theirs, staff move a participant to
+    another offer. Later runs of the season read them in order (`placement_commitments`): a
+    confirmation or a move is a fixed placement, a decline frees the seat and bars the pair."""
+
+    run = models.ForeignKey(PlacementRun, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("run"))
+    participant = models.ForeignKey(
+        "lms.Participant", on_delete=models.PROTECT, related_name="+", verbose_name=_("participant")
+    )
+    # The placement decided on; for a move, the offer moved to.
+    offer = models.ForeignKey(
+        "lms.InternshipOffer", on_delete=models.PROTECT, related_name="+", verbose_name=_("internship offer")
+    )
+    # A move only: where the run had placed them (none: unplaced).
+    from_offer = models.ForeignKey(
+        "lms.InternshipOffer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved from"),
+    )
+    kind = models.CharField(_("decision"), max_length=24, choices=PlacementDecisionKind.choices)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("placement decision")
+        verbose_name_plural = _("placement decisions")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PlacementDecisionKind.values), name="placement_decision_kind"),
+            # A host's decline and a staff move say why; a confirmation needs no reason.
+            models.CheckConstraint(
+                condition=Q(kind__in=[PlacementDecisionKind.CONFIRMED, PlacementDecisionKind.DECLINED_BY_PARTICIPANT])
+                | ~Q(reason=""),
+                name="placement_decision_reason_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_offer__isnull=True) | Q(kind=PlacementDecisionKind.MOVED),
+                name="placement_decision_from_only_moves",
+            ),
+            # Each side says its word on a placement once (a move may be made again).
+            models.UniqueConstraint(
+                fields=["participant", "offer", "kind"],
+                condition=~Q(kind=PlacementDecisionKind.MOVED),
+                name="placement_decision_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} · {self.offer_id}: {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError(_("A placement decision is kept as it was made."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(_("A placement decision is kept as it was made."))
+
+
+class PlacementNotice(ClaimedEmail):
+    """A participant's e-mail about a published run (placed or not): claimed with a conditional
+    UPDATE before sending and marked sent after, so a retry sends only the rest (one per line)."""
+
+    run = models.ForeignKey(PlacementRun, on_delete=models.CASCADE, related_name="notices", verbose_name=_("run"))
+    participant = models.ForeignKey(
+        "lms.Participant", on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+
+    class Meta:
+        verbose_name = _("placement e-mail")
+        verbose_name_plural = _("placement e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "participant"], name="placement_notice_once"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False), name="placement_notice_sent_claimed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} → {self.email}"

@@ -25,6 +25,7 @@ from assessments.models import (
     AdmissionEvidence,
     AdmissionRun,
     InterviewResultNotice,
+    PlacementNotice,
     RevisionNotice,
     RunStatus,
 )
@@ -455,6 +456,7 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
         admission_run_execute_task,
         admission_run_notify_task,
         interview_results_notify_task,
+        placement_run_notify_task,
     )
 
     now = now or timezone.now()
@@ -491,8 +493,18 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for season_id in result_seasons:
         interview_results_notify_task.delay_on_commit(season_id)
+    # And the placement's.
+    placement_runs = list(
+        PlacementNotice.objects.filter(
+            sent_at__isnull=True, run__published_at__lt=now - timedelta(seconds=conf.email_claim_seconds())
+        )
+        .values_list("run_id", flat=True)
+        .distinct()
+    )
+    for run_id in placement_runs:
+        placement_run_notify_task.delay_on_commit(run_id)
     return {
         "requeued": len(run_ids),
         "given_up": given_up,
-        "notify_requeued": len(unsent) + len(revisions) + len(result_seasons),
+        "notify_requeued": len(unsent) + len(revisions) + len(result_seasons) + len(placement_runs),
     }

@@ -200,7 +200,7 @@ def test_the_list_and_the_table_take_the_same_queries_at_n_and_n_plus_one(season
     rank(person(season, "Новый"), offers["b"])
     bigger = placement_run_start(season=season, user=staff)
     assert bigger.participant_count == run.participant_count + 1
-    assert _queries(lambda: placement_run_table(run=bigger)) == table == 3
+    assert _queries(lambda: placement_run_table(run=bigger)) == table == 4
     assert _queries(lambda: list(placement_run_list(season_id=season.pk))) == listing == 1
 
 

@@ -179,6 +179,9 @@ class OfferOutputSerializer(serializers.Serializer):
     days = serializers.IntegerField(help_text="Both ends counted.")
     levels = serializers.ListField(child=serializers.ChoiceField(choices=Level.choices))
     pro_other_regions = serializers.BooleanField()
+    other_regions_cap = serializers.IntegerField(
+        allow_null=True, help_text="The most seats for PRO from other regions (a placement cap); null: none."
+    )
     description = serializers.CharField()
     length_override_reason = serializers.CharField(help_text="Staff's reason for another length; usually empty.")
     length_override_by_id = serializers.IntegerField(allow_null=True)
@@ -192,6 +195,13 @@ class OfferInputSerializer(serializers.Serializer):
     ends_on = serializers.DateField()
     levels = serializers.ListField(child=serializers.ChoiceField(choices=Level.choices), allow_empty=False)
     pro_other_regions = serializers.BooleanField(required=False, default=False)
+    other_regions_cap = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_SEATS,
+        required=False,
+        allow_null=True,
+        help_text="Staff only: the most seats for PRO from other regions (up to the seats); null: no limit.",
+    )
     description = serializers.CharField(max_length=2000)
     length_override_reason = serializers.CharField(
         max_length=1000,

@@ -55,6 +55,13 @@ class OfferForm(forms.Form):
         required=False,
         help_text=InternshipOffer._meta.get_field("pro_other_regions").help_text,
     )
+    other_regions_cap = forms.IntegerField(
+        label=_label(InternshipOffer, "other_regions_cap"),
+        min_value=1,
+        max_value=MAX_SEATS,
+        required=False,
+        help_text=InternshipOffer._meta.get_field("other_regions_cap").help_text,
+    )
     description = forms.CharField(
         label=_("A short description of the work"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
@@ -73,6 +80,9 @@ class OfferForm(forms.Form):
             del self.fields["length_override_reason"]
         if not roiv:
             del self.fields["pro_other_regions"]
+        if not (staff and roiv):
+            # Staff's rule for the placement; only a ROIV's offer takes PRO from other regions.
+            del self.fields["other_regions_cap"]
 
     @classmethod
     def initial_of(cls, offer: InternshipOffer) -> dict:
@@ -83,6 +93,7 @@ class OfferForm(forms.Form):
             "ends_on": offer.ends_on,
             "levels": offer.levels,
             "pro_other_regions": offer.pro_other_regions,
+            "other_regions_cap": offer.other_regions_cap,
             "description": offer.description,
             "length_override_reason": offer.length_override_reason,
         }

@@ -131,6 +131,15 @@ class InternshipOffer(models.Model):
         default=False,
         help_text=_("Only a ROIV's offer: the programme's “difficult regions”."),
     )
+    # A regional cap for the placement (docs/placement.md): at most this many of the offer's seats
+    # go to PRO participants from other regions; empty: as many as the seats. Staff set it.
+    other_regions_cap = models.PositiveIntegerField(
+        _("most seats for PRO from other regions"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS)],
+        help_text=_("Empty: no limit beyond the seats. Set by programme staff."),
+    )
     description = models.TextField(_("the work"), max_length=2000)
     # Staff agree another length than two weeks to a month in writing; the reason holds for these
     # dates only (a change of dates by the host's people clears it).
@@ -204,6 +213,14 @@ class InternshipOffer(models.Model):
                 name="internship_offer_other_regions_are_pro",
                 violation_error_message=_(
                     "PRO participants from other regions may come only to an offer PRO may take."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(other_regions_cap__isnull=True)
+                | Q(pro_other_regions=True, other_regions_cap__gte=1, other_regions_cap__lte=F("seats")),
+                name="internship_offer_other_regions_cap_fits",
+                violation_error_message=_(
+                    "A limit for PRO from other regions needs an offer open to them, and is 1 to the offer's seats."
                 ),
             ),
             models.CheckConstraint(

@@ -35,6 +35,7 @@ OFFER_FIELDS = (
     "ends_on",
     "levels",
     "pro_other_regions",
+    "other_regions_cap",
     "description",
     "length_override_reason",
 )
@@ -209,6 +210,10 @@ def _offer_assign(*, offer: InternshipOffer, values: dict, actor: AbstractBaseUs
     levels = values.pop("levels", None)
     reason = values.pop("length_override_reason", None)
     dates_before = (offer.starts_on, offer.ends_on)
+    staff = user_is_staff(user=actor)
+    if "other_regions_cap" in values and values["other_regions_cap"] != offer.other_regions_cap and not staff:
+        # The cap is the programme's rule for the placement, not the body's.
+        raise PermissionDenied(_("Only programme staff may limit the seats for PRO from other regions."))
     _assign(offer, values, OFFER_FIELDS)
     if levels is not None:
         unknown = [level for level in levels if level not in LEVEL_FIELDS]
@@ -216,7 +221,6 @@ def _offer_assign(*, offer: InternshipOffer, values: dict, actor: AbstractBaseUs
             raise ValidationError({"levels": [_("Unknown level “%(level)s”.") % {"level": unknown[0]}]})
         for level, name in LEVEL_FIELDS.items():
             setattr(offer, name, level in levels)
-    staff = user_is_staff(user=actor)
     if reason is not None:
         reason = reason.strip()
         text_require_storable(value=reason, field="length_override_reason")
@@ -360,6 +364,7 @@ def _cells(cells: dict) -> tuple[dict, dict]:
         "ends_on": ("ends_on", sheets.cell_date),
         "levels": ("levels", sheets.cell_levels),
         "pro_other_regions": ("pro_other_regions", sheets.cell_yes_no),
+        "other_regions_cap": ("other_regions_cap", sheets.cell_whole),
     }
     text_fields = {
         "host_name": "name",

@@ -66,6 +66,11 @@ COLUMNS: tuple[Column, ...] = (
         gettext_lazy("PRO from other regions"),
         gettext_lazy("Yes or no (empty: no); a ROIV's offer only."),
     ),
+    Column(
+        "other_regions_cap",
+        gettext_lazy("Most seats for PRO from other regions"),
+        gettext_lazy("A whole number up to the seats, or empty: no limit. Only with PRO from other regions."),
+    ),
     Column("description", gettext_lazy("The work"), gettext_lazy("A short description of the work; required.")),
     Column(
         "length_override_reason",
@@ -343,6 +348,7 @@ def offer_cells(offer) -> list:
         offer.ends_on,
         ", ".join(str(Level(level).label) for level in offer.levels),
         _("yes") if offer.pro_other_regions else _("no"),
+        offer.other_regions_cap,
         offer.description,
         offer.length_override_reason,
     ]

@@ -329,4 +329,4 @@ def test_the_export_lists_bodies_without_an_offer_on_their_own_row(client, staff
     response = client.get(reverse("hosts:offers-export", args=["csv"]), {"season": season.pk})
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
     assert [line[0] for line in lines] == ["С предложением", "Без предложения"]
-    assert lines[1][7:] == [""] * 8
+    assert lines[1][7:] == [""] * 9
