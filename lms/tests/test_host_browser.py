@@ -53,9 +53,10 @@ def test_staff_import_a_seasons_hosts_and_offers_through_the_preview(page, tmp_p
         starts + timedelta(days=20),
         "Начинающие, PRO",
         "да",
+        "",
         "Анализ региональной экономики.",
     ]
-    short = [*good[:7], "Неделя", 1, starts, starts + timedelta(days=6), "Молодые", "нет", "Коротко."]
+    short = [*good[:7], "Неделя", 1, starts, starts + timedelta(days=6), "Молодые", "нет", "", "Коротко."]
 
     login(page, staff.username, TEST_PASSWORD)
     page.get_by_role("link", name="Принимающие органы и стажировки").click()
