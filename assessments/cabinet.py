@@ -7,6 +7,12 @@ from assessments.selectors.admission import decision_published_for
 from assessments.selectors.awards import certificates_of_user
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import interview_booking_for
+from assessments.selectors.ministry import (
+    ministry_bookings_of,
+    ministry_decisions_applied_for,
+    ministry_hosts_ranked_by,
+    ministry_slots_free_for,
+)
 from assessments.selectors.placement import placement_published_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
 from assessments.selectors.results import interview_result_for
@@ -32,6 +38,16 @@ def _admission_context(request, participant) -> dict:
 
 def _placement_context(request, participant) -> dict:
     return {"placement": placement_published_for(participant=participant)}
+
+
+def _ministry_context(request, participant) -> dict:
+    # Only the decisions staff have applied: a pending one is not even hinted at.
+    return {
+        "ranked": bool(ministry_hosts_ranked_by(participant=participant)),
+        "slots": list(ministry_slots_free_for(participant=participant, now=timezone.now())[:50]),
+        "bookings": ministry_bookings_of(participant=participant),
+        "decisions": ministry_decisions_applied_for(participant=participant),
+    }
 
 
 def _quizzes_context(request, participant) -> dict:
@@ -77,6 +93,11 @@ def register_cabinet() -> None:
         )
     )
     cabinet_panel_register(
+        CabinetPanel(
+            "ministry", _("Interviews with ministries"), "assessments/panel_ministry.html", _ministry_context, order=7
+        )
+    )
+    cabinet_panel_register(
         CabinetPanel("quizzes", _("Tests"), "assessments/panel_quizzes.html", _quizzes_context, order=30)
     )
     cabinet_panel_register(
@@ -118,6 +139,25 @@ def register_cabinet() -> None:
             lambda: reverse("assessments:placement"),
             _("Run the placement, read every participant's reasons, publish"),
             order=37,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "ministry-decisions",
+            _("Ministries' decisions"),
+            lambda: reverse("assessments:ministry-decisions"),
+            _("Apply the ministries' pending decisions on their candidates, in waves"),
+            order=37,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "ministry-interviews",
+            _("Interviews with candidates"),
+            lambda: reverse("assessments:own-ministry"),
+            _("Your ministry's interview slots, candidates, scores and decisions"),
+            order=40,
+            roles=("host",),
         )
     )
     staff_tool_register(

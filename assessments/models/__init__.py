@@ -22,6 +22,14 @@ from assessments.models.interviews import (
     InterviewStatus,
     OfflineMeeting,
 )
+from assessments.models.ministry import (
+    MinistryDecision,
+    MinistryInterview,
+    MinistrySheet,
+    MinistrySlot,
+    MinistryVerdict,
+    MinistryWave,
+)
 from assessments.models.placement import PlacementLine, PlacementRun
 from assessments.models.quizzes import (
     Answer,
@@ -63,6 +71,12 @@ __all__ = [
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",
+    "MinistryDecision",
+    "MinistryInterview",
+    "MinistrySheet",
+    "MinistrySlot",
+    "MinistryVerdict",
+    "MinistryWave",
     "OfflineMeeting",
     "PlacementLine",
     "PlacementRun",

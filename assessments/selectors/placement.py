@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from assessments.models import PlacementLine, PlacementRun, RunStatus
 from assessments.placement import Market, Offer, Participant
 from assessments.selectors.interviews import candidates_by_direction
+from assessments.selectors.ministry import ministry_priorities
 from lms.candidacy.selectors import offer_preferences_of_season
 from lms.choices import Level
 from lms.hosts.selectors import offers_of_season
@@ -26,10 +27,15 @@ def placement_market(*, season_id: int) -> Market:
       ROIV offer has its body's region and, where it allows it, PRO from other regions;
     - participants: those still in the season who ranked at least one of these offers, with their
       ranking (offers of bodies that stopped taking interns dropped from it);
-    - priorities: on a ROIV offer a participant ranked, their expert interview's averaged score. A
-      FOIV (or state corporation) offer has none yet — the ministries' decisions are not recorded,
-      so those pairs are not eligible (`not_ranked_by_host`); nor are fixed placements or declines.
+    - priorities: on a ROIV offer a participant ranked, their expert interview's averaged score; on
+      a FOIV (or state corporation) offer, the ministry's applied decision then its interview score
+      (`selectors.ministry.ministry_priorities`: declined, pending or none → not eligible,
+      `not_ranked_by_host`). No fixed placements or declines yet.
     """
+    season_offers = list(offers_of_season(season_id=season_id, active_hosts_only=True))
+    # A federal offer's body: its priorities are that ministry's decisions.
+    ministry_of_offer = {offer.pk: offer.host_id for offer in season_offers if not offer.host.is_roiv}
+    ministry_keys = ministry_priorities(season_id=season_id)
     offers = {
         offer.pk: Offer(
             id=offer.pk,
@@ -38,7 +44,7 @@ def placement_market(*, season_id: int) -> Market:
             region=offer.host.region_code if offer.host.is_roiv else None,
             other_regions_levels=frozenset({Level.PRO.value}) if offer.pro_other_regions else frozenset(),
         )
-        for offer in offers_of_season(season_id=season_id, active_hosts_only=True)
+        for offer in season_offers
     }
     rankings: dict[int, list[int]] = {}
     people: dict[int, SeasonParticipant] = {}
@@ -59,10 +65,13 @@ def placement_market(*, season_id: int) -> Market:
         participants.append(
             Participant(id=participant_id, level=person.level, region=person.region_code, ranking=ranking)
         )
-        if participant_id in averages:
-            for offer_id in ranking:
-                if offers[offer_id].region is not None:
-                    priorities.setdefault(offer_id, {})[participant_id] = (float(averages[participant_id]),)
+        for offer_id in ranking:
+            if offer_id in ministry_of_offer:
+                key = ministry_keys.get((ministry_of_offer[offer_id], participant_id))
+            else:
+                key = (float(averages[participant_id]),) if participant_id in averages else None
+            if key is not None:
+                priorities.setdefault(offer_id, {})[participant_id] = key
     return Market(offers=tuple(offers.values()), participants=tuple(participants), priorities=priorities)
 
 
@@ -90,7 +99,7 @@ RULE_TEXTS = {
     "not_ranked_by_host": lambda offer: (
         _("you have no expert interview score")
         if offer is not None and offer.host.is_roiv
-        else _("the ministry has not chosen you (its decisions are not part of the placement yet)")
+        else _("the ministry has not chosen you (no applied decision of finalist or reserve)")
     ),
 }
 
