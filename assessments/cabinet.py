@@ -6,7 +6,7 @@ from assessments.models import Decision
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.awards import certificates_of_user
 from assessments.selectors.completeness import participant_completeness
-from assessments.selectors.interviews import interview_booking_for
+from assessments.selectors.interviews import DIRECTION_LEVELS, interview_booking_for
 from assessments.selectors.ministry import (
     ministry_bookings_of,
     ministry_decisions_applied_for,
@@ -42,12 +42,19 @@ def _placement_context(request, participant) -> dict:
 
 def _ministry_context(request, participant) -> dict:
     # Only the decisions staff have applied: a pending one is not even hinted at.
-    return {
-        "ranked": bool(ministry_hosts_ranked_by(participant=participant)),
-        "slots": list(ministry_slots_free_for(participant=participant, now=timezone.now())[:50]),
-        "bookings": ministry_bookings_of(participant=participant),
+    context = {
+        "now": timezone.now(),
         "decisions": ministry_decisions_applied_for(participant=participant),
+        "ranked": False,
+        "slots": [],
+        "bookings": [],
     }
+    # Only Young and PRO go to the ministries' interviews: a Beginner's cabinet reads one query here.
+    if participant.level in DIRECTION_LEVELS["foiv"] and ministry_hosts_ranked_by(participant=participant):
+        context["ranked"] = True
+        context["slots"] = list(ministry_slots_free_for(participant=participant, now=context["now"])[:50])
+        context["bookings"] = ministry_bookings_of(participant=participant)
+    return context
 
 
 def _quizzes_context(request, participant) -> dict:

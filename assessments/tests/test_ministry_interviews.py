@@ -369,3 +369,38 @@ def test_pages_are_reached_by_the_ministry_and_staff_and_apply_a_wave(client, wo
         client.post(reverse("assessments:ministry-decisions"), {"season": season.pk, "decision": ["x"]}).status_code
         == 400
     )
+
+
+@pytest.mark.django_db
+def test_a_ministry_publishes_slots_by_the_experts_rules_and_a_booked_one_stays(world):
+    minfin, season = world["minfin"], world["season"]
+    url = reverse("assessments:ministry-slot-create", args=[minfin.pk])
+    starts = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    body = {"season_id": season.pk, "starts_at": starts.isoformat(), "duration_minutes": 30, "room": "каб. 5"}
+    assert api(world["ek_person"]).post(url, body, format="json").status_code == 403
+    created = api(world["fin_person"]).post(url, body, format="json")
+    assert created.status_code == 201
+    overlapping = {**body, "starts_at": (starts + timedelta(minutes=15)).isoformat()}
+    assert api(world["fin_person"]).post(url, overlapping, format="json").status_code == 400
+    past = {**body, "starts_at": (starts - timedelta(days=10)).isoformat()}
+    assert api(world["fin_person"]).post(url, past, format="json").status_code == 400
+    both = {**body, "starts_at": (starts + timedelta(hours=2)).isoformat(), "meeting_url": "https://x.example.org"}
+    assert api(world["fin_person"]).post(url, both, format="json").status_code == 400
+    slot_id = created.json()["id"]
+    # The participant books it from the cabinet's form; the ministry cannot remove it then.
+    client = APIClient()
+    client.force_login(world["first"].user)
+    assert client.post(reverse("assessments:ministry-book"), {"slot": str(slot_id)}).status_code == 302
+    assert MinistryInterview.objects.filter(slot_id=slot_id, participant=world["first"], status="booked").exists()
+    delete = reverse("assessments:ministry-slot-delete", args=[slot_id])
+    assert api(world["fin_person"]).delete(delete).status_code == 409
+    assert (
+        api(world["first"].user)
+        .post(
+            reverse("assessments:ministry-interview-cancel", args=[MinistryInterview.objects.get(slot_id=slot_id).pk])
+        )
+        .status_code
+        == 200
+    )
+    assert api(world["fin_person"]).delete(delete).status_code == 204
+    assert MinistrySlot.objects.filter(pk=slot_id, published=False).exists()  # withdrawn, its booking kept
