@@ -404,3 +404,17 @@ def test_a_ministry_publishes_slots_by_the_experts_rules_and_a_booked_one_stays(
     )
     assert api(world["fin_person"]).delete(delete).status_code == 204
     assert MinistrySlot.objects.filter(pk=slot_id, published=False).exists()  # withdrawn, its booking kept
+
+
+@pytest.mark.django_db
+def test_the_data_export_lists_ministry_interviews_and_only_applied_decisions(world):
+    from assessments.privacy import ministry_part_export
+
+    first, minfin = world["first"], world["minfin"]
+    MinistryInterview.objects.create(participant=first, host=minfin, slot=slot_of(minfin, world["season"]))
+    decision = ministry_decide(host=minfin, participant=first, user=world["fin_person"], verdict="reserve")
+    interviews, decisions = ministry_part_export(first.user_id)
+    assert [row["ministry"] for row in interviews.rows] == ["Минфин"] and decisions.rows == []
+    ministry_wave_apply(season=world["season"], user=world["staff"], decision_ids=[decision.pk])
+    _interviews, decisions = ministry_part_export(first.user_id)
+    assert [row["ministry"] for row in decisions.rows] == ["Минфин"]
