@@ -24,6 +24,7 @@ from assessments.models.interviews import (
 )
 from assessments.models.ministry import (
     MinistryDecision,
+    MinistryDecisionChange,
     MinistryInterview,
     MinistrySheet,
     MinistrySlot,
@@ -72,6 +73,7 @@ __all__ = [
     "InterviewSlot",
     "InterviewStatus",
     "MinistryDecision",
+    "MinistryDecisionChange",
     "MinistryInterview",
     "MinistrySheet",
     "MinistrySlot",

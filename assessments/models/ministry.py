@@ -171,3 +171,26 @@ class MinistryDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host_id} / {self.participant_id}: {self.verdict}"
+
+
+class MinistryDecisionChange(models.Model):
+    """Every save of a ministry's decision, append-only: what it said, who saved it and when. The
+    decision row holds the latest; this keeps the ones it replaced while it was pending."""
+
+    decision = models.ForeignKey(
+        MinistryDecision, on_delete=models.CASCADE, related_name="changes", verbose_name=_("decision")
+    )
+    verdict = models.CharField(_("decision"), max_length=10, choices=MinistryVerdict.choices)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    changed_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["decision", "changed_at", "id"]
+        verbose_name = _("change of a ministry decision")
+        verbose_name_plural = _("changes of ministry decisions")
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.verdict}"

@@ -76,7 +76,7 @@ def _score(sheets: list[MinistrySheet]) -> float | None:
 def ministry_candidates(*, host_id: int, season_id: int) -> list[dict]:
     """The ministry's candidates by name, each with the offers they ranked of it, their booked
     interview, the averaged score of its sheets (a share of the rubric's highest score, 0..1), and
-    the ministry's decision (pending or applied). Seven queries, whatever the number of candidates."""
+    the ministry's decision (pending or applied). Six queries, whatever the number of candidates."""
     preferences = list(
         offer_preferences_of_season(season_id=season_id).filter(
             offer__host_id=host_id, participant__left_at__isnull=True

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from assessments.models import (
     InterviewStatus,
     MinistryDecision,
+    MinistryDecisionChange,
     MinistryInterview,
     MinistrySheet,
     MinistrySlot,
@@ -224,8 +225,8 @@ def ministry_decide(
     now: datetime | None = None,
 ) -> MinistryDecision:
     """The ministry's decision on a candidate (its people only): finalist, reserve or declined, with
-    a comment; who and when are kept. It may change while pending; once staff applied it, it is
-    fixed (ConflictError)."""
+    a comment; who and when are kept, and every save is appended to its changes. It may change
+    while pending; once staff applied it, it is fixed (ConflictError)."""
     ministry_people_check(user=user, host=host)
     ministry_candidate_check(user=user, host=host, participant=participant)
     if verdict not in MinistryVerdict.values:
@@ -245,6 +246,13 @@ def ministry_decide(
             decision.save()
     except IntegrityError as error:
         raise ConflictError(_("Another decision on this candidate was saved at the same moment; reload.")) from error
+    MinistryDecisionChange.objects.create(
+        decision=decision,
+        verdict=decision.verdict,
+        comment=decision.comment,
+        changed_by=user,
+        changed_at=decision.decided_at,
+    )
     return decision
 
 

@@ -418,3 +418,14 @@ def test_the_data_export_lists_ministry_interviews_and_only_applied_decisions(wo
     ministry_wave_apply(season=world["season"], user=world["staff"], decision_ids=[decision.pk])
     _interviews, decisions = ministry_part_export(first.user_id)
     assert [row["ministry"] for row in decisions.rows] == ["Минфин"]
+
+
+@pytest.mark.django_db
+def test_every_save_of_a_pending_decision_is_kept_with_who_and_when(world):
+    first, minfin = world["first"], world["minfin"]
+    colleague = host_person(minfin)
+    ministry_decide(host=minfin, participant=first, user=world["fin_person"], verdict="reserve", comment="Подумаем")
+    decision = ministry_decide(host=minfin, participant=first, user=colleague, verdict="finalist", comment="Берём")
+    assert (decision.verdict, decision.decided_by) == ("finalist", colleague)
+    changes = list(decision.changes.values_list("verdict", "comment", "changed_by"))
+    assert changes == [("reserve", "Подумаем", world["fin_person"].pk), ("finalist", "Берём", colleague.pk)]
