@@ -18,7 +18,7 @@ from assessments.models import (
 from assessments.models.ministry import VERDICT_RANK
 from assessments.selectors.results import participants_recommended_for_foiv
 from lms.candidacy.selectors import offer_preferences_of, offer_preferences_of_season, participant_foiv_recommended
-from lms.hosts.selectors import host_get, host_of_user
+from lms.hosts.selectors import host_get, host_of_user, hosts_visible_to
 from lms.selectors import participant_summaries
 
 
@@ -31,6 +31,11 @@ def ministry_of_user(*, user: AbstractBaseUser):
     """The ministry a person represents (None for anyone else, a ROIV's people included): one query."""
     host = host_of_user(user=user)
     return host if is_ministry(host) else None
+
+
+def ministries_visible_to(*, user: AbstractBaseUser) -> list:
+    """The ministries `user` may open (staff: all; a ministry's people: theirs), by name: one query."""
+    return [host for host in hosts_visible_to(user=user).order_by("name", "id") if is_ministry(host)]
 
 
 def ministry_get(*, host_id: int):

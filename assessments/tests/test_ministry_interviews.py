@@ -24,6 +24,7 @@ from assessments.models import (
 )
 from assessments.placement import placement_compute
 from assessments.selectors.ministry import (
+    ministries_visible_to,
     ministry_candidates,
     ministry_decisions_pending,
     ministry_priorities,
@@ -322,11 +323,13 @@ def test_ministry_lists_take_the_same_queries_at_n_and_n_plus_one(world):
         MinistryInterview.objects.create(participant=participant, host=minfin, slot=slot)
         slot_of(minfin, season)  # a free one too
         ministry_decide(host=minfin, participant=participant, user=fin_person, verdict="reserve")
+        HostBodyFactory()  # one more ministry
 
     reads = {
         "candidates": lambda: ministry_candidates(host_id=minfin.pk, season_id=season.pk),
         "slots": lambda: ministry_slot_list(host_id=minfin.pk, season_id=season.pk),
         "pending": lambda: ministry_decisions_pending(season_id=season.pk),
+        "ministries": lambda: ministries_visible_to(user=staff),
         "priorities": lambda: ministry_priorities(season_id=season.pk),
         "free": lambda: list(ministry_slots_free_for(participant=world["first"], now=timezone.now())),
         "api candidates": lambda: api(fin_person).get(
@@ -360,6 +363,7 @@ def test_pages_are_reached_by_the_ministry_and_staff_and_apply_a_wave(client, wo
     client.force_login(world["staff"])
     listed = client.get(reverse("assessments:ministry-decisions"), {"season": season.pk}).content.decode()
     assert "Минфин" in listed and "Первый" in listed
+    assert "Минэк" in listed  # every ministry is listed, pending decisions or not
     response = client.post(
         reverse("assessments:ministry-decisions"), {"season": season.pk, "decision": [str(decision.pk)]}
     )

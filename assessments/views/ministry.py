@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.models import MinistryVerdict
 from assessments.permissions import is_staff, ministry_access_check, ministry_candidate_check, staff_check
 from assessments.selectors.ministry import (
+    ministries_visible_to,
     ministry_candidates,
     ministry_decision_of,
     ministry_decisions_pending,
@@ -218,7 +219,12 @@ def ministry_decisions_page(request):
     return render(
         request,
         "assessments/ministry_decisions.html",
-        {"seasons": pick.seasons, "season": pick.season, "groups": groups},
+        {
+            "seasons": pick.seasons,
+            "season": pick.season,
+            "groups": groups,
+            "ministries": ministries_visible_to(user=request.user),
+        },
         status=status,
     )
 
