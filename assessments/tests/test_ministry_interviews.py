@@ -433,3 +433,42 @@ def test_every_save_of_a_pending_decision_is_kept_with_who_and_when(world):
     assert (decision.verdict, decision.decided_by) == ("finalist", colleague)
     changes = list(decision.changes.values_list("verdict", "comment", "changed_by"))
     assert changes == [("reserve", "Подумаем", world["fin_person"].pk), ("finalist", "Берём", colleague.pk)]
+
+
+@pytest.mark.django_db
+def test_bad_input_is_a_4xx_with_a_message_never_a_500(client, world):
+    minfin, season, fin_person = world["minfin"], world["season"], world["fin_person"]
+    person = api(fin_person)
+    create = reverse("assessments:ministry-slot-create", args=[minfin.pk])
+    for starts_at in ("9999-12-31T23:59:00+03:00", "0001-01-01T00:00:00Z", "вчера", 5):
+        body = {"season_id": season.pk, "starts_at": starts_at, "duration_minutes": 30, "room": "1"}
+        assert person.post(create, body, format="json").status_code == 400
+    assert person.post(create, {"season_id": 10**12, "starts_at": "x"}, format="json").status_code in (400, 404)
+    decide = reverse("assessments:ministry-decision-set", args=[minfin.pk])
+    for body in (
+        {"participant_id": world["first"].pk, "verdict": "hired"},
+        {"participant_id": "abc", "verdict": "finalist"},
+        {"participant_id": world["first"].pk, "verdict": "finalist", "comment": "a\x00b"},
+    ):
+        response = person.post(decide, body, format="json")
+        assert response.status_code == 400 and response.json()
+    assert person.post(decide, {"participant_id": 10**9, "verdict": "finalist"}, format="json").status_code == 404
+    interview = MinistryInterview.objects.create(
+        participant=world["first"], host=minfin, slot=slot_of(minfin, season, past=True)
+    )
+    sheet = reverse("assessments:ministry-sheet-submit", args=[interview.pk])
+    for rubric in ({"motivation": 9}, {"nothing": 1}, {}, "x"):
+        assert person.post(sheet, {"rubric": rubric}, format="json").status_code == 400
+    wave = reverse("assessments:ministry-wave-apply", args=[season.pk])
+    for ids in (["x"], [], [10**9], "1"):
+        assert api(world["staff"]).post(wave, {"decision_ids": ids}, format="json").status_code == 400
+    rubric = reverse("assessments:host-rubric-update", args=[minfin.pk])
+    twice = {"key": "a", "label": "А", "descriptors": ["0", "1"]}
+    body = {"title": "Р", "max_score": 1, "criteria": [twice, twice]}
+    assert person.put(rubric, body, format="json").status_code == 400
+    client.force_login(fin_person)
+    page = reverse("assessments:ministry-host", args=[minfin.pk])
+    for starts_at in ("", "31.02.2027", "9999-12-31T23:59"):
+        response = client.post(page, {"season": season.pk, "starts_at": starts_at, "duration_minutes": "30"})
+        assert response.status_code == 400
+    assert not MinistrySlot.objects.filter(host=minfin, created_by=fin_person).exists()
