@@ -249,7 +249,7 @@ def ministry_part_export(user_id: int) -> list[DataSection]:
                 ("ministry", _("ministry")),
                 ("decision", _("decision")),
                 ("comment", _("comment")),
-                ("applied_at", _("applied at")),
+                ("applied_at", _("decision applied at")),
             ],
             [
                 {

@@ -114,7 +114,7 @@ class MinistryWave(models.Model):
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applied by")
     )
-    applied_at = models.DateTimeField(_("applied at"))
+    applied_at = models.DateTimeField(_("decision applied at"))
 
     class Meta:
         ordering = ["-applied_at", "-id"]
