@@ -6,7 +6,13 @@ from assessments.models import Decision
 from assessments.selectors.admission import decision_published_for
 from assessments.selectors.awards import certificates_of_user
 from assessments.selectors.completeness import participant_completeness
-from assessments.selectors.interviews import interview_booking_for
+from assessments.selectors.interviews import DIRECTION_LEVELS, interview_booking_for
+from assessments.selectors.ministry import (
+    ministry_bookings_of,
+    ministry_decisions_applied_for,
+    ministry_hosts_ranked_by,
+    ministry_slots_free_for,
+)
 from assessments.selectors.placement import placement_published_for
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
 from assessments.selectors.results import interview_result_for
@@ -32,6 +38,23 @@ def _admission_context(request, participant) -> dict:
 
 def _placement_context(request, participant) -> dict:
     return {"placement": placement_published_for(participant=participant)}
+
+
+def _ministry_context(request, participant) -> dict:
+    # Only the decisions staff have applied: a pending one is not even hinted at.
+    context = {
+        "now": timezone.now(),
+        "decisions": ministry_decisions_applied_for(participant=participant),
+        "ranked": False,
+        "slots": [],
+        "bookings": [],
+    }
+    # Only Young and PRO go to the ministries' interviews: a Beginner's cabinet reads one query here.
+    if participant.level in DIRECTION_LEVELS["foiv"] and ministry_hosts_ranked_by(participant=participant):
+        context["ranked"] = True
+        context["slots"] = list(ministry_slots_free_for(participant=participant, now=context["now"])[:50])
+        context["bookings"] = ministry_bookings_of(participant=participant)
+    return context
 
 
 def _quizzes_context(request, participant) -> dict:
@@ -74,6 +97,11 @@ def register_cabinet() -> None:
     cabinet_panel_register(
         CabinetPanel(
             "placement", _("Your internship placement"), "assessments/panel_placement.html", _placement_context, order=8
+        )
+    )
+    cabinet_panel_register(
+        CabinetPanel(
+            "ministry", _("Interviews with ministries"), "assessments/panel_ministry.html", _ministry_context, order=7
         )
     )
     cabinet_panel_register(
@@ -127,6 +155,25 @@ def register_cabinet() -> None:
             lambda: reverse("assessments:placement-host"),
             _("Confirm or decline the participants placed on your body's offers"),
             order=38,
+            roles=("host",),
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "ministry-decisions",
+            _("Ministries' decisions"),
+            lambda: reverse("assessments:ministry-decisions"),
+            _("Apply the ministries' pending decisions on their candidates, in waves"),
+            order=37,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "ministry-interviews",
+            _("Interviews with candidates"),
+            lambda: reverse("assessments:own-ministry"),
+            _("Your ministry's interview slots, candidates, scores and decisions"),
+            order=40,
             roles=("host",),
         )
     )

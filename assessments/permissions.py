@@ -5,7 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from assessments.models import ExpertAssignment
+from assessments.selectors.ministry import is_ministry, ministry_is_candidate, ministry_of_user
 from lms import roles
+from lms.hosts.permissions import host_access_check
 from lms.selectors import user_has_role
 
 if TYPE_CHECKING:
@@ -37,3 +39,27 @@ def staff_or_expert_check(*, user: AbstractBaseUser, message: str) -> None:
     """Pages and lists open to programme staff and to experts (each with its own refusal)."""
     if not (is_staff(user) or user_has_role(user=user, role=roles.EXPERT)):
         raise PermissionDenied(message)
+
+
+def ministry_access_check(*, user: AbstractBaseUser, host) -> None:
+    """A ministry's interviews, candidates and decisions: staff, and the people of that very body
+    (another body's people get 403, as on the host pages). A regional body has no such interviews."""
+    host_access_check(user=user, host=host)
+    if not is_ministry(host):
+        raise PermissionDenied(_("Only federal bodies (ministries and state corporations) hold these interviews."))
+
+
+def ministry_people_check(*, user: AbstractBaseUser, host) -> None:
+    """Scoring and deciding are the ministry's own: its people only, not even staff."""
+    own = ministry_of_user(user=user)
+    if own is None or own.pk != host.pk:
+        raise PermissionDenied(_("Only the people of this ministry score its interviews and decide on its candidates."))
+
+
+def ministry_candidate_check(*, user: AbstractBaseUser, host, participant: "Participant") -> None:
+    """A candidate's interview, scores and decision with a ministry: staff and that ministry's
+    people, and only for a participant who is its candidate (else 403, whatever the reason, so the
+    answer says nothing of whom the participant ranked)."""
+    ministry_access_check(user=user, host=host)
+    if not ministry_is_candidate(host_id=host.pk, participant=participant):
+        raise PermissionDenied(_("This participant is not a candidate of this ministry."))

@@ -23,6 +23,8 @@ from assessments.models import (
     InterviewCancelNotice,
     InterviewOutcome,
     InterviewResultNotice,
+    MinistryDecision,
+    MinistryInterview,
     PlacementNotice,
     QuestionKind,
     RevisionNotice,
@@ -217,3 +219,59 @@ def awards_part_erase(user_id: int) -> None:
 
 
 AWARDS_PART = PersonalDataPart("awards", _("Awards and certificates"), awards_part_export, awards_part_erase, order=45)
+
+
+def ministry_part_export(user_id: int) -> list[DataSection]:
+    """Two queries: the person's interviews with ministries and the ministries' decisions on them
+    that staff have applied (a pending decision is not the person's to read yet, as in the cabinet)."""
+    interviews = (
+        MinistryInterview.objects.filter(participant__user_id=user_id)
+        .select_related("host", "slot")
+        .order_by("created_at", "id")
+    )
+    decisions = (
+        MinistryDecision.objects.filter(participant__user_id=user_id, wave__isnull=False)
+        .select_related("host", "wave")
+        .order_by("wave__applied_at", "id")
+    )
+    return [
+        DataSection(
+            "ministry_interviews",
+            _("Interviews with ministries"),
+            [("ministry", _("ministry")), ("starts_at", _("starts at")), ("status", _("status"))],
+            [
+                {"ministry": i.host.name, "starts_at": i.slot.starts_at, "status": i.get_status_display()}
+                for i in interviews
+            ],
+        ),
+        DataSection(
+            "ministry_decisions",
+            _("Ministries' decisions"),
+            [
+                ("ministry", _("ministry")),
+                ("decision", _("decision")),
+                ("comment", _("comment")),
+                ("applied_at", _("decision applied at")),
+            ],
+            [
+                {
+                    "ministry": d.host.name,
+                    "decision": d.get_verdict_display(),
+                    "comment": d.comment,
+                    "applied_at": d.wave.applied_at,
+                }
+                for d in decisions
+            ],
+        ),
+    ]
+
+
+def ministry_part_erase(user_id: int) -> None:
+    """Nothing to erase: these rows hold no text the person wrote and no address of theirs, only
+    the ministries' own records (times, scores, decisions), which the programme keeps for the
+    placement; the person's name goes with the application's erasure."""
+
+
+MINISTRY_PART = PersonalDataPart(
+    "ministry", _("Interviews with ministries"), ministry_part_export, ministry_part_erase, order=42
+)

@@ -4,6 +4,7 @@ from assessments.apis import admission as admission_apis
 from assessments.apis import awards as award_apis
 from assessments.apis import completeness as completeness_apis
 from assessments.apis import interviews as interview_apis
+from assessments.apis import ministry as ministry_apis
 from assessments.apis import panels as panel_apis
 from assessments.apis import placement as placement_apis
 from assessments.apis import quizzes as quiz_apis
@@ -15,6 +16,7 @@ from assessments.views import (
     awards,
     interviews,
     interviews_staff,
+    ministry,
     panels,
     placement,
     quizzes,
@@ -53,6 +55,21 @@ pages = [
     path("staff/interviews/meetings/<int:meeting_id>/", panels.meeting_panel, name="meeting-panel"),
     path("staff/interviews/results/", results.interview_results_page, name="interview-results"),
     path("staff/interviews/results/publish/", results.interview_results_publish_page, name="interview-results-publish"),
+    path("host/ministry/", ministry.own_ministry, name="own-ministry"),
+    path("hosts/<int:host_id>/ministry/", ministry.ministry_host_page, name="ministry-host"),
+    path(
+        "hosts/<int:host_id>/ministry/slots/<int:slot_id>/remove/",
+        ministry.ministry_slot_remove,
+        name="ministry-slot-remove",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry/candidates/<int:participant_id>/",
+        ministry.ministry_candidate_page,
+        name="ministry-candidate",
+    ),
+    path("staff/ministry-decisions/", ministry.ministry_decisions_page, name="ministry-decisions"),
+    path("cabinet/ministry/book/", ministry.ministry_book_view, name="ministry-book"),
+    path("cabinet/ministry/<int:interview_id>/cancel/", ministry.ministry_cancel_view, name="ministry-cancel-page"),
     path("staff/awards/", awards.awards_page, name="awards"),
     path("staff/certificates/", awards.certificates_page, name="certificates"),
     path(
@@ -183,6 +200,59 @@ api = [
         name="certificate-revoke-api",
     ),
     path("me/certificates/", award_apis.MeCertificateListApi.as_view(), name="me-certificates"),
+    path("me/ministry-decisions/", ministry_apis.MeMinistryDecisionListApi.as_view(), name="me-ministry-decisions"),
+    path("ministry-slots/", ministry_apis.MinistrySlotListApi.as_view(), name="ministry-slot-list"),
+    path(
+        "ministry-slots/<int:slot_id>/bookings/", ministry_apis.MinistrySlotBookApi.as_view(), name="ministry-slot-book"
+    ),
+    path("ministry-slots/<int:slot_id>/", ministry_apis.MinistrySlotDeleteApi.as_view(), name="ministry-slot-delete"),
+    path(
+        "ministry-interviews/<int:interview_id>/cancel/",
+        ministry_apis.MinistryInterviewCancelApi.as_view(),
+        name="ministry-interview-cancel",
+    ),
+    path(
+        "ministry-interviews/<int:interview_id>/sheet/",
+        ministry_apis.MinistrySheetSubmitApi.as_view(),
+        name="ministry-sheet-submit",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry-slots/",
+        ministry_apis.HostMinistrySlotListApi.as_view(),
+        name="ministry-host-slot-list",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry-slots/create/",
+        ministry_apis.HostMinistrySlotCreateApi.as_view(),
+        name="ministry-slot-create",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry-candidates/",
+        ministry_apis.MinistryCandidateListApi.as_view(),
+        name="ministry-candidate-list",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry-decisions/",
+        ministry_apis.MinistryDecisionSetApi.as_view(),
+        name="ministry-decision-set",
+    ),
+    path(
+        "hosts/<int:host_id>/ministry-decisions/<int:participant_id>/",
+        ministry_apis.MinistryDecisionDetailApi.as_view(),
+        name="ministry-decision-detail",
+    ),
+    path("hosts/<int:host_id>/rubric/", ministry_apis.HostRubricDetailApi.as_view(), name="host-rubric"),
+    path("hosts/<int:host_id>/rubric/update/", ministry_apis.HostRubricUpdateApi.as_view(), name="host-rubric-update"),
+    path(
+        "seasons/<int:season_id>/ministry-decisions/pending/",
+        ministry_apis.MinistryDecisionPendingListApi.as_view(),
+        name="ministry-decision-pending",
+    ),
+    path(
+        "seasons/<int:season_id>/ministry-waves/",
+        ministry_apis.MinistryWaveApplyApi.as_view(),
+        name="ministry-wave-apply",
+    ),
     path("expert/interview-slots/", slot_apis.ExpertSlotListApi.as_view(), name="expert-slot-list"),
     path("expert/interview-slots/create/", slot_apis.ExpertSlotCreateApi.as_view(), name="expert-slot-create"),
     path(

@@ -155,13 +155,13 @@ class QuizDeadlineExtensionViewSet(ModelViewSet):
 
 
 class RubricViewSet(ModelViewSet):
-    """Interview rubrics, one per season (a host body's later): the criteria are edited beside."""
+    """Interview rubrics, one per season or per ministry (host body): the criteria are edited beside."""
 
     model = Rubric
     icon = "list-ol"
     menu_label = _("Interview rubrics")
-    list_display = ["title", "season", "max_score"]
-    form_fields = ["owner_kind", "season", "title", "max_score"]
+    list_display = ["title", "season", "host", "max_score"]
+    form_fields = ["owner_kind", "season", "host", "title", "max_score"]
 
 
 class RubricCriterionViewSet(ModelViewSet):

@@ -172,6 +172,31 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:host-placements": {roles.HOST},  # the body's own placements only
     "assessments:placement-host-decision": NOBODY,  # POST only (the body's people)
     "assessments:placement-move-api": NOBODY,  # POST only (staff)
+    # ministry (FOIV) interviews: the host_id below is another ministry's than the host user's, and
+    # the participant_id not its candidate, so a host reaches nothing here; its own are tested in
+    # assessments/tests/test_ministry_interviews.py
+    "assessments:own-ministry": {roles.HOST, roles.STAFF},  # a redirect to one's own ministry (staff: decisions)
+    "assessments:ministry-host": STAFF,
+    "assessments:ministry-slot-remove": NOBODY,  # POST only
+    "assessments:ministry-candidate": STAFF,
+    "assessments:ministry-decisions": STAFF,
+    "assessments:ministry-book": NOBODY,  # POST only (participant)
+    "assessments:ministry-cancel-page": NOBODY,  # POST only (participant)
+    "assessments:me-ministry-decisions": {roles.PARTICIPANT},  # applied decisions only
+    "assessments:ministry-slot-list": {roles.PARTICIPANT},  # slots of the ministries one ranked
+    "assessments:ministry-slot-book": NOBODY,  # POST only
+    "assessments:ministry-slot-delete": NOBODY,  # DELETE only
+    "assessments:ministry-interview-cancel": NOBODY,  # POST only
+    "assessments:ministry-sheet-submit": NOBODY,  # POST only (the ministry's people)
+    "assessments:ministry-host-slot-list": STAFF,
+    "assessments:ministry-slot-create": NOBODY,  # POST only
+    "assessments:ministry-candidate-list": STAFF,
+    "assessments:ministry-decision-set": NOBODY,  # POST only (the ministry's people)
+    "assessments:ministry-decision-detail": STAFF,
+    "assessments:host-rubric": STAFF,
+    "assessments:host-rubric-update": NOBODY,  # PUT only
+    "assessments:ministry-decision-pending": STAFF,
+    "assessments:ministry-wave-apply": NOBODY,  # POST only (staff)
     "assessments:quiz-list": {roles.PARTICIPANT},
     "assessments:attempt-create": NOBODY,
     "assessments:attempt-detail": {roles.PARTICIPANT},

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0016_placement_runs"),
+        ("assessments", "0017_ministry_interviews"),
         ("lms", "0009_offer_regional_cap"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -22,6 +22,15 @@ from assessments.models.interviews import (
     InterviewStatus,
     OfflineMeeting,
 )
+from assessments.models.ministry import (
+    MinistryDecision,
+    MinistryDecisionChange,
+    MinistryInterview,
+    MinistrySheet,
+    MinistrySlot,
+    MinistryVerdict,
+    MinistryWave,
+)
 from assessments.models.placement import (
     PlacementDecision,
     PlacementDecisionKind,
@@ -69,6 +78,13 @@ __all__ = [
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",
+    "MinistryDecision",
+    "MinistryDecisionChange",
+    "MinistryInterview",
+    "MinistrySheet",
+    "MinistrySlot",
+    "MinistryVerdict",
+    "MinistryWave",
     "OfflineMeeting",
     "PlacementDecision",
     "PlacementDecisionKind",

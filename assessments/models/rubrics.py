@@ -5,19 +5,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RubricOwner(models.TextChoices):
-    # A host body's own interviews (a later issue) will own rubrics too: add its kind here, a
-    # nullable foreign key beside `season` and a branch in the check below.
     SEASON = "season", _("Season")
+    # A ministry's own interviews (`models.ministry`): the body's people score by it.
+    HOST = "host", _("Host body")
 
 
 class Rubric(models.Model):
     """The criteria experts score an interview by, each with what every score means. One model for
-    every owner: `owner_kind` says which owner field is set. A season without one uses the built-in
-    rubric (`selectors.rubrics.rubric_for_season`)."""
+    every owner: `owner_kind` says which owner field is set. A season or a host body without one uses
+    the built-in rubric (`selectors.rubrics.rubric_for_season`, `rubric_for_host`)."""
 
     owner_kind = models.CharField(_("owner"), max_length=20, choices=RubricOwner.choices, default=RubricOwner.SEASON)
     season = models.OneToOneField(
         "lms.Season", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("season")
+    )
+    host = models.OneToOneField(
+        "lms.HostBody", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("host body")
     )
     title = models.CharField(_("title"), max_length=200)
     max_score = models.PositiveSmallIntegerField(
@@ -29,7 +32,9 @@ class Rubric(models.Model):
         verbose_name_plural = _("interview rubrics")
         constraints = [
             models.CheckConstraint(
-                condition=Q(owner_kind=RubricOwner.SEASON, season__isnull=False), name="rubric_owner_set"
+                condition=Q(owner_kind=RubricOwner.SEASON, season__isnull=False, host__isnull=True)
+                | Q(owner_kind=RubricOwner.HOST, host__isnull=False, season__isnull=True),
+                name="rubric_owner_set",
             ),
             models.CheckConstraint(condition=Q(max_score__gte=1, max_score__lte=10), name="rubric_max_score_range"),
         ]

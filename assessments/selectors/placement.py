@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from assessments.models import PlacementDecision, PlacementDecisionKind, PlacementLine, PlacementRun, RunStatus
 from assessments.placement import Cap, Decline, Fixed, Market, Offer, Participant
 from assessments.selectors.interviews import candidates_by_direction
+from assessments.selectors.ministry import ministry_priorities
 from lms.candidacy.selectors import offer_preferences_of_season
 from lms.choices import Level
 from lms.hosts.selectors import offers_of_season
@@ -29,11 +30,16 @@ def placement_market(*, season_id: int) -> Market:
       ranking (offers of bodies that stopped taking interns dropped from it); the Beginners who
       ranked nothing, and anyone holding a fixed placement (`_unranked_and_fixed`);
     - priorities: on a ROIV offer a participant ranked, their expert interview's averaged score; a
-      Beginner who ranked nothing has it on every ROIV offer of their region. A FOIV (or state
-      corporation) offer has none yet — the ministries' decisions are not recorded, so those pairs
-      are not eligible (`not_ranked_by_host`);
+      Beginner who ranked nothing has it on every ROIV offer of their region. On a FOIV (or state
+      corporation) offer, the ministry's applied decision then its interview score
+      (`selectors.ministry.ministry_priorities`: declined, pending or none → not eligible,
+      `not_ranked_by_host`);
     - fixed placements and declines: the decisions on earlier runs (`placement_commitments`).
     """
+    season_offers = list(offers_of_season(season_id=season_id, active_hosts_only=True))
+    # A federal offer's body: its priorities are that ministry's decisions.
+    ministry_of_offer = {offer.pk: offer.host_id for offer in season_offers if not offer.host.is_roiv}
+    ministry_keys = ministry_priorities(season_id=season_id)
     offers = {
         offer.pk: Offer(
             id=offer.pk,
@@ -43,7 +49,7 @@ def placement_market(*, season_id: int) -> Market:
             other_regions_levels=frozenset({Level.PRO.value}) if offer.pro_other_regions else frozenset(),
             caps=_offer_caps(offer),
         )
-        for offer in offers_of_season(season_id=season_id, active_hosts_only=True)
+        for offer in season_offers
     }
     rankings: dict[int, list[int]] = {}
     people: dict[int, SeasonParticipant] = {}
@@ -65,8 +71,6 @@ def placement_market(*, season_id: int) -> Market:
         participants.append(
             Participant(id=participant_id, level=person.level, region=person.region_code, ranking=ranking)
         )
-        if participant_id not in averages:
-            continue
         # Those who ranked nothing are placed on an offer of their region they may take: the
         # engine looks for the host's priority there as for a ranked pair.
         reachable = (
@@ -75,8 +79,12 @@ def placement_market(*, season_id: int) -> Market:
             else [offer.id for offer in offers.values() if offer.region == person.region_code]
         )
         for offer_id in reachable:
-            if offers[offer_id].region is not None:
-                priorities.setdefault(offer_id, {})[participant_id] = (float(averages[participant_id]),)
+            if offer_id in ministry_of_offer:
+                key = ministry_keys.get((ministry_of_offer[offer_id], participant_id))
+            else:
+                key = (float(averages[participant_id]),) if participant_id in averages else None
+            if key is not None:
+                priorities.setdefault(offer_id, {})[participant_id] = key
     fixed, declines = _commitments_in_market(commitments, people=people, offers=offers)
     return Market(
         offers=tuple(offers.values()),
@@ -189,7 +197,7 @@ RULE_TEXTS = {
     "not_ranked_by_host": lambda offer: (
         _("you have no expert interview score")
         if offer is not None and offer.host.is_roiv
-        else _("the ministry has not chosen you (its decisions are not part of the placement yet)")
+        else _("the ministry has not chosen you (no applied decision of finalist or reserve)")
     ),
 }
 

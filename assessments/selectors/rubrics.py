@@ -64,3 +64,17 @@ def rubric_for_season(*, season_id: int) -> RubricView:
         max_score=rubric.max_score,
         criteria=[CriterionView(c.key, c.label, c.descriptor_lines) for c in criteria],
     )
+
+
+def rubric_for_host(*, host_id: int) -> RubricView:
+    """A ministry's own rubric (`RubricOwner.HOST`) with its criteria (two queries), or the built-in
+    one when the body has none or its rubric has no criteria yet."""
+    rubric = Rubric.objects.filter(host_id=host_id).first()
+    criteria = list(rubric.criteria.all()) if rubric else []
+    if not criteria:
+        return rubric_default()
+    return RubricView(
+        title=rubric.title,
+        max_score=rubric.max_score,
+        criteria=[CriterionView(c.key, c.label, c.descriptor_lines) for c in criteria],
+    )

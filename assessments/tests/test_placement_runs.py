@@ -110,7 +110,7 @@ def test_a_hand_built_season_gets_the_known_placement_and_reasons(season_world):
     assert third[1]["text"] == "Its seats went to candidates with higher priority: cut-off 0.80, yours 0.60."
     young = [reason["text"] for reason in rows[people["young"].pk]["reasons"]]
     assert young == [
-        "Not eligible: the ministry has not chosen you (its decisions are not part of the placement yet).",
+        "Not eligible: the ministry has not chosen you (no applied decision of finalist or reserve).",
         "Not eligible: the offer does not take participants of your level.",
     ]
     assert rows[people["unscored"].pk]["reasons"][0]["text"] == "Not eligible: you have no expert interview score."
