@@ -254,7 +254,10 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 30, interval: 
 # ---------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="session")
+# A module's browser, not the session's: while Playwright's sync API is open, its event loop counts
+# as running in the main thread, and every later test in the process that reaches asgiref's
+# async_to_sync (the health checks do) would fail. A launch per module costs about a second.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
