@@ -179,7 +179,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:host-internships": {roles.HOST},
     "assessments:internship-list": STAFF,
     "assessments:internship-bulk-create": NOBODY,  # POST only (staff)
-    "assessments:internship-plan": NOBODY,  # POST only (the body's people, staff)
+    "assessments:internship-plan": NOBODY,  # POST only (the body's people)
     "assessments:internship-attendance": NOBODY,  # POST only (the body's people)
     "assessments:internship-feedback": NOBODY,  # POST only (the body's people)
     "assessments:host-placements": {roles.HOST},  # the body's own placements only

@@ -30,7 +30,7 @@ from assessments.services.admission_publish import notice_claim_and_send
 from lms import roles
 from lms.errors import ConflictError
 from lms.hosts.selectors import offers_of_season
-from lms.selectors import participant_ids_in_season
+from lms.selectors import participant_ids_in_season, participant_summaries
 from lms.text import text_require_storable
 
 
@@ -72,13 +72,6 @@ def internships_create_confirmed(*, season, user: AbstractBaseUser) -> int:
     return Internship.objects.filter(season=season).count() - before
 
 
-def _host_or_staff(*, user: AbstractBaseUser, internship: Internship) -> None:
-    from assessments.permissions import is_staff
-
-    if not is_staff(user):
-        internship_host_check(user=user, internship=internship)
-
-
 @transaction.atomic
 def internship_plan_update(
     *,
@@ -90,9 +83,9 @@ def internship_plan_update(
     starts_on: date | None = None,
     ends_on: date | None = None,
 ) -> Internship:
-    """The host's people (or staff) name the supervisor at the host and write the plan of tasks;
-    the dates may move (they default to the offer's)."""
-    _host_or_staff(user=user, internship=internship)
+    """The host's people name the supervisor at the host and write the plan of tasks; the dates
+    may move (they default to the offer's)."""
+    internship_host_check(user=user, internship=internship)
     internship = Internship.objects.select_for_update().select_related("offer__host").get(pk=internship.pk)
     for field, value in (("supervisor_name", supervisor_name), ("plan", plan)):
         text_require_storable(value=value or "", field=field)
@@ -236,8 +229,6 @@ def internship_flag_notify(*, internship_id: int) -> int:
     if not notices:
         return 0
     internship = Internship.objects.select_related("offer__host", "season").get(pk=internship_id)
-    from lms.selectors import participant_summaries
-
     person = participant_summaries(participant_ids=[internship.participant_id]).get(internship.participant_id)
     connection = get_connection()
     sent = 0
