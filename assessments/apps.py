@@ -34,6 +34,13 @@ class AssessmentsConfig(AppConfig):
         periodic_task_schedule(
             entry="assessments: stale runs and e-mails", task="assessments.admission_runs_sweep", seconds=300.0
         )
+        # Internships ended a week ago without feedback are flagged to staff (and unsent e-mails
+        # about them re-queued): hourly is soon enough for a one-week rule.
+        periodic_task_schedule(
+            entry="assessments: internships without feedback",
+            task="assessments.internships_flag_overdue",
+            seconds=3600.0,
+        )
         from django.contrib.auth.signals import user_logged_in
 
         from assessments.cabinet import register_cabinet
@@ -47,11 +54,13 @@ class AssessmentsConfig(AppConfig):
 
         foiv_recommendation_source_register(participants_recommended_for_foiv)
         from assessments.privacy import ASSESSMENTS_PART, AWARDS_PART, MINISTRY_PART
+        from assessments.privacy_internships import INTERNSHIPS_PART
         from lms.privacy.registry import personal_data_part_register
 
         personal_data_part_register(ASSESSMENTS_PART)
         personal_data_part_register(AWARDS_PART)
         personal_data_part_register(MINISTRY_PART)
+        personal_data_part_register(INTERNSHIPS_PART)
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
         demo_outcomes_seeded.connect(demo_outcomes_seed, dispatch_uid="assessments.demo_outcomes_seed")
         user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")

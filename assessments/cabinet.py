@@ -160,6 +160,25 @@ def register_cabinet() -> None:
     )
     staff_tool_register(
         StaffTool(
+            "internships",
+            _("Internships"),
+            lambda: reverse("assessments:internships-staff"),
+            _("Make internships of confirmed placements; who has not started, is overdue, has finished"),
+            order=38,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
+            "internships-host",
+            _("Interns"),
+            lambda: reverse("assessments:internships-host"),
+            _("Your body's interns: supervisor and plan, attendance, final feedback"),
+            order=39,
+            roles=("host",),
+        )
+    )
+    staff_tool_register(
+        StaffTool(
             "ministry-decisions",
             _("Ministries' decisions"),
             lambda: reverse("assessments:ministry-decisions"),

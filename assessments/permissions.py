@@ -8,6 +8,7 @@ from assessments.models import ExpertAssignment
 from assessments.selectors.ministry import is_ministry, ministry_is_candidate, ministry_of_user
 from lms import roles
 from lms.hosts.permissions import host_access_check
+from lms.hosts.selectors import host_of_user
 from lms.selectors import user_has_role
 
 if TYPE_CHECKING:
@@ -63,3 +64,11 @@ def ministry_candidate_check(*, user: AbstractBaseUser, host, participant: "Part
     ministry_access_check(user=user, host=host)
     if not ministry_is_candidate(host_id=host.pk, participant=participant):
         raise PermissionDenied(_("This participant is not a candidate of this ministry."))
+
+
+def internship_host_check(*, user: AbstractBaseUser, internship) -> None:
+    """An internship's host pages: the people of the offer's own body only (another body's people,
+    staff on the host pages, and everyone else: 403); staff have their own pages."""
+    own = host_of_user(user=user)
+    if own is None or own.pk != internship.offer.host_id:
+        raise PermissionDenied(_("Only the people of the host body see and assess its interns."))

@@ -5,6 +5,7 @@ from celery import shared_task
 from assessments.services.admission import admission_run_execute, admission_runs_sweep
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 from assessments.services.awards import certificate_batch_run
+from assessments.services.internships import internship_flag_notify, internships_flag_overdue
 from assessments.services.interviews import interview_cancel_notify
 from assessments.services.placement import placement_run_notify
 from assessments.services.results import interview_results_notify
@@ -65,3 +66,13 @@ def admission_runs_sweep_task() -> dict[str, int]:
 @shared_task(name="assessments.certificate_batch_run", acks_late=True, reject_on_worker_lost=True)
 def certificate_batch_run_task(batch_id: int) -> int | None:
     return certificate_batch_run(batch_id=batch_id)
+
+
+@shared_task(name="assessments.internships_flag_overdue", queue="default")
+def internships_flag_overdue_task() -> dict[str, int]:
+    return internships_flag_overdue()
+
+
+@shared_task(name="assessments.internship_flag_notify", **MAIL_RETRY)
+def internship_flag_notify_task(internship_id: int) -> int:
+    return internship_flag_notify(internship_id=internship_id)

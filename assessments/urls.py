@@ -3,6 +3,7 @@ from django.urls import include, path
 from assessments.apis import admission as admission_apis
 from assessments.apis import awards as award_apis
 from assessments.apis import completeness as completeness_apis
+from assessments.apis import internships as internship_apis
 from assessments.apis import interviews as interview_apis
 from assessments.apis import ministry as ministry_apis
 from assessments.apis import panels as panel_apis
@@ -14,6 +15,7 @@ from assessments.views import (
     admission,
     availability,
     awards,
+    internships,
     interviews,
     interviews_staff,
     ministry,
@@ -44,6 +46,11 @@ pages = [
     path("staff/placement/runs/<int:run_id>/", placement.placement_run_page, name="placement-run"),
     path("staff/placement/runs/<int:run_id>/move/", placement.placement_move_view, name="placement-move"),
     path("host/placement/", placement.placement_host_page, name="placement-host"),
+    path("staff/internships/", internships.internships_staff, name="internships-staff"),
+    path("staff/internships/<int:internship_id>/", internships.internship_staff, name="internship-staff"),
+    path("host/internships/", internships.internships_host, name="internships-host"),
+    path("host/internships/<int:internship_id>/", internships.internship_host, name="internship-host"),
+    path("cabinet/internship/", internships.internship_mine, name="internship-mine"),
     path("cabinet/placement/decline/", placement.placement_decline_view, name="placement-decline"),
     path("staff/candidates/", interviews.candidates_page, name="candidates-page"),
     path("staff/interviews/", interviews_staff.interviews_staff_page, name="interviews-staff"),
@@ -99,6 +106,30 @@ api = [
         name="decision-override",
     ),
     path("me/placement/", placement_apis.MePlacementDetailApi.as_view(), name="me-placement"),
+    path("me/internship/", internship_apis.MeInternshipDetailApi.as_view(), name="me-internship"),
+    path("me/internship/log/", internship_apis.MeInternshipLogSaveApi.as_view(), name="me-internship-log"),
+    path("me/host/internships/", internship_apis.HostInternshipListApi.as_view(), name="host-internships"),
+    path("seasons/<int:season_id>/internships/", internship_apis.InternshipListApi.as_view(), name="internship-list"),
+    path(
+        "seasons/<int:season_id>/internships/create/",
+        internship_apis.InternshipBulkCreateApi.as_view(),
+        name="internship-bulk-create",
+    ),
+    path(
+        "internships/<int:internship_id>/plan/",
+        internship_apis.InternshipPlanUpdateApi.as_view(),
+        name="internship-plan",
+    ),
+    path(
+        "internships/<int:internship_id>/attendance/",
+        internship_apis.InternshipAttendanceConfirmApi.as_view(),
+        name="internship-attendance",
+    ),
+    path(
+        "internships/<int:internship_id>/feedback/",
+        internship_apis.InternshipFeedbackCreateApi.as_view(),
+        name="internship-feedback",
+    ),
     path("me/placement/decline/", placement_apis.MePlacementDeclineApi.as_view(), name="me-placement-decline"),
     path("me/host/placements/", placement_apis.HostPlacementListApi.as_view(), name="host-placements"),
     path(

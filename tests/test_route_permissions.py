@@ -151,6 +151,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:placement-move": NOBODY,  # POST only (staff)
     "assessments:placement-host": {roles.HOST},  # the body's own placements only
     "assessments:placement-decline": NOBODY,  # POST only (the participant, from the cabinet)
+    "assessments:internships-staff": STAFF,
+    "assessments:internship-staff": STAFF,
+    "assessments:internships-host": {roles.HOST},  # the body's own interns only
+    "assessments:internship-host": NOBODY,  # the body's own interns only (the sample is another body's)
+    "assessments:internship-mine": {roles.PARTICIPANT},
     "assessments:candidates-page": STAFF,
     "assessments:interviews-staff": STAFF,
     "assessments:interview-staff-cancel": STAFF,
@@ -169,6 +174,14 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:placement-run-detail": STAFF,
     "assessments:placement-run-publish": NOBODY,  # POST only (staff)
     "assessments:me-placement-decline": NOBODY,  # POST only (the participant)
+    "assessments:me-internship": NOBODY,  # the participant's own; 404 while they have none
+    "assessments:me-internship-log": NOBODY,  # POST only (the intern)
+    "assessments:host-internships": {roles.HOST},
+    "assessments:internship-list": STAFF,
+    "assessments:internship-bulk-create": NOBODY,  # POST only (staff)
+    "assessments:internship-plan": NOBODY,  # POST only (the body's people)
+    "assessments:internship-attendance": NOBODY,  # POST only (the body's people)
+    "assessments:internship-feedback": NOBODY,  # POST only (the body's people)
     "assessments:host-placements": {roles.HOST},  # the body's own placements only
     "assessments:placement-host-decision": NOBODY,  # POST only (the body's people)
     "assessments:placement-move-api": NOBODY,  # POST only (staff)
@@ -350,7 +363,7 @@ def sample_path(pattern: str, ids: dict[str, int]) -> str:
 @pytest.fixture
 def world():
     """One object of each kind a route names by id, and one user per role (the participant enrolled)."""
-    from assessments.models import Certificate
+    from assessments.models import Certificate, Internship, PlacementRun
     from assessments.tests.factories import QuizFactory
     from courses.tests.factories import course_make, lecture_make
     from live.tests.factories import LiveSessionFactory
@@ -378,6 +391,16 @@ def world():
         holder_name="Другой Участник",
         issued_by=users[roles.STAFF],
     )
+    # Another body's intern: the host's representative may not open it.
+    internship = Internship.objects.create(
+        season=season,
+        participant=someone,
+        offer=other_offer,
+        run=PlacementRun.objects.create(season=season, seed=0, created_by=users[roles.STAFF]),
+        starts_on=other_offer.starts_on,
+        ends_on=other_offer.ends_on,
+        created_by=users[roles.STAFF],
+    )
     upload = HostImport.objects.create(season=season, file_name="h.csv", content=b"x", uploaded_by=users[roles.STAFF])
     ids = {
         "lecture_id": lecture.pk,
@@ -394,6 +417,7 @@ def world():
         "import_id": upload.pk,
         # Another participant's certificate: the participant may download only their own.
         "certificate_id": certificate.pk,
+        "internship_id": internship.pk,
     }
     return users, ids
 

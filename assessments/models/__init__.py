@@ -12,6 +12,7 @@ from assessments.models.admission import (
     RunStatus,
 )
 from assessments.models.awards import Award, AwardChange, AwardKind, Certificate, CertificateBatch, CertificateKind
+from assessments.models.internships import Internship, InternshipFlagNotice, InternshipLogEntry
 from assessments.models.interviews import (
     ExpertProfile,
     Interview,
@@ -78,6 +79,9 @@ __all__ = [
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",
+    "Internship",
+    "InternshipFlagNotice",
+    "InternshipLogEntry",
     "MinistryDecision",
     "MinistryDecisionChange",
     "MinistryInterview",

@@ -1,0 +1,128 @@
+"""Internships (issue 15 §4): a settled placement becomes an internship with its dates, a
+supervisor at the host and a plan; the intern keeps a weekly log; the host's people confirm the
+attendance and give the final feedback by a rubric. Its state (not started, in progress, overdue,
+finished) is derived from the dates and the feedback, never stored (`selectors.internships`)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models.notices import ClaimedEmail
+
+
+class Internship(models.Model):
+    season = models.ForeignKey("lms.Season", on_delete=models.PROTECT, related_name="+", verbose_name=_("season"))
+    participant = models.ForeignKey(
+        "lms.Participant", on_delete=models.PROTECT, related_name="+", verbose_name=_("participant")
+    )
+    offer = models.ForeignKey(
+        "lms.InternshipOffer", on_delete=models.PROTECT, related_name="+", verbose_name=_("internship offer")
+    )
+    # The published run whose settled placement it was made from (for the audit trail).
+    run = models.ForeignKey(
+        "assessments.PlacementRun", on_delete=models.PROTECT, related_name="+", verbose_name=_("placement run")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    supervisor_name = models.CharField(_("supervisor"), max_length=200, blank=True)
+    supervisor_email = models.EmailField(_("supervisor's e-mail"), blank=True)
+    plan = models.TextField(_("plan of tasks"), max_length=4000, blank=True)
+    attendance_confirmed_at = models.DateTimeField(_("attendance confirmed at"), null=True, blank=True)
+    attendance_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attendance confirmed by"),
+    )
+    # The final feedback, given once: the scores by criterion key, and the rubric as it was then
+    # (title, highest score, labels), so a later change of the body's rubric does not reword it.
+    feedback_at = models.DateTimeField(_("feedback given at"), null=True, blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("feedback given by"),
+    )
+    feedback_rubric = models.JSONField(_("feedback rubric"), default=dict, blank=True)
+    feedback_scores = models.JSONField(_("feedback scores"), default=dict, blank=True)
+    feedback_comment = models.TextField(_("feedback comment"), max_length=4000, blank=True)
+    # Set once (a conditional UPDATE) when it ended a week ago without feedback and staff were told.
+    flagged_at = models.DateTimeField(_("flagged to staff at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["season", "starts_on", "id"]
+        verbose_name = _("internship")
+        verbose_name_plural = _("internships")
+        constraints = [
+            models.UniqueConstraint(fields=["season", "participant"], name="internship_one_per_participant"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="internship_dates_ordered",
+                violation_error_message=_("The internship ends on or after the day it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(feedback_at__isnull=True) | ~Q(feedback_scores={}), name="internship_feedback_scored"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} · {self.offer_id} ({self.starts_on}–{self.ends_on})"
+
+
+class InternshipLogEntry(models.Model):
+    """The intern's short note for one ISO week (`week`: its Monday), written during that week."""
+
+    internship = models.ForeignKey(
+        Internship, on_delete=models.CASCADE, related_name="log_entries", verbose_name=_("internship")
+    )
+    week = models.DateField(_("week (its Monday)"))
+    text = models.TextField(_("what I did this week"), max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["internship", "week"]
+        verbose_name = _("internship log entry")
+        verbose_name_plural = _("internship log entries")
+        constraints = [
+            models.UniqueConstraint(fields=["internship", "week"], name="internship_log_one_per_week"),
+            # ISO weeks start on Monday (PostgreSQL's and SQLite's week_day: Sunday = 1, Monday = 2).
+            models.CheckConstraint(condition=Q(week__week_day=2), name="internship_log_week_monday"),
+            models.CheckConstraint(condition=~Q(text=""), name="internship_log_text_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.internship_id} · {self.week}"
+
+
+class InternshipFlagNotice(ClaimedEmail):
+    """A staff member's e-mail about an internship that ended a week ago without feedback: claimed
+    with a conditional UPDATE before sending and marked sent after (one per internship and address)."""
+
+    internship = models.ForeignKey(
+        Internship, on_delete=models.CASCADE, related_name="flag_notices", verbose_name=_("internship")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internship flag e-mail")
+        verbose_name_plural = _("internship flag e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["internship", "email"], name="internship_flag_notice_once"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False),
+                name="internship_flag_notice_sent_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.internship_id} → {self.email}"

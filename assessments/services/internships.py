@@ -1,0 +1,253 @@
+"""Internships (issue 15 §4): staff make them from the settled placements; the host's people set
+the supervisor and the plan, confirm the attendance and give the final feedback once, after the
+end; the intern writes one short entry per week; an internship still without feedback a week after
+its end is flagged to staff once, by e-mail."""
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assessments import conf
+from assessments.models import Internship, InternshipFlagNotice, InternshipLogEntry
+from assessments.permissions import internship_host_check, staff_check
+from assessments.selectors.internships import (
+    feedback_open,
+    internships_due_flag,
+    log_open,
+    week_of,
+)
+from assessments.selectors.placement import placement_commitments, placement_latest_published
+from assessments.selectors.rubrics import rubric_for_host
+from assessments.services.admission_publish import notice_claim_and_send
+from lms import roles
+from lms.errors import ConflictError
+from lms.hosts.selectors import offers_of_season
+from lms.selectors import participant_ids_in_season, participant_summaries
+from lms.text import text_require_storable
+
+
+@transaction.atomic
+def internships_create_confirmed(*, season, user: AbstractBaseUser) -> int:
+    """Make an internship for every settled placement of the season: the participant's placement
+    in the latest published run that its host confirmed (a confirmation fixes it; a later decline
+    or move undoes it, see `placement_commitments`). Dates from the offer. Idempotent: one per
+    participant and season (`ON CONFLICT DO NOTHING`), so running it again or twice at once adds
+    only the new ones. Returns how many were made."""
+    staff_check(user=user)
+    run = placement_latest_published(season_id=season.pk)
+    if run is None:
+        raise ValidationError({"season": [_("The season has no published placement yet.")]})
+    commitments = placement_commitments(season_id=season.pk)
+    present = set(participant_ids_in_season(season_id=season.pk).values_list("pk", flat=True))
+    offers = {offer.pk: offer for offer in offers_of_season(season_id=season.pk)}
+    settled = {
+        pid: offers[offer_id]
+        for pid, (offer_id, source) in commitments.fixed.items()
+        if source == "confirmed" and pid in present and offer_id in offers
+    }
+    before = Internship.objects.filter(season=season).count()
+    Internship.objects.bulk_create(
+        [
+            Internship(
+                season=season,
+                participant_id=pid,
+                offer=offer,
+                run=run,
+                starts_on=offer.starts_on,
+                ends_on=offer.ends_on,
+                created_by=user,
+            )
+            for pid, offer in settled.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return Internship.objects.filter(season=season).count() - before
+
+
+@transaction.atomic
+def internship_plan_update(
+    *,
+    internship: Internship,
+    user: AbstractBaseUser,
+    supervisor_name: str,
+    supervisor_email: str,
+    plan: str,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Internship:
+    """The host's people name the supervisor at the host and write the plan of tasks; the dates
+    may move (they default to the offer's)."""
+    internship_host_check(user=user, internship=internship)
+    internship = Internship.objects.select_for_update().select_related("offer__host").get(pk=internship.pk)
+    for field, value in (("supervisor_name", supervisor_name), ("plan", plan)):
+        text_require_storable(value=value or "", field=field)
+    internship.supervisor_name = (supervisor_name or "").strip()
+    internship.supervisor_email = (supervisor_email or "").strip()
+    internship.plan = (plan or "").strip()
+    if starts_on is not None:
+        internship.starts_on = starts_on
+    if ends_on is not None:
+        internship.ends_on = ends_on
+    internship.full_clean()
+    internship.save(update_fields=["supervisor_name", "supervisor_email", "plan", "starts_on", "ends_on"])
+    return internship
+
+
+@transaction.atomic
+def internship_log_save(
+    *, internship: Internship, user: AbstractBaseUser, text: str, today: date | None = None
+) -> InternshipLogEntry:
+    """The intern writes (or rewrites) this week's entry: only their own internship, only from its
+    first day until the week of its last day; an earlier week's entry is closed."""
+    today = today or timezone.localdate()
+    if internship.participant.user_id != user.pk:
+        raise PermissionDenied(_("Only the intern writes their internship's log."))
+    if not log_open(internship=internship, today=today):
+        raise ValidationError({"text": [_("The log is open from the internship's first day to the week of its last.")]})
+    text = (text or "").strip()
+    text_require_storable(value=text, field="text")
+    if not text:
+        raise ValidationError({"text": [_("Write what you did this week.")]})
+    entry = InternshipLogEntry.objects.filter(internship=internship, week=week_of(today)).first()
+    entry = entry or InternshipLogEntry(internship=internship, week=week_of(today))
+    entry.text = text
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def internship_attendance_confirm(*, internship: Internship, user: AbstractBaseUser) -> Internship:
+    """The host's people confirm the intern attended (the whole internship), once it has begun;
+    once (409 again)."""
+    internship_host_check(user=user, internship=internship)
+    if timezone.localdate() < internship.starts_on:
+        raise ValidationError({"attendance": [_("The internship has not begun yet.")]})
+    now = timezone.now()
+    if not Internship.objects.filter(pk=internship.pk, attendance_confirmed_at__isnull=True).update(
+        attendance_confirmed_at=now, attendance_confirmed_by=user
+    ):
+        raise ConflictError(_("The attendance is already confirmed."))
+    internship.attendance_confirmed_at, internship.attendance_confirmed_by = now, user
+    return internship
+
+
+def internship_feedback_give(
+    *, internship: Internship, user: AbstractBaseUser, scores: dict, comment: str, today: date | None = None
+) -> Internship:
+    """The host's people give the final feedback by the body's rubric (or the built-in one): a
+    whole-number score from 0 to the rubric's highest for every criterion, and a comment. From two
+    days before the last day on; once (a conditional UPDATE: a second one, even at the same moment,
+    is 409), then read-only."""
+    internship_host_check(user=user, internship=internship)
+    today = today or timezone.localdate()
+    if internship.feedback_at is not None:
+        raise ConflictError(_("The feedback on this internship is already given."))
+    if not feedback_open(internship=internship, today=today):
+        raise ValidationError({"scores": [_("The feedback is given on the internship's last days or after its end.")]})
+    rubric = rubric_for_host(host_id=internship.offer.host_id)
+    clean: dict[str, int] = {}
+    for key in rubric.keys:
+        value = scores.get(key) if isinstance(scores, dict) else None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= rubric.max_score:
+            raise ValidationError(
+                {"scores": [_("Score every criterion from 0 to %(max)s.") % {"max": rubric.max_score}]}
+            )
+        clean[key] = value
+    comment = (comment or "").strip()
+    text_require_storable(value=comment, field="comment")
+    if len(comment) > 4000:
+        raise ValidationError({"comment": [_("The comment is at most 4000 characters.")]})
+    snapshot = {
+        "title": rubric.title,
+        "max_score": rubric.max_score,
+        "labels": {k: str(v) for k, v in rubric.labels.items()},
+    }
+    now = timezone.now()
+    if not Internship.objects.filter(pk=internship.pk, feedback_at__isnull=True).update(
+        feedback_at=now, feedback_by=user, feedback_scores=clean, feedback_comment=comment, feedback_rubric=snapshot
+    ):
+        raise ConflictError(_("The feedback on this internship is already given."))
+    internship.refresh_from_db()
+    return internship
+
+
+def _staff_emails() -> list[str]:
+    users = get_user_model().objects.filter(Q(groups__name=roles.STAFF) | Q(is_staff=True), is_active=True)
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
+    """The hourly check: flag every internship ended a week ago or more without feedback (the flag
+    is set once, by a conditional UPDATE, so two checks at once flag it once), record one e-mail
+    per staff address and queue it after the commit; and re-queue the e-mails of earlier flags not
+    sent yet (a task that ran out of retries)."""
+    from assessments.tasks import internship_flag_notify_task
+
+    now = now or timezone.now()
+    emails = _staff_emails()
+    with transaction.atomic():
+        ids = list(
+            internships_due_flag(today=timezone.localdate(now))
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        Internship.objects.filter(pk__in=ids, flagged_at__isnull=True).update(flagged_at=now)
+        InternshipFlagNotice.objects.bulk_create(
+            [InternshipFlagNotice(internship_id=pk, email=email) for pk in ids for email in emails],
+            ignore_conflicts=True,
+        )
+        for pk in ids:
+            internship_flag_notify_task.delay_on_commit(pk)
+    stale = now - timedelta(seconds=conf.email_claim_seconds())
+    unsent = list(
+        InternshipFlagNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
+        .values_list("internship_id", flat=True)
+        .distinct()
+    )
+    for pk in unsent:
+        internship_flag_notify_task.delay_on_commit(pk)
+    return {"flagged": len(ids), "requeued": len(unsent)}
+
+
+def internship_flag_notify(*, internship_id: int) -> int:
+    """E-mail staff that the internship ended a week ago without feedback; returns the number
+    sent. Each e-mail is claimed before it is sent and marked sent after (`notice_claim_and_send`),
+    so a retry after a mail-server failure sends only the rest."""
+    notices = list(
+        InternshipFlagNotice.objects.filter(internship_id=internship_id, sent_at__isnull=True).order_by("id")
+    )
+    if not notices:
+        return 0
+    internship = Internship.objects.select_related("offer__host", "season").get(pk=internship_id)
+    person = participant_summaries(participant_ids=[internship.participant_id]).get(internship.participant_id)
+    connection = get_connection()
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "The internship of %(name)s at %(host)s (%(offer)s) ended on %(ends)s and the host has not given "
+            "its feedback yet. It is marked on the staff's internships page."
+        ) % {
+            "name": person.full_name if person else internship.participant_id,
+            "host": internship.offer.host.name,
+            "offer": internship.offer.title,
+            "ends": internship.ends_on.strftime("%d.%m.%Y"),
+        }
+        for notice in notices:
+            sent += notice_claim_and_send(
+                notices=InternshipFlagNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
+                subject=_("An internship without feedback"),
+                body=body,
+                to=notice.email,
+                connection=connection,
+            )
+    return sent
