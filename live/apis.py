@@ -23,13 +23,17 @@ from live.rooms.bbb.webhooks import (
 from live.selectors import (
     session_by_external_meeting_id,
     session_for_participant,
+    session_for_registration,
     session_list_for_participant,
     session_manageable_by,
     session_roster_now,
 )
+from live.services.guests import guest_add
 from live.services.presence import presence_beat_record, presence_beats_flush, presence_key_issue
+from live.services.registrations import session_register, session_unregister
 from live.services.sessions import session_room_ready
 from live.tasks import bbb_recording_fetch_task
+from lms.api import error_responses
 from lms.beatviews import SessionlessBeatView, error_payload, json_answer
 from lms.text import text_storable
 
@@ -256,3 +260,57 @@ class BbbRecordingReadyApi(APIView):
             return Response({"detail": _("Unknown meeting.")}, status=status.HTTP_410_GONE)
         bbb_recording_fetch_task.delay_on_commit(session.pk, record_id)
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class SessionRegisterApi(APIView):
+    """POST: take a seat at a season-wide session of one's season (the closing meeting or a panel);
+    409 when the last seat was just taken or a panel of the same time slot is already one's own."""
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.IntegerField()
+        registered_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, session_id: int):
+        session = session_for_registration(user=request.user, session_id=session_id)
+        if session is None:
+            raise Http404
+        registration = session_register(session=session, user=request.user)
+        return Response(self.OutputSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+class SessionUnregisterApi(APIView):
+    """POST: give one's seat back, until the session starts."""
+
+    @extend_schema(request=None, responses={204: None, **error_responses(400, 403, 404)})
+    def post(self, request, session_id: int):
+        session = session_for_registration(user=request.user, session_id=session_id)
+        if session is None:
+            raise Http404
+        session_unregister(session=session, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionGuestCreateApi(APIView):
+    """POST (staff): invite a guest by name and e-mail to a season-wide session; their personal
+    link is e-mailed after the commit."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        email = serializers.EmailField()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        email = serializers.EmailField()
+        invited_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **error_responses(400, 403, 404)})
+    def post(self, request, session_id: int):
+        session = LiveSession.objects.filter(pk=session_id).first()
+        if session is None:
+            raise Http404
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        guest = guest_add(session=session, by=request.user, base=request.build_absolute_uri("/"), **data.validated_data)
+        return Response(self.OutputSerializer(guest).data, status=status.HTTP_201_CREATED)

@@ -88,3 +88,8 @@ ROOM_BACKENDS = {
 
 def room_backends() -> dict[str, str]:
     return {**ROOM_BACKENDS, **app_setting("LIVE_ROOM_BACKENDS", {})}
+
+
+def guest_email_claim_seconds() -> int:
+    """How long a claimed guest invitation stays claimed: a worker that died mid-send is taken over after it."""
+    return app_setting("LIVE_GUEST_EMAIL_CLAIM_SECONDS", 600)

@@ -1,12 +1,23 @@
-"""Demo content: a past session with attendance from every source and an upcoming one; and the
-past season's three sessions, long over, attended for more or less of their time."""
+"""Demo content: a past session with attendance from every source and an upcoming one; the past
+season's three sessions, long over, attended for more or less of their time; and the past season's
+closing meeting with its two discussion panels, registered for and attended, and a guest."""
 
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from live.models import AttendanceEvent, EventKind, LiveSession, ManualMark, MarkStatus, Source, Speaker
+from live.models import (
+    AttendanceEvent,
+    EventKind,
+    LiveSession,
+    ManualMark,
+    MarkStatus,
+    SessionGuest,
+    SessionRegistration,
+    Source,
+    Speaker,
+)
 from lms.selectors import participant_list
 
 # The past season's sessions (days before today, all 90 minutes from 15:00) and the minutes of each
@@ -78,7 +89,93 @@ def demo_past_season_live_seed(*, season, speaker, stdout=None) -> list[LiveSess
         session_attendance_derive(session=session)
     if stdout is not None:
         stdout.write(f"Past season: {len(sessions)} live sessions")
+    demo_closing_meeting_seed(season=season, speaker=speaker, stdout=stdout)
     return sessions
+
+
+# The past season's closing meeting (days before today, from 12:00 for four hours) and its two
+# parallel panels (from 13:00 for 90 minutes): who registered where, by the participants' order.
+CLOSING = ("prk-demo-closing", "Итоговая встреча сезона", 40)
+PANELS = [
+    ("prk-demo-closing-panel-1", "Дискуссия: молодёжь в региональном управлении"),
+    ("prk-demo-closing-panel-2", "Дискуссия: цифровые проекты в федеральных органах"),
+]
+
+
+def demo_closing_meeting_seed(*, season, speaker, stdout=None) -> LiveSession:
+    from live.services.attendance import attendance_events_store, session_attendance_derive
+
+    meeting_id, title, days_ago = CLOSING
+    starts = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    common = {"season": season, "kind": LiveSession.Kind.SEASON, "course": None, "track": ""}
+    closing, _ = LiveSession.objects.update_or_create(
+        external_meeting_id=meeting_id,
+        defaults={
+            **common,
+            "title": title,
+            "required": False,
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=4),
+            "actual_started_at": starts,
+            "actual_ended_at": starts + timedelta(hours=4),
+        },
+    )
+    panels = []
+    for panel_meeting_id, panel_title in PANELS:
+        panel_starts = starts + timedelta(hours=1)
+        panel, _ = LiveSession.objects.update_or_create(
+            external_meeting_id=panel_meeting_id,
+            defaults={
+                **common,
+                "title": panel_title,
+                "parent": closing,
+                "required": False,
+                "capacity": 30,
+                "starts_at": panel_starts,
+                "ends_at": panel_starts + timedelta(minutes=90),
+                "actual_started_at": panel_starts,
+                "actual_ended_at": panel_starts + timedelta(minutes=90),
+            },
+        )
+        panels.append(panel)
+    for session in (closing, *panels):
+        session.speakers.set([speaker])
+    people = list(participant_list(season=season).order_by("id"))
+    registrations, events = [], []
+    for index, person in enumerate(people):
+        # Everyone at the meeting; each at one panel, in turn; every fourth did not come.
+        for session in (closing, panels[index % 2]):
+            registrations.append(SessionRegistration(session=session, user_id=person.user_id))
+            if index % 4 == 3:
+                continue
+            for kind, at in ((EventKind.JOIN, session.starts_at), (EventKind.LEAVE, session.ends_at)):
+                events.append(
+                    AttendanceEvent(
+                        session=session,
+                        user_id=person.user_id,
+                        source=Source.BBB,
+                        kind=kind,
+                        connection="w_demo",
+                        occurred_at=at,
+                        dedupe_key=f"demo:{session.pk}:{person.user_id}:{kind}",
+                    )
+                )
+    SessionRegistration.objects.bulk_create(registrations, ignore_conflicts=True)
+    attendance_events_store(events=events)
+    if not SessionGuest.objects.filter(session=closing).exists():
+        SessionGuest.objects.create(
+            session=closing,
+            name="Гость из министерства",
+            email="guest@example.org",
+            invited_by=speaker.user,
+            sent_at=starts - timedelta(days=7),
+            joined_at=starts + timedelta(minutes=5),
+        )
+    for session in (closing, *panels):
+        session_attendance_derive(session=session)
+    if stdout is not None:
+        stdout.write(f"Past season: the closing meeting with {len(panels)} panels")
+    return closing
 
 
 def demo_live_seed(sender, season, past_season=None, stdout=None, **kwargs) -> None:

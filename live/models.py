@@ -50,17 +50,40 @@ class Delivery(models.TextChoices):
 
 
 class LiveSession(models.Model):
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Course session")
+        # The closing stage's meetings: for the whole season (every track, no course), by registration.
+        SEASON = "season", _("Season-wide session")
+
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         LIVE = "live", _("Live now")
         ENDED = "ended", _("Ended")
 
     title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COURSE)
     course = models.ForeignKey(
-        "courses.CoursePage", on_delete=models.PROTECT, related_name="+", verbose_name=_("course")
+        "courses.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("course"),
     )
     season = models.ForeignKey("lms.Season", on_delete=models.PROTECT, related_name="+", verbose_name=_("season"))
-    track = models.CharField(_("track"), max_length=15, choices=Track.choices)
+    track = models.CharField(_("track"), max_length=15, choices=Track.choices, blank=True)
+    # A discussion panel names the closing meeting it runs within; panels are season sessions too.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discussion_panels",  # (not "panels": Wagtail reads a model's "panels")
+        verbose_name=_("part of (the closing meeting)"),
+    )
+    capacity = models.PositiveIntegerField(
+        _("seats"), null=True, blank=True, help_text=_("For a season-wide session: empty means no limit.")
+    )
     starts_at = models.DateTimeField(_("scheduled start"))
     ends_at = models.DateTimeField(_("scheduled end"))
     required = models.BooleanField(_("required for completion"), default=True)
@@ -114,6 +137,20 @@ class LiveSession(models.Model):
                 name="live_session_offline_has_place",
                 violation_error_message=_("An offline meeting needs a place."),
             ),
+            models.CheckConstraint(
+                condition=(Q(kind="course") & Q(course__isnull=False) & ~Q(track="") & Q(parent__isnull=True))
+                | (Q(kind="season") & Q(course__isnull=True) & Q(track="")),
+                name="live_session_kind_fields",
+                violation_error_message=_(
+                    "A course session has a course and a track; a season-wide session has neither "
+                    "(and only a season-wide session may be a panel of another)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | (Q(kind="season") & Q(capacity__gte=1)),
+                name="live_session_capacity_season_only",
+                violation_error_message=_("Only a season-wide session has seats, at least one."),
+            ),
         ]
         indexes = [models.Index(fields=["season", "track", "starts_at"])]
 
@@ -133,6 +170,24 @@ class LiveSession(models.Model):
             errors["room_url"] = [
                 ValidationError(_("An external room needs its link: participants join through it."), code="no_room_url")
             ]
+        if self.kind == self.Kind.SEASON:
+            if self.course_id:
+                errors["course"] = [ValidationError(_("A season-wide session has no course."), code="season_course")]
+            if self.track:
+                errors["track"] = [ValidationError(_("A season-wide session is for every track."), code="season_track")]
+            if self.parent_id and (self.parent_id == self.pk or self.parent.kind != self.Kind.SEASON):
+                errors["parent"] = [
+                    ValidationError(_("A panel is part of another season-wide session."), code="parent_kind")
+                ]
+        else:
+            if not self.course_id:
+                errors["course"] = [ValidationError(_("A course session needs its course."), code="no_course")]
+            if not self.track:
+                errors["track"] = [ValidationError(_("A course session needs its track."), code="no_track")]
+            if self.parent_id:
+                errors["parent"] = [
+                    ValidationError(_("Only a season-wide session may be a panel."), code="course_parent")
+                ]
         if errors:
             raise ValidationError(errors)
 
@@ -394,3 +449,69 @@ class SessionTimesCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.started_at} – {self.ended_at}"
+
+
+class SessionRegistration(models.Model):
+    """A participant's seat at a season-wide session (the closing meeting or one of its panels)."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "registered_at", "id"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                name="live_registration_one_per_session_and_user",
+                violation_error_message=_("You are already registered for this session."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.user_id}"
+
+
+class SessionGuest(models.Model):
+    """A guest staff invite to a season-wide session (a speaker from outside, a ministry's
+    representative): a name and an e-mail, no account. The e-mailed link is personal (signed, it
+    names this row and its key); the guest's joining is counted for staff, never in participants'
+    attendance. Staff erase a guest's name and e-mail when they are no longer needed."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # Part of the signed link: a new key (re-inviting) makes the old links worthless.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    # The invitation e-mail is claimed (a conditional UPDATE) before it is sent and marked sent
+    # after, so a retried task sends it once.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
+    joined_at = models.DateTimeField(_("first joined at"), null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["session", "name", "id"]
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=False) | (~Q(name="") & ~Q(email="")),
+                name="live_guest_named_until_erased",
+                violation_error_message=_("A guest needs a name and an e-mail."),
+            ),
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=True) | (Q(name="") & Q(email="")),
+                name="live_guest_erased_holds_nothing",
+                violation_error_message=_("An erased guest keeps no name or e-mail."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from live import conf
 from live.chart import minute_chart
 from live.forms import SessionTimesCorrectionForm
-from live.models import LiveSession, MarkStatus
+from live.models import LiveSession, MarkStatus, SessionGuest
 from live.rooms.base import RoomClosed, RoomNotStarted
 from live.selectors import (
     attendance_figure_for_user,
@@ -27,17 +27,21 @@ from live.selectors import (
     manual_mark_history,
     recording_attachable_by,
     session_for_participant,
+    session_for_registration,
     session_list_for_console,
     session_manageable_by,
     session_minute_counts,
+    session_registration_counts,
     session_roster_now,
     session_times_correction_refusal,
     session_times_corrections,
     sessions_without_evidence,
 )
 from live.services.attendance import attendance_mark_set
+from live.services.guests import guest_add, guest_by_token, guest_erase, guest_join_url
 from live.services.presence import presence_key_issue
 from live.services.recordings import recording_attach
+from live.services.registrations import session_register, session_unregister
 from live.services.reports import attendance_report_import
 from live.services.sessions import (
     JoinNotOpen,
@@ -48,6 +52,7 @@ from live.services.sessions import (
     session_times_correct,
 )
 from lms.choices import Track
+from lms.errors import ConflictError
 from lms.exports import export_response
 from lms.numbers import whole_number
 from lms.replica import replica_holds, replica_reads
@@ -221,9 +226,24 @@ def _console_page(
             "recordings": session.recordings.select_related("video_asset"),
             "correction_form": (correction_form or _correction_form(session)) if may_correct else None,
             "corrections": session_times_corrections(session=session),
+            "season_wide": _season_wide_figures(request, session) if session.kind == LiveSession.Kind.SEASON else None,
         },
         status=status,
     )
+
+
+def _season_wide_figures(request, session: LiveSession) -> dict:
+    """A season-wide session's registered vs attended participants, and (staff only) its guests and
+    how many joined: guests are counted here, never in the attendance table."""
+    attended = [MarkStatus.PRESENT, MarkStatus.LATE]
+    figures = {
+        "registered": session_registration_counts(session_ids=[session.pk]).get(session.pk, 0),
+        "attended": sum(1 for row in attendance_table(session=session) if row["status"] in attended),
+    }
+    if user_has_role(user=request.user, role="staff"):
+        guests = list(session.guests.order_by("invited_at", "id"))
+        figures |= {"guests": guests, "guests_joined": sum(1 for guest in guests if guest.joined_at)}
+    return figures
 
 
 def _console_refused(request, session: LiveSession, error: ValidationError, **page) -> HttpResponse:
@@ -408,3 +428,76 @@ def console_export(request, session_id: int, fmt: str):
             title=_("Attendance"),
             filename=f"attendance-session-{session.pk}",
         )
+
+
+def _registration_answer(request, action: Callable[..., object], session_id: int, done: str):
+    """The cabinet's register/unregister buttons: one service call, the outcome as a message."""
+    session = session_for_registration(user=request.user, session_id=session_id)
+    if session is None:
+        raise Http404
+    try:
+        action(session=session, user=request.user)
+    except (ValidationError, ConflictError, PermissionDenied) as error:
+        messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
+    else:
+        messages.success(request, done % {"title": session.title})
+    return redirect(reverse("cabinet") + "#live")
+
+
+@login_required
+@require_POST
+def session_register_view(request, session_id: int):
+    return _registration_answer(request, session_register, session_id, _("You are registered for “%(title)s”."))
+
+
+@login_required
+@require_POST
+def session_unregister_view(request, session_id: int):
+    return _registration_answer(
+        request, session_unregister, session_id, _("Your registration for “%(title)s” is cancelled.")
+    )
+
+
+@require_GET
+def guest_join(request, token: str):
+    """An invited guest's personal link (no account): into the room while joining is open."""
+    guest = guest_by_token(token=token)
+    if guest is None:
+        raise Http404
+    session = guest.session
+    try:
+        url = guest_join_url(guest=guest)
+    except JoinNotOpen:
+        ended = timezone.now() > session.join_opens_at
+        return render(
+            request, "live/join_closed.html", {"session": session, "opens_at": session.join_opens_at, "ended": ended}
+        )
+    except RoomNotReady:
+        message = _("The room is not open yet: open this link again in a few minutes.")
+        return render(request, "live/join_closed.html", {"session": session, "message": message})
+    except RoomClosed as closed:
+        return render(request, "live/join_closed.html", {"session": session, "message": closed.message})
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def console_guest_add(request, session_id: int):
+    """Staff invite a guest (name and e-mail) to a season-wide session; the link is e-mailed."""
+
+    def add(session: LiveSession) -> str:
+        name, email = request.POST.get("name", ""), request.POST.get("email", "")
+        guest_add(session=session, name=name, email=email, by=request.user, base=request.build_absolute_uri("/"))
+        return _("The guest is invited: the personal link is being e-mailed.")
+
+    return _console_action(request, session_id, add)
+
+
+@login_required
+@require_POST
+def console_guest_erase(request, session_id: int, guest_id: int):
+    def erase(session: LiveSession) -> str:
+        guest_erase(guest=get_object_or_404(SessionGuest, pk=guest_id, session=session), by=request.user)
+        return _("The guest's name and e-mail are erased.")
+
+    return _console_action(request, session_id, erase)

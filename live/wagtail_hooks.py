@@ -51,14 +51,17 @@ class LiveSessionViewSet(ModelViewSet):
     icon = "date"
     menu_label = _("Live sessions")
     add_to_admin_menu = True
-    list_display = ["title", "starts_at", "track", "delivery", "required"]
-    list_filter = ["season", "track", "delivery", "required"]
+    list_display = ["title", "starts_at", "kind", "track", "delivery", "required"]
+    list_filter = ["season", "kind", "track", "delivery", "required"]
     search_fields = ["title"]
     form_fields = [
         "title",
+        "kind",
         "course",
         "season",
         "track",
+        "parent",
+        "capacity",
         "starts_at",
         "ends_at",
         "required",

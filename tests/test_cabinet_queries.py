@@ -14,7 +14,8 @@ from assessments.models.quizzes import DiagnosticPhase
 from assessments.tests.factories import QuizFactory
 from courses.services import deadline_extension_grant
 from courses.tests.factories import course_make, lecture_make
-from live.tests.factories import LiveSessionFactory
+from live.models import SessionRegistration
+from live.tests.factories import LiveSessionFactory, season_session_make
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +58,20 @@ def test_the_cabinet_reads_a_fixed_number_of_queries(client, django_assert_num_q
         LiveSessionFactory(season=season, starts_at=now - timedelta(days=number + 1), required=True)
         LiveSessionFactory(season=season, starts_at=now + timedelta(days=number + 1))
         QuizFactory(season=season, required=number % 2 == 0)
+        # The closing meeting's season-wide sessions share the live sessions' query (issue 15 §5):
+        # one registered for, one open to register, one full.
+        for capacity, registered in ((None, True), (5, False), (1, False)):
+            closing = season_session_make(season=season, capacity=capacity, starts_in=timedelta(days=number + 2))
+            if registered:
+                SessionRegistration.objects.create(session=closing, user=participant.user)
+            elif capacity == 1:
+                SessionRegistration.objects.create(session=closing, user=ParticipantFactory(season=season).user)
     QuizFactory(season=season, diagnostic_phase=DiagnosticPhase.START)
     client.force_login(participant.user)
     client.get("/cabinet/")  # the first request of a session may store what later ones read
     with django_assert_num_queries(CABINET_QUERIES):
         page = client.get("/cabinet/")
     assert page.status_code == 200
-    assert len(re.findall(r'data-testid="lecture-\d+"', page.content.decode())) == count
+    html = page.content.decode()
+    assert len(re.findall(r'data-testid="lecture-\d+"', html)) == count
+    assert html.count("/unregister/") == count and html.count("/register/") == count

@@ -133,6 +133,15 @@ ROUTES: dict[str, frozenset[str]] = {
     "live-console-recording-attach": STAFF,
     "live-session-recording": {roles.SPEAKER, roles.STAFF, roles.EDITOR},  # Wagtail's session listing links here
     "live-console-export": {roles.SPEAKER, roles.STAFF},
+    # the closing meeting (issue 15 §5): registration (POST only), staff's guests, a guest's signed link
+    "live-session-register": NOBODY,
+    "live-session-unregister": NOBODY,
+    "live-session-register-api": NOBODY,
+    "live-session-unregister-api": NOBODY,
+    "live-session-guest-create-api": NOBODY,
+    "live-console-guest-add": NOBODY,
+    "live-console-guest-erase": NOBODY,
+    "live-guest-join": NOBODY,  # the signed token is the credential (none here)
     # assessments: participants' tests and interviews, experts' sheets, staff's admission
     "assessments:quiz": {roles.PARTICIPANT, roles.STAFF},  # staff see a test as participants do
     "assessments:attempt": {roles.PARTICIPANT},

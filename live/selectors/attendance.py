@@ -45,7 +45,9 @@ def _required_sessions(*, season_id: int, track: str) -> tuple[list[LiveSession]
     """The required sessions of a season's track and those of them that have ended (one query)."""
     now = timezone.now()
     sessions = list(
-        LiveSession.objects.filter(season_id=season_id, track=track, required=True).order_by("starts_at", "id")
+        LiveSession.objects.filter(
+            season_id=season_id, kind=LiveSession.Kind.COURSE, track=track, required=True
+        ).order_by("starts_at", "id")
     )
     return sessions, [s for s in sessions if s.state_at(now) == LiveSession.State.ENDED]
 

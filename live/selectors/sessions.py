@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from live.models import (
     AttendanceEvent,
     LiveSession,
     ManualMark,
+    SessionRegistration,
     SessionTimesCorrection,
 )
 from lms.selectors import participant_list, user_has_role
@@ -81,7 +82,8 @@ def sessions_without_evidence(
     One query (the sessions, the events and marks as NOT EXISTS); whether each has ended is read
     from its own data (LiveSession.state_at), at `now`, by default the present."""
     now = now or timezone.now()
-    sessions = LiveSession.objects.filter(season_id=season_id, required=True).filter(
+    # Season-wide sessions (the closing meeting) count in no course's completeness.
+    sessions = LiveSession.objects.filter(season_id=season_id, kind=LiveSession.Kind.COURSE, required=True).filter(
         ~Exists(AttendanceEvent.objects.filter(session=OuterRef("pk"))),
         ~Exists(ManualMark.objects.filter(session=OuterRef("pk"))),
     )
@@ -109,6 +111,11 @@ def season_ref(season_id: int):
 
 
 def track_participants(session: LiveSession):
+    """The session's participants: its track's, or for a season-wide session those of the season
+    registered for it (so its console, attendance and reports count the registered alone)."""
+    if session.kind == LiveSession.Kind.SEASON:
+        registered = SessionRegistration.objects.filter(session_id=session.pk).values("user_id")
+        return participant_list(season=season_ref(session.season_id)).filter(user_id__in=registered)
     return participant_list(season=season_ref(session.season_id), track=session.track)
 
 
@@ -142,8 +149,9 @@ def manual_mark_history(*, session: LiveSession) -> QuerySet[ManualMark]:
 
 
 def session_list_for_participant(*, user, participant=None) -> QuerySet[LiveSession]:
-    """The participant's sessions (their current season and track) with their own figures
-    prefetched as `my_attendance`. Queries: the participant (unless the caller, who has it already,
+    """The participant's sessions (their current season and track, and the season's season-wide
+    ones, annotated `registered` and `seats_taken`) with their own figures prefetched as
+    `my_attendance`. Queries: the participant (unless the caller, who has it already,
     passes `participant`: the user's current one), the sessions, their attendance rows."""
     from lms.selectors import participant_current
 
@@ -151,8 +159,22 @@ def session_list_for_participant(*, user, participant=None) -> QuerySet[LiveSess
         participant = participant_current(user=user)
     if participant is None:
         return LiveSession.objects.none()
+    mine = SessionRegistration.objects.filter(session=OuterRef("pk"), user=user)
     return (
-        LiveSession.objects.filter(season_id=participant.season_id, track=participant.track)
+        LiveSession.objects.filter(
+            Q(kind=LiveSession.Kind.COURSE, track=participant.track) | Q(kind=LiveSession.Kind.SEASON),
+            season_id=participant.season_id,
+        )
+        .annotate(
+            registered=Exists(mine),
+            seats_taken=Subquery(
+                SessionRegistration.objects.filter(session=OuterRef("pk"))
+                .order_by()
+                .values("session")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            ),
+        )
         .prefetch_related(
             Prefetch("attendances", queryset=Attendance.objects.filter(user=user), to_attr="my_attendance")
         )
@@ -161,7 +183,21 @@ def session_list_for_participant(*, user, participant=None) -> QuerySet[LiveSess
 
 
 def session_for_participant(*, user, session_id: int) -> LiveSession | None:
-    return session_list_for_participant(user=user).filter(pk=session_id).first()
+    """A session the participant may enter: their track's, or a season-wide one they registered for."""
+    return (
+        session_list_for_participant(user=user)
+        .filter(
+            Q(kind=LiveSession.Kind.COURSE)
+            | Q(Exists(SessionRegistration.objects.filter(session=OuterRef("pk"), user_id=user.pk)))
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+
+
+def session_for_registration(*, user, session_id: int) -> LiveSession | None:
+    """A season-wide session of the participant's current season (registered for or not)."""
+    return session_list_for_participant(user=user).filter(kind=LiveSession.Kind.SEASON, pk=session_id).first()
 
 
 def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:
@@ -188,4 +224,17 @@ def user_ids_known(*, user_ids: Iterable[int]) -> set[int]:
 def required_session_count(*, season_id: int, track: str) -> int:
     """How many required sessions a season's track has, however far ahead (assessments' admission
     leaves a module with none out of its rules): one query."""
-    return LiveSession.objects.filter(season_id=season_id, track=track, required=True).count()
+    return LiveSession.objects.filter(
+        season_id=season_id, kind=LiveSession.Kind.COURSE, track=track, required=True
+    ).count()
+
+
+def session_registration_counts(*, session_ids: Iterable[int]) -> dict[int, int]:
+    """{session_id: registered participants} in one query (the console's registered vs attended)."""
+    rows = (
+        SessionRegistration.objects.filter(session_id__in=list(session_ids))
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .values_list("session_id", "n")
+    )
+    return dict(rows)

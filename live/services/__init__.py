@@ -5,6 +5,7 @@ import presence_beat_record`), this package exposes nothing of its own:
 - `attendance`: raw events stored, the figures derived (debounced, in Celery), manual marks;
 - `reports`: a Zoom-shaped participant report imported as raw events;
 - `sessions`: the speaker's start and end, a participant's way into the room;
-- `recordings`: a recording attached as a draft lecture.
+- `recordings`: a recording attached as a draft lecture;
+- `registrations`: seats at season-wide sessions (the closing meeting and its panels).
 
 BigBlueButton's own calls and callbacks are the room's business: `live.rooms.bbb`."""

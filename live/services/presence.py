@@ -12,15 +12,15 @@ from live import conf
 from live.buffer import beat_buffer_flush, beat_buffer_push, buffer_client
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.presence_keys import PresenceKey, presence_key_make, presence_key_read
+from live.selectors import session_participants_among
 from live.services.attendance import attendance_events_store, session_derive_later
 from lms.privacy.selectors import user_ids_not_erased
-from lms.selectors import participant_list
 
 
 def presence_key_issue(*, session: LiveSession, user, now: datetime | None = None) -> str:
     """A presence key (live/presence_keys.py) for a participant of the session's track: the only
     database check of a participant's beats, made when the page is shown or renews its key."""
-    if not participant_list(season=session.season, track=session.track).filter(user=user).exists():
+    if user.pk not in session_participants_among(session=session, user_ids=[user.pk]):
         raise PermissionDenied(_("You are not a participant of this session's track."))
     now = now or timezone.now()
     grace = timedelta(minutes=conf.beats_grace_minutes())

@@ -20,11 +20,16 @@ def recording_attach(
         raise PermissionDenied(_("Only the session's speakers, editors and staff may attach its recording."))
     with transaction.atomic():
         asset = video_asset_create(title=session.title, source=source, created_by=by)
-        lecture = lecture_draft_create(
-            course_id=session.course_id,
-            title=_("Recording: %(title)s") % {"title": session.title},
-            video_asset_id=asset.pk,
-            source_live_session_id=session.pk,
+        # A season-wide session has no course to hold a lecture: its recording stays a video.
+        lecture = (
+            lecture_draft_create(
+                course_id=session.course_id,
+                title=_("Recording: %(title)s") % {"title": session.title},
+                video_asset_id=asset.pk,
+                source_live_session_id=session.pk,
+            )
+            if session.course_id
+            else None
         )
         recording = Recording(
             session=session, video_asset=asset, lecture=lecture, source_url=source_url, bbb_record_id=bbb_record_id

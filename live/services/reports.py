@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from live.models import AttendanceEvent, EventKind, LiveSession, Source
 from live.rooms.base import USER_PREFIX, user_id_from_external
 from live.selectors import user_emails_known, user_ids_known
+from live.selectors.sessions import track_participants
 from live.services.attendance import attendance_events_store, session_derive_later
 from lms.numbers import whole_number
-from lms.selectors import participant_list
 from lms.text import text_storable
 
 COLUMNS = {
@@ -171,7 +171,7 @@ def attendance_report_import(*, session: LiveSession, content: bytes, timezone_n
     header_at, columns = _header_index(rows)
     by_email = {}
     ours = set()
-    for participant in participant_list(season=session.season, track=session.track):
+    for participant in track_participants(session):
         ours.add(participant.user_id)
         for email in {participant.application.email, participant.user.email}:
             if email:

@@ -48,3 +48,20 @@ class LiveSessionFactory(factory.django.DjangoModelFactory):
     def speakers(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.speakers.set(extracted)
+
+
+def season_session_make(*, season, parent=None, capacity=None, starts_in=timedelta(days=2), minutes=90, **fields):
+    """A season-wide session (the closing meeting, or a panel of `parent`): no course, no track."""
+    starts_at = timezone.now().replace(microsecond=0) + starts_in
+    return LiveSession.objects.create(
+        title=fields.pop("title", f"Итоговая встреча {LiveSession.objects.count()}"),
+        kind=LiveSession.Kind.SEASON,
+        season=season,
+        course=None,
+        track="",
+        parent=parent,
+        capacity=capacity,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        **fields,
+    )
