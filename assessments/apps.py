@@ -53,7 +53,7 @@ class AssessmentsConfig(AppConfig):
         from lms.candidacy.sources import foiv_recommendation_source_register
 
         foiv_recommendation_source_register(participants_recommended_for_foiv)
-        from assessments.privacy import ASSESSMENTS_PART, AWARDS_PART, MINISTRY_PART
+        from assessments.privacy import ASSESSMENTS_PART, AWARDS_PART, DOSSIERS_PART, MINISTRY_PART
         from assessments.privacy_internships import INTERNSHIPS_PART
         from lms.privacy.registry import personal_data_part_register
 
@@ -61,6 +61,7 @@ class AssessmentsConfig(AppConfig):
         personal_data_part_register(AWARDS_PART)
         personal_data_part_register(MINISTRY_PART)
         personal_data_part_register(INTERNSHIPS_PART)
+        personal_data_part_register(DOSSIERS_PART)
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
         demo_outcomes_seeded.connect(demo_outcomes_seed, dispatch_uid="assessments.demo_outcomes_seed")
         user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")

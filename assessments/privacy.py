@@ -19,6 +19,8 @@ from assessments.models import (
     Award,
     AwardChange,
     Certificate,
+    Dossier,
+    DossierStatus,
     Interview,
     InterviewCancelNotice,
     InterviewOutcome,
@@ -31,7 +33,10 @@ from assessments.models import (
 )
 from assessments.selectors.admission import SharedEvidence, rule_modules_of
 from assessments.selectors.awards import certificates_of_user
+from assessments.selectors.dossiers import dossier_hash
 from lms.privacy.registry import DataSection, PersonalDataPart
+from lms.regions import region_get
+from lms.selectors import participant_seasons_of_user
 
 
 def assessments_part_export(user_id: int) -> list[DataSection]:
@@ -274,4 +279,83 @@ def ministry_part_erase(user_id: int) -> None:
 
 MINISTRY_PART = PersonalDataPart(
     "ministry", _("Interviews with ministries"), ministry_part_export, ministry_part_erase, order=42
+)
+
+
+def _dossiers_of(user_id: int, *, lock: bool = False) -> tuple[dict[int, int], list[Dossier]]:
+    """The person's participations and the dossiers of those seasons (a snapshot names people by
+    participant id, read in Python so that SQLite's demo works too): two queries."""
+    mine = participant_seasons_of_user(user_id=user_id)
+    dossiers = Dossier.objects.filter(season_id__in=set(mine.values())).order_by("season_id", "region_code")
+    if lock:
+        dossiers = dossiers.select_for_update()
+    return mine, list(dossiers.select_related("season").prefetch_related("sendings"))
+
+
+def dossiers_part_export(user_id: int) -> list[DataSection]:
+    """Three queries: the person's participations, the dossiers of those seasons, their sendings."""
+    mine, dossiers = _dossiers_of(user_id)
+    rows = []
+    for dossier in dossiers:
+        for key in ("finalists", "left_out"):
+            for entry in dossier.snapshot.get(key, []):
+                if entry.get("participant_id") not in mine:
+                    continue
+                sent_to = sorted({a for s in dossier.sendings.all() if s.outcome == "sent" for a in s.recipients})
+                rows.append(
+                    {
+                        "season": dossier.season.name,
+                        "region": region_get(dossier.region_code).name,
+                        "included": key == "finalists",
+                        "status": dossier.get_status_display(),
+                        "sent_at": dossier.sent_at,
+                        "sent_to": ", ".join(sent_to),
+                    }
+                )
+    return [
+        DataSection(
+            "dossiers",
+            _("Dossiers of finalists for the regions' youth-policy bodies"),
+            [
+                ("season", _("season")),
+                ("region", _("region")),
+                ("included", _("included (not left out for want of a consent)")),
+                ("status", _("status")),
+                ("sent_at", _("sent at")),
+                ("sent_to", _("sent to")),
+            ],
+            rows,
+        )
+    ]
+
+
+def dossiers_part_erase(user_id: int) -> None:
+    """A dossier not sent yet loses the person's entry (and its hash is taken again), so it will
+    never carry them; a sent one keeps a line saying they were in it (the log of what went to the
+    region), with nothing else of theirs: its hash stays the one of what was sent."""
+    mine, dossiers = _dossiers_of(user_id, lock=True)
+    for dossier in dossiers:
+        snapshot, changed = dossier.snapshot, False
+        for key in ("finalists", "left_out"):
+            entries = snapshot.get(key, [])
+            kept = []
+            for entry in entries:
+                if entry.get("participant_id") not in mine:
+                    kept.append(entry)
+                elif dossier.status == DossierStatus.SENT:
+                    kept.append({"participant_id": entry["participant_id"], "erased": True})
+            if kept != entries:
+                snapshot[key], changed = kept, True
+        if not changed:
+            continue
+        fields = ["snapshot"]
+        if dossier.status != DossierStatus.SENT:
+            dossier.content_hash = dossier_hash(finalists=snapshot["finalists"])
+            dossier.finalists_count, dossier.left_out_count = len(snapshot["finalists"]), len(snapshot["left_out"])
+            fields += ["content_hash", "finalists_count", "left_out_count"]
+        dossier.save(update_fields=fields)
+
+
+DOSSIERS_PART = PersonalDataPart(
+    "dossiers", _("Dossiers for the regions"), dossiers_part_export, dossiers_part_erase, order=46
 )

@@ -5,6 +5,7 @@ from celery import shared_task
 from assessments.services.admission import admission_run_execute, admission_runs_sweep
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 from assessments.services.awards import certificate_batch_run
+from assessments.services.dossiers import dossier_deliver
 from assessments.services.internships import internship_flag_notify, internships_flag_overdue
 from assessments.services.interviews import interview_cancel_notify
 from assessments.services.placement import placement_run_notify
@@ -76,3 +77,10 @@ def internships_flag_overdue_task() -> dict[str, int]:
 @shared_task(name="assessments.internship_flag_notify", **MAIL_RETRY)
 def internship_flag_notify_task(internship_id: int) -> int:
     return internship_flag_notify(internship_id=internship_id)
+
+
+# Each dossier is claimed by a conditional UPDATE and marked sent, so a retry after a mail-server
+# failure (or a message delivered twice) sends it once.
+@shared_task(name="assessments.dossier_send", **MAIL_RETRY)
+def dossier_send_task(dossier_id: int) -> bool:
+    return dossier_deliver(dossier_id=dossier_id)

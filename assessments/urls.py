@@ -3,6 +3,7 @@ from django.urls import include, path
 from assessments.apis import admission as admission_apis
 from assessments.apis import awards as award_apis
 from assessments.apis import completeness as completeness_apis
+from assessments.apis import dossiers as dossier_apis
 from assessments.apis import internships as internship_apis
 from assessments.apis import interviews as interview_apis
 from assessments.apis import ministry as ministry_apis
@@ -15,6 +16,7 @@ from assessments.views import (
     admission,
     availability,
     awards,
+    dossiers,
     internships,
     interviews,
     interviews_staff,
@@ -78,6 +80,8 @@ pages = [
     path("cabinet/ministry/book/", ministry.ministry_book_view, name="ministry-book"),
     path("cabinet/ministry/<int:interview_id>/cancel/", ministry.ministry_cancel_view, name="ministry-cancel-page"),
     path("staff/awards/", awards.awards_page, name="awards"),
+    path("staff/dossiers/", dossiers.dossier_outbox_page, name="dossiers"),
+    path("staff/dossiers/<int:dossier_id>/", dossiers.dossier_preview, name="dossier"),
     path("staff/certificates/", awards.certificates_page, name="certificates"),
     path(
         "staff/certificates/<int:certificate_id>/revoke/",
@@ -218,6 +222,9 @@ api = [
         name="interview-results-publish-api",
     ),
     path("seasons/<int:season_id>/awards/", award_apis.AwardListApi.as_view(), name="award-list"),
+    path("seasons/<int:season_id>/dossiers/", dossier_apis.DossierListApi.as_view(), name="dossier-list"),
+    path("seasons/<int:season_id>/dossiers/prepare/", dossier_apis.DossierPrepareApi.as_view(), name="dossier-prepare"),
+    path("seasons/<int:season_id>/dossiers/send/", dossier_apis.DossierSendApi.as_view(), name="dossier-send"),
     path("seasons/<int:season_id>/awards/change/", award_apis.AwardChangeApi.as_view(), name="award-change"),
     path("seasons/<int:season_id>/certificates/", award_apis.CertificateListApi.as_view(), name="certificate-list"),
     path(

@@ -429,3 +429,6 @@ class Erasure(models.Model):
 # The participant's candidacy to the host bodies (issue 15 §2): ranked offers and the CV.
 from lms.candidacy.models import CvVersion, OfferPreference  # noqa: E402, F401
 from lms.hosts.models import HostBody, HostImport, HostKind, HostMembership, InternshipOffer  # noqa: E402, F401
+
+# The regions' youth-policy bodies, where the dossiers of finalists go (issue 15 §5).
+from lms.youthbodies.models import YouthBody  # noqa: E402, F401

@@ -8,7 +8,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.utils import timezone
 
 from lms import roles
-from lms.models import Application, ConsentPurpose, Participant, Season
+from lms.models import Application, Consent, ConsentPurpose, Participant, Season
 
 
 def programme_today() -> date:
@@ -312,3 +312,21 @@ def participant_places(*, participant_ids: Iterable[int]) -> dict[int, tuple[str
     ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
     rows = Participant.objects.filter(pk__in=ids).order_by().values_list("pk", "region_code", "timezone")
     return {pk: (region, zone) for pk, region, zone in rows}
+
+
+def participant_ids_in_talent_pool(*, participant_ids: Iterable[int]) -> set[int]:
+    """Which of these participants have the talent pool's consent in force on their application
+    (the talent pool lists them and a dossier names them to their region only then): one query."""
+    return set(
+        Consent.objects.filter(
+            application__participant__in=list(participant_ids),
+            purpose=ConsentPurpose.TALENT_POOL,
+            withdrawn_at__isnull=True,
+        ).values_list("application__participant", flat=True)
+    )
+
+
+def participant_seasons_of_user(*, user_id: int) -> dict[int, int]:
+    """The person's participations, as participant id → season id (their data export and erasure
+    find other apps' rows by them): one query."""
+    return dict(Participant.objects.filter(user_id=user_id).values_list("pk", "season_id"))

@@ -50,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "lms"), namespace="lms-api")),
     path("", include("lms.hosts.urls")),
     path("", include("lms.candidacy.urls")),
+    path("", include("lms.youthbodies.urls")),
     # Each app's urls.py carries its own pages and its /api/v1/ routes, so an app stays whole.
     path("", include("media.urls")),
     path("", include("live.urls")),

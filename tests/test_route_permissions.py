@@ -255,6 +255,16 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:me-certificates": SIGNED_IN,  # one's own
     "assessments:expert-slot-list": {roles.EXPERT},
     "assessments:expert-slot-create": NOBODY,
+    # the regional dossiers' outbox (assessments/views/dossiers.py) and the regions' youth-policy bodies
+    "assessments:dossiers": STAFF,
+    "assessments:dossier": STAFF,
+    "assessments:dossier-list": STAFF,
+    "assessments:dossier-prepare": NOBODY,  # POST only (staff)
+    "assessments:dossier-send": NOBODY,  # POST only (staff)
+    "youthbodies:staff-list": STAFF,
+    "youthbodies:edit": STAFF,
+    "youthbodies:list-api": STAFF,
+    "youthbodies:update-api": NOBODY,  # PUT only (staff)
     "assessments:expert-slot-series-create": NOBODY,
     "assessments:expert-slot-delete": NOBODY,
     # host bodies and offers (lms/hosts): the ids below name another body than the host user's, so
@@ -355,11 +365,13 @@ CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)|\([^)]*\)")
 
 
-def sample_path(pattern: str, ids: dict[str, int]) -> str:
+def sample_path(pattern: str, ids: dict[str, int | str]) -> str:
     def converter(match: re.Match) -> str:
         kind, name = match.group(1) or "str", match.group(2)
         if kind == "int":
             return str(ids.get(name, 1))
+        if name in ids:
+            return str(ids[name])
         return {"path": "master.m3u8", "uuid": "00000000-0000-0000-0000-000000000000"}.get(kind, "x")
 
     path = CONVERTER.sub(converter, pattern)
@@ -372,7 +384,9 @@ def sample_path(pattern: str, ids: dict[str, int]) -> str:
 @pytest.fixture
 def world():
     """One object of each kind a route names by id, and one user per role (the participant enrolled)."""
-    from assessments.models import Certificate, Internship, PlacementRun
+    from django.utils import timezone
+
+    from assessments.models import Certificate, Dossier, Internship, PlacementRun
     from assessments.tests.factories import QuizFactory
     from courses.tests.factories import course_make, lecture_make
     from live.tests.factories import LiveSessionFactory
@@ -410,6 +424,13 @@ def world():
         ends_on=other_offer.ends_on,
         created_by=users[roles.STAFF],
     )
+    dossier = Dossier.objects.create(
+        season=season,
+        region_code="77",
+        content_hash="0" * 64,
+        prepared_at=timezone.now(),
+        prepared_by=users[roles.STAFF],
+    )
     upload = HostImport.objects.create(season=season, file_name="h.csv", content=b"x", uploaded_by=users[roles.STAFF])
     ids = {
         "lecture_id": lecture.pk,
@@ -427,6 +448,8 @@ def world():
         # Another participant's certificate: the participant may download only their own.
         "certificate_id": certificate.pk,
         "internship_id": internship.pk,
+        "dossier_id": dossier.pk,
+        "region_code": "77",
     }
     return users, ids
 

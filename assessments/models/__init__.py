@@ -12,6 +12,7 @@ from assessments.models.admission import (
     RunStatus,
 )
 from assessments.models.awards import Award, AwardChange, AwardKind, Certificate, CertificateBatch, CertificateKind
+from assessments.models.dossiers import Dossier, DossierSending, DossierStatus
 from assessments.models.internships import Internship, InternshipFlagNotice, InternshipLogEntry
 from assessments.models.interviews import (
     ExpertProfile,
@@ -52,6 +53,9 @@ from assessments.models.results import InterviewOutcome, InterviewResult, Interv
 from assessments.models.rubrics import Rubric, RubricCriterion, RubricOwner
 
 __all__ = [
+    "Dossier",
+    "DossierSending",
+    "DossierStatus",
     "Award",
     "AwardChange",
     "AwardKind",

@@ -503,8 +503,12 @@ def admission_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for run_id in placement_runs:
         placement_run_notify_task.delay_on_commit(run_id)
+    # And the regional dossiers queued but never sent.
+    from assessments.services.dossiers import dossiers_sweep
+
+    dossiers_requeued = dossiers_sweep(now=now)
     return {
         "requeued": len(run_ids),
         "given_up": given_up,
-        "notify_requeued": len(unsent) + len(revisions) + len(result_seasons) + len(placement_runs),
+        "notify_requeued": len(unsent) + len(revisions) + len(result_seasons) + len(placement_runs) + dossiers_requeued,
     }

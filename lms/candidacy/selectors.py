@@ -1,6 +1,7 @@
 """Reads of a participant's candidacy: which offers they may rank and why not, their ranking, a
 season's rankings for staff, the CV versions and who may read them."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -133,3 +134,17 @@ def host_applicants(*, user: AbstractBaseUser, season_id: int) -> QuerySet[Offer
         .select_related("participant__application", "offer")
         .order_by("offer__title", "offer_id", "rank", "participant__application__last_name", "participant_id")
     )
+
+
+def cv_latest_versions(*, participant_ids: Iterable[int]) -> dict[int, CvVersion]:
+    """Each of these participants' latest CV version (those without one are missing): one query."""
+    versions = CvVersion.objects.filter(participant_id__in=list(participant_ids)).order_by("participant_id", "-number")
+    latest: dict[int, CvVersion] = {}
+    for version in versions:
+        latest.setdefault(version.participant_id, version)
+    return latest
+
+
+def cv_versions_by_id(*, version_ids: Iterable[int]) -> dict[int, CvVersion]:
+    """These CV versions by id (a dossier keeps the ids of the versions it froze): one query."""
+    return {version.pk: version for version in CvVersion.objects.filter(pk__in=list(version_ids))}
