@@ -169,6 +169,15 @@ def register_cabinet() -> None:
     )
     staff_tool_register(
         StaffTool(
+            "talent-pool",
+            _("Talent pool"),
+            lambda: reverse("assessments:talent-pool"),
+            _("Finalists and finished interns of every season who consented, by region, level, host and award"),
+            order=38,
+        )
+    )
+    staff_tool_register(
+        StaffTool(
             "internships-host",
             _("Interns"),
             lambda: reverse("assessments:internships-host"),

@@ -12,6 +12,7 @@ from assessments.apis import placement as placement_apis
 from assessments.apis import quizzes as quiz_apis
 from assessments.apis import results as result_apis
 from assessments.apis import slots as slot_apis
+from assessments.apis import talent_pool as talent_pool_apis
 from assessments.views import (
     admission,
     availability,
@@ -25,6 +26,7 @@ from assessments.views import (
     placement,
     quizzes,
     results,
+    talent_pool,
 )
 
 app_name = "assessments"
@@ -49,6 +51,7 @@ pages = [
     path("staff/placement/runs/<int:run_id>/move/", placement.placement_move_view, name="placement-move"),
     path("host/placement/", placement.placement_host_page, name="placement-host"),
     path("staff/internships/", internships.internships_staff, name="internships-staff"),
+    path("staff/talent-pool/", talent_pool.talent_pool_staff, name="talent-pool"),
     path("staff/internships/<int:internship_id>/", internships.internship_staff, name="internship-staff"),
     path("host/internships/", internships.internships_host, name="internships-host"),
     path("host/internships/<int:internship_id>/", internships.internship_host, name="internship-host"),
@@ -114,6 +117,7 @@ api = [
     path("me/internship/log/", internship_apis.MeInternshipLogSaveApi.as_view(), name="me-internship-log"),
     path("me/host/internships/", internship_apis.HostInternshipListApi.as_view(), name="host-internships"),
     path("seasons/<int:season_id>/internships/", internship_apis.InternshipListApi.as_view(), name="internship-list"),
+    path("talent-pool/", talent_pool_apis.TalentPoolListApi.as_view(), name="talent-pool-list"),
     path(
         "seasons/<int:season_id>/internships/create/",
         internship_apis.InternshipBulkCreateApi.as_view(),

@@ -326,6 +326,36 @@ def participant_ids_in_talent_pool(*, participant_ids: Iterable[int]) -> set[int
     )
 
 
+class ParticipantPoolFacts(NamedTuple):
+    """What the talent pool shows of a participation: who (the user, for recognising the same person
+    across seasons), the season, the region and the level."""
+
+    user_id: int
+    season_id: int
+    season_name: str
+    season_starts_on: date
+    region_code: str
+    level: str
+
+
+def participant_pool_facts(*, participant_ids: Iterable[int]) -> dict[int, ParticipantPoolFacts]:
+    """These participations' user, season, region and level by participant id: one query; the ids
+    may be a query of ids, as for participant_summaries."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
+    rows = (
+        Participant.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "user_id", "season_id", "season__name", "season__campaign_starts_on", "region_code", "level")
+    )
+    return {pk: ParticipantPoolFacts(*fields) for pk, *fields in rows}
+
+
+def participant_ids_of_users(*, user_ids: Iterable[int]) -> QuerySet:
+    """The ids of these people's participations in every season, as a lazy query for another app's
+    filter (like participant_ids_in_season)."""
+    return Participant.objects.filter(user_id__in=list(user_ids)).order_by().values("pk")
+
+
 def participant_seasons_of_user(*, user_id: int) -> dict[int, int]:
     """The person's participations, as participant id → season id (their data export and erasure
     find other apps' rows by them): one query."""

@@ -257,6 +257,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:expert-slot-create": NOBODY,
     # the regional dossiers' outbox (assessments/views/dossiers.py) and the regions' youth-policy bodies
     "assessments:dossiers": STAFF,
+    # the talent pool across seasons (assessments/views/talent_pool.py, assessments/apis/talent_pool.py)
+    "assessments:talent-pool": STAFF,
+    "assessments:talent-pool-list": STAFF,
     "assessments:dossier": STAFF,
     "assessments:dossier-list": STAFF,
     "assessments:dossier-prepare": NOBODY,  # POST only (staff)
