@@ -140,3 +140,32 @@ def test_the_beats_check_tells_lost_from_unanswered_and_twice_credited_seconds()
         sent_to={1: 30.0, 2: 40.0, 3: 30.0, 4: 40.0},
     )
     assert compared == {"lost": 10.0, "beyond": 10.0, "unanswered": 20.0, "viewers_differing": 3}
+
+
+def test_each_simulated_user_keeps_its_own_schedule_from_its_own_start(tmp_path):
+    """Viewers spawned together and spread by their `on_start` must stay spread: each one's next
+    beat comes a beat's interval after its own previous one (locust's `constant_pacing` counted
+    from the user's creation and put every viewer's second beat in the same second). In a process
+    of its own: importing locust patches the threads of the process (gevent)."""
+    plan = {"page_users": 0, "pages_per_second": 0, "renew_seconds": 240, "viewers": [], "site": "https://x"}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    probe = """
+import time
+from bench.load import locustfile
+from bench.load.player import BEAT_SECONDS
+
+class Spread:
+    wait_time = locustfile._on_own_schedule
+
+now = time.monotonic()
+early, late, behind = Spread(), Spread(), Spread()
+early.next_at, late.next_at = now + 1.0 + BEAT_SECONDS, now + 7.0 + BEAT_SECONDS
+behind.next_at = now - 1.0
+print(round(late.wait_time() - early.wait_time(), 1), behind.wait_time())
+"""
+    env = {**os.environ, "LOAD_VIEWERS_FILE": str(tmp_path / "plan.json")}
+    answer = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    # Six seconds apart at the start, six apart at the next turn; a task that ran past its turn
+    # waits nothing (never a negative wait).
+    assert answer.stdout.split() == ["6.0", "0.0"]

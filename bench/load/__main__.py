@@ -343,7 +343,8 @@ def report(*, args, plan: dict, result: dict, run_cpu: dict[str, float], locust_
         "grant asks, each its own participant and "
         f"lease) and {args.pages_per_second:g} pages/s (cabinet or lecture page, {args.page_users} visitors) for "
         f"{args.run_time} s, through nginx (TLS) on 127.0.0.1. Measured window {seconds:.1f} s; "
-        f"{os.cpu_count()} cores; load average (1, 5, 15 min) before {loads['before']}, after {loads['after']}.",
+        f"{os.cpu_count()} cores; load average (1, 5, 15 min) before {loads['before']}, after {loads['after']}; "
+        f"the machine's CPU idle just before: {loads['idle']}.",
         "",
         *_table(["endpoint", "requests", "per s", "p50 ms", "p99 ms", "max ms", "errors"], endpoint_rows),
         "",
@@ -414,7 +415,9 @@ def run(args) -> int:
     with _postgres() as postgres:
         print("Calibrating: each kind of request alone…", flush=True)
         costs = calibrate(plan=plan, postgres=postgres, database=database)
-        loads = {"before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+        print("Waiting for the machine to settle…", flush=True)
+        idle_before = cpu.machine_quiet_wait()
+        loads = {"before": " ".join(f"{x:.2f}" for x in os.getloadavg()), "idle": f"{idle_before:.0%}"}
         print(f"Load: locust for {args.run_time} s (load average {loads['before']})…", flush=True)
         window = CpuWindow(postgres, database).start()
         finished, locust_cpu = locust_run(
@@ -456,6 +459,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.run_time <= HARD_TIMEOUT_SECONDS - STOP_TIMEOUT_SECONDS - 10:
         parser.error("--run-time must be between 1 and 100 seconds")
+    if args.viewers < 1 or args.pages_per_second < 0 or args.page_users < 1:
+        parser.error("--viewers and --page-users must be at least 1, --pages-per-second at least 0")
+    if not args.pages_per_second:
+        args.page_users = 0  # beats alone
     started_stack = stack_ensure()
     try:
         return run(args)

@@ -8,6 +8,7 @@ database (pg_stat_activity). A process born during the run counts whole; one tha
 is missed (none should: the stack keeps its workers and connections)."""
 
 import os
+import time
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -100,3 +101,28 @@ def used(before: dict, after: dict) -> dict[str, float]:
         label: sum(cpu - before.get(label, {}).get(pid, 0.0) for pid, cpu in pids.items())
         for label, pids in after.items()
     }
+
+
+def machine_idle_share(seconds: float = 3.0) -> float:
+    """The share of the machine's CPU time left idle over the next `seconds` (/proc/stat)."""
+
+    def totals() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
+
+    idle_before, all_before = totals()
+    time.sleep(seconds)
+    idle_after, all_after = totals()
+    return (idle_after - idle_before) / max(all_after - all_before, 1)
+
+
+def machine_quiet_wait(*, idle_share: float = 0.85, at_most_seconds: float = 90.0) -> float:
+    """Wait (at most that long) until the machine is mostly idle, and say how idle it was. Starting
+    the stack and seeding keep both cores busy for a while; a run started at once would measure
+    their tail, not the load."""
+    deadline = time.monotonic() + at_most_seconds
+    while True:
+        share = machine_idle_share()
+        if share >= idle_share or time.monotonic() >= deadline:
+            return share

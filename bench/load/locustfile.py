@@ -17,13 +17,15 @@ import time
 
 import gevent
 import gevent.ssl
-from locust import FastHttpUser, constant_pacing, events, task
+from locust import FastHttpUser, events, task
 
 from bench.load.player import BEAT_SECONDS, Player
 
 with open(os.environ["LOAD_VIEWERS_FILE"]) as source:
     PLAN = json.load(source)
 PAGE_USERS = PLAN["page_users"]
+# Seconds between one visitor's pages (none when the run asks for no pages: beats alone).
+PAGE_INTERVAL = PAGE_USERS / PLAN["pages_per_second"] if PAGE_USERS else 1.0
 # As often as the grant asks (player.js renews so), before the URL and the key expire.
 RENEW_SECONDS = PLAN["renew_seconds"]
 _unassigned = collections.deque(PLAN["viewers"])
@@ -53,6 +55,15 @@ def _tls_context(cafile=None):
     return _tls[0]
 
 
+def _on_own_schedule(user) -> float:
+    """Wait until the user's next turn (`next_at`, moved on by each task as it starts), like a
+    player's timer counting from its own start. Not locust's `constant_pacing`: it counts from the
+    user's creation, before `on_start` spreads the users out, so every viewer spawned in the same
+    second beat in the same second, every 10 s — a stampede no audience makes, which was what the
+    beats' p99 measured (capacity.md)."""
+    return max(0.0, user.next_at - time.monotonic())
+
+
 def _cookies(viewer: dict) -> str:
     return f"sessionid={viewer['session']}; csrftoken={viewer['csrf']}"
 
@@ -66,14 +77,14 @@ class Viewer(FastHttpUser):
     ssl_context_factory = staticmethod(_tls_context)
     concurrency = 1
     network_timeout = connection_timeout = 30.0
-    wait_time = constant_pacing(BEAT_SECONDS)
+    wait_time = _on_own_schedule
 
     def on_start(self):
         self.viewer = _unassigned.popleft()
         # Viewers pressed play at moments spread over a beat's interval, and loaded their page at
         # moments spread over a renewal's: the steady state of many viewers, not a stampede.
         gevent.sleep(random.uniform(0, BEAT_SECONDS))
-        now = time.monotonic()
+        now = self.next_at = time.monotonic()
         self.player = Player(
             lecture_id=PLAN["lecture_id"], beat_key=self.viewer["beat_key"], duration=PLAN["duration"], started_at=now
         )
@@ -81,6 +92,7 @@ class Viewer(FastHttpUser):
 
     @task
     def play(self):
+        self.next_at += BEAT_SECONDS
         if time.monotonic() >= self.renew_at:
             self.renew_at += RENEW_SECONDS
             self._renew()
@@ -132,10 +144,11 @@ class PageVisitor(FastHttpUser):
     ssl_context_factory = staticmethod(_tls_context)
     concurrency = 1
     network_timeout = connection_timeout = 30.0
-    wait_time = constant_pacing(PAGE_USERS / PLAN["pages_per_second"])
+    wait_time = _on_own_schedule
 
     def on_start(self):
-        gevent.sleep(random.uniform(0, PAGE_USERS / PLAN["pages_per_second"]))
+        gevent.sleep(random.uniform(0, PAGE_INTERVAL))
+        self.next_at = time.monotonic()
 
     @task
     def cabinet(self):
@@ -146,6 +159,7 @@ class PageVisitor(FastHttpUser):
         self._page(PLAN["lecture_path"], LECTURE_PAGE, "data-lecture-player")
 
     def _page(self, path: str, name: str, marker: str):
+        self.next_at += PAGE_INTERVAL
         viewer = random.choice(PLAN["viewers"])
         # One visitor stands for many participants: each request carries only its own session.
         self.client.cookiejar.clear()

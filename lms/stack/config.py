@@ -287,8 +287,14 @@ def procfile() -> str:
         # The node's beat pool: the same application, reached by nginx for the beats only. No
         # access log here: at hundreds of beats a second it would cost more than the beats (nginx
         # logs every request anyway).
+        # Threads that keep nginx's connections open between beats (its upstream `keepalive`): a
+        # sync worker closes after every answer and lingers for nginx's side of the close, and
+        # under 200 beats/s those lingering closes, not the beats, filled the pool (capacity.md).
+        # gunicorn's keep-alive outlasts nginx's (60 s), so nginx, never gunicorn, closes an idle
+        # connection and no beat is sent into one being closed.
         commands[node_name("beats", number)] = [str(venv_bin / "gunicorn"), "lms.wsgi"] + [
-            *("--bind", f"{HOST}:{beat_port}", "--workers", "4", "--forwarded-allow-ips", HOST)
+            *("--bind", f"{HOST}:{beat_port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"),
+            *("--keep-alive", "75", "--forwarded-allow-ips", HOST),
         ]
         commands[node_name("worker_default", number)] = background + [
             *("worker", "-Q", "default", "-n", f"{node_name('default', number)}@%h"),
