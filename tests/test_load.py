@@ -169,3 +169,27 @@ print(round(late.wait_time() - early.wait_time(), 1), behind.wait_time())
     # Six seconds apart at the start, six apart at the next turn; a task that ran past its turn
     # waits nothing (never a negative wait).
     assert answer.stdout.split() == ["6.0", "0.0"]
+
+
+def test_the_beats_times_are_read_from_nginx_log_past_the_runs_start(tmp_path):
+    """`make load` reports the beats as nginx timed them beside locust's own clock: only the beats
+    (the lecture's progress POSTs), only the lines written after the run began."""
+    from bench.load.__main__ import nginx_beat_times
+
+    def line(method: str, path: str, seconds: str) -> str:
+        # docs/deploy/nginx.conf's `lms_no_secrets` format
+        return (
+            f'127.0.0.1 - [06/Dec/2026:01:51:39 +0000] "{method} {path} HTTP/1.1" 200 123 {seconds} 0.002 '
+            '"python/gevent-http-client-2.6.1" c6cd88dd821252872c7b95db995a22cd 127.0.0.1:8111\n'
+        )
+
+    log = tmp_path / "lms.access.log"
+    before = line("POST", "/api/v1/lectures/19/progress/", "9.999")
+    log.write_text(
+        before
+        + line("POST", "/api/v1/lectures/19/progress/", "0.004")
+        + line("POST", "/api/v1/lectures/19/playback/", "0.200")
+        + line("GET", "/cabinet/", "0.050")
+        + line("POST", "/api/v1/lectures/7/progress/", "0.112")
+    )
+    assert nginx_beat_times(log=log, offset=len(before)) == pytest.approx([4.0, 112.0])
