@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -452,6 +453,22 @@ def participant_earlier_seasons(*, participant_ids: Iterable[int]) -> dict[int, 
         if items:
             earlier[pk] = items
     return earlier
+
+
+def participants_with_earlier_seasons(*, participants: QuerySet) -> QuerySet:
+    """These participants, each annotated with `earlier_season_names`: the names of the seasons
+    (begun before this one) the same person took part in, earliest first, erased ones never. A
+    subquery per row in the same SQL (the admin's list shows it without a query per row)."""
+    earlier = (
+        Participant.objects.filter(
+            user_id=OuterRef("user_id"),
+            season__campaign_starts_on__lt=OuterRef("season__campaign_starts_on"),
+            application__erased_at__isnull=True,
+        )
+        .order_by("season__campaign_starts_on", "season_id")
+        .values("season__name")
+    )
+    return participants.annotate(earlier_season_names=ArraySubquery(earlier))
 
 
 def participant_seasons_of_user(*, user_id: int) -> dict[int, int]:
