@@ -172,7 +172,7 @@ def talent_pool_ids(
 def talent_pool_rows(*, participant_ids: Sequence[int]) -> list[dict]:
     """These pool participations (a page of `talent_pool_ids`), in that order, each with `seasons`:
     all that person's participations in the pool, earliest first (the recognition of an earlier
-    season). Seven queries whatever the page's size."""
+    season). Six queries whatever the page's size."""
     ids = list(participant_ids)
     if not ids:
         return []

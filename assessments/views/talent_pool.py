@@ -1,5 +1,5 @@
 """The talent pool across seasons (issue 15 §5): staff find the finalists and finished interns of
-every season who consented to it, by region, level, host and award."""
+every season who consented to it, by region, level, host, award and person, a page at a time."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
