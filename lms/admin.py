@@ -13,6 +13,7 @@ from knox.models import AuthToken
 
 from lms import roles
 from lms.models import Application, LevelChange, Participant, RoleChange, Season
+from lms.selectors import participants_with_earlier_seasons
 from lms.services import participant_level_override, roles_grantable_by, user_role_change
 
 # No page lists API tokens: knox keeps only digests, and a token listing invites revoking or
@@ -156,7 +157,7 @@ class ParticipantAdminForm(forms.ModelForm):
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
     form = ParticipantAdminForm
-    list_display = ["__str__", "season", "level", "track", "placement_rule", "federal_district"]
+    list_display = ["__str__", "season", "level", "track", "placement_rule", "federal_district", "earlier_seasons"]
     list_filter = ["season", "level", "track", "federal_district"]
     search_fields = ["application__last_name", "application__first_name", "user__email"]
     readonly_fields = ["season", "user", "application", "track", "placement_rule", "federal_district", "timezone"]
@@ -176,6 +177,14 @@ class ParticipantAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        return participants_with_earlier_seasons(participants=super().get_queryset(request))
+
+    @admin.display(description=_("Earlier seasons"))
+    def earlier_seasons(self, obj) -> str:
+        # The changelist's annotation; the change page's object has it too (same queryset).
+        return ", ".join(obj.earlier_season_names) or "—"
 
     def save_model(self, request, obj, form, change):
         if "level" in form.changed_data:

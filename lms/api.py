@@ -106,9 +106,12 @@ class PagePagination(PageNumberPagination):
     max_page_size = 200
 
 
-def paginated_response(*, queryset, serializer_class, request, view) -> Response:
+def paginated_response(*, queryset, serializer_class, request, view, page_rows=None) -> Response:
     """One page of `queryset` in the view's pagination, each row through `serializer_class`: a count
-    query and a page query, whatever the number of rows."""
+    query and a page query, whatever the number of rows. `page_rows`, when given, turns the page (of
+    ids, say) into the rows to serialise, in a fixed number of queries of its own."""
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
+    if page_rows is not None:
+        page = page_rows(page)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

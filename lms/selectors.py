@@ -1,10 +1,11 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BooleanField, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from lms import roles
@@ -336,6 +337,7 @@ class ParticipantPoolFacts(NamedTuple):
     season_starts_on: date
     region_code: str
     level: str
+    left: bool  # left the season (the pool keeps them only with an internship finished before)
 
 
 def participant_pool_facts(*, participant_ids: Iterable[int]) -> dict[int, ParticipantPoolFacts]:
@@ -345,15 +347,128 @@ def participant_pool_facts(*, participant_ids: Iterable[int]) -> dict[int, Parti
     rows = (
         Participant.objects.filter(pk__in=ids)
         .order_by()
-        .values_list("pk", "user_id", "season_id", "season__name", "season__campaign_starts_on", "region_code", "level")
+        .values_list(
+            "pk",
+            "user_id",
+            "season_id",
+            "season__name",
+            "season__campaign_starts_on",
+            "region_code",
+            "level",
+            "left_at",
+        )
     )
-    return {pk: ParticipantPoolFacts(*fields) for pk, *fields in rows}
+    return {pk: ParticipantPoolFacts(*fields, left_at is not None) for pk, *fields, left_at in rows}
 
 
-def participant_ids_of_users(*, user_ids: Iterable[int]) -> QuerySet:
-    """The ids of these people's participations in every season, as a lazy query for another app's
-    filter (like participant_ids_in_season)."""
-    return Participant.objects.filter(user_id__in=list(user_ids)).order_by().values("pk")
+def participant_ids_in_pool(
+    *,
+    qualified: Sequence[QuerySet],
+    finished_at: Expression,
+    among: Sequence[QuerySet] = (),
+    participant_ids: Iterable[int] | None = None,
+    user_ids_of: QuerySet | Iterable[int] | None = None,
+    region_code: str = "",
+    level: str = "",
+    user_id: int | None = None,
+) -> QuerySet:
+    """The talent pool's participations as a lazy query of ids, by name then season: those in any of
+    `qualified` (id queries of another app: the finalists, the finished interns) whose application
+    is not erased and carries the talent pool's consent in force. One who left the season stays only
+    when `finished_at` (a subquery over `OuterRef("pk")`: when their internship was finished) is not
+    after they left: left before finishing, they are not listed. Narrowed, all in SQL, by each id
+    query of `among`, by these participant ids, by the people of `user_ids_of` (participant ids:
+    every pool participation of the same users), by region, level and user."""
+    consent = Consent.objects.filter(
+        application_id=OuterRef("application_id"), purpose=ConsentPurpose.TALENT_POOL, withdrawn_at__isnull=True
+    )
+    anyone = Q()
+    for ids in qualified:
+        anyone |= Q(pk__in=ids)
+    participants = (
+        Participant.objects.filter(anyone, Exists(consent), application__erased_at__isnull=True)
+        .annotate(pool_finished_at=finished_at)
+        .filter(Q(left_at__isnull=True) | Q(pool_finished_at__lte=F("left_at")))
+    )
+    for ids in among:
+        participants = participants.filter(pk__in=ids)
+    if participant_ids is not None:
+        participants = participants.filter(pk__in=list(participant_ids))
+    if user_ids_of is not None:
+        of = user_ids_of if isinstance(user_ids_of, QuerySet) else list(user_ids_of)
+        participants = participants.filter(user_id__in=Participant.objects.filter(pk__in=of).values("user_id"))
+    if region_code:
+        participants = participants.filter(region_code=region_code)
+    if level:
+        participants = participants.filter(level=level)
+    if user_id is not None:
+        participants = participants.filter(user_id=user_id)
+    return participants.order_by(
+        "application__last_name",
+        "application__first_name",
+        "application__patronymic",
+        "season__campaign_starts_on",
+        "pk",
+    ).values_list("pk", flat=True)
+
+
+class EarlierParticipation(NamedTuple):
+    """A participation of the same person in a season that began before the one asked about: the
+    programme's own record that they took part (the pool's facts about it need the pool's consent)."""
+
+    participant_id: int
+    user_id: int
+    season_id: int
+    season_name: str
+    left: bool
+
+
+def participant_earlier_seasons(*, participant_ids: Iterable[int]) -> dict[int, list[EarlierParticipation]]:
+    """For each of these participants, the same person's participations in seasons whose campaign
+    began earlier (erased ones never), earliest first; one with none is absent. Two queries."""
+    current = {
+        pk: (user_id, starts_on)
+        for pk, user_id, starts_on in Participant.objects.filter(pk__in=list(participant_ids))
+        .order_by()
+        .values_list("pk", "user_id", "season__campaign_starts_on")
+    }
+    if not current:
+        return {}
+    by_user: dict[int, list[tuple]] = {}
+    for row in (
+        Participant.objects.filter(
+            user_id__in={user_id for user_id, _ in current.values()}, application__erased_at__isnull=True
+        )
+        .order_by("season__campaign_starts_on", "season_id")
+        .values_list("pk", "user_id", "season_id", "season__name", "season__campaign_starts_on", "left_at")
+    ):
+        by_user.setdefault(row[1], []).append(row)
+    earlier: dict[int, list[EarlierParticipation]] = {}
+    for pk, (user_id, starts_on) in current.items():
+        items = [
+            EarlierParticipation(other, user_id, season_id, name, left_at is not None)
+            for other, _, season_id, name, other_starts_on, left_at in by_user.get(user_id, [])
+            if other_starts_on < starts_on
+        ]
+        if items:
+            earlier[pk] = items
+    return earlier
+
+
+def participants_with_earlier_seasons(*, participants: QuerySet) -> QuerySet:
+    """These participants, each annotated with `earlier_season_names`: the names of the seasons
+    (begun before this one) the same person took part in, earliest first, erased ones never. A
+    subquery per row in the same SQL (the admin's list shows it without a query per row)."""
+    earlier = (
+        Participant.objects.filter(
+            user_id=OuterRef("user_id"),
+            season__campaign_starts_on__lt=OuterRef("season__campaign_starts_on"),
+            application__erased_at__isnull=True,
+        )
+        .order_by("season__campaign_starts_on", "season_id")
+        .values("season__name")
+    )
+    return participants.annotate(earlier_season_names=ArraySubquery(earlier))
 
 
 def participant_seasons_of_user(*, user_id: int) -> dict[int, int]:

@@ -193,8 +193,9 @@ class SheetSubmitApi(APIView):
 
 
 class CandidatesListApi(APIView):
-    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged; a participant
-    whose experts recommend, on average, a level of the other direction is listed there (`moved`).
+    """Candidates per direction (`?direction=roiv|foiv`), experts' scores averaged, each with their
+    earlier seasons; a participant whose experts recommend, on average, a level of the other
+    direction is listed there (`moved`).
     `?format=csv|xlsx` downloads the list."""
 
     renderer_classes = EXPORT_RENDERERS
@@ -210,6 +211,17 @@ class CandidatesListApi(APIView):
             return value
 
     class OutputSerializer(serializers.Serializer):
+        class EarlierSeasonSerializer(serializers.Serializer):
+            season_id = serializers.IntegerField()
+            season = serializers.CharField()
+            left = serializers.BooleanField(help_text="They left that season.")
+            in_pool = serializers.BooleanField(
+                help_text="That participation is in the talent pool (its consent in force): the facts below are known."
+            )
+            finalist = serializers.BooleanField(allow_null=True, help_text="Null when not in the talent pool.")
+            awards = serializers.ListField(child=serializers.CharField())
+            internship_host = serializers.CharField(allow_null=True, help_text="The host of the finished internship.")
+
         participant_id = serializers.IntegerField()
         name = serializers.CharField()
         level = serializers.CharField(help_text="The participant's level now.")
@@ -227,6 +239,9 @@ class CandidatesListApi(APIView):
             allow_null=True, help_text="How far apart the experts' totals are, percentage points (null under two)."
         )
         discussion = serializers.BooleanField(help_text="The spread exceeds the season's discussion threshold.")
+        earlier_seasons = EarlierSeasonSerializer(
+            many=True, help_text="The same person's participations in earlier seasons, earliest first."
+        )
 
     @extend_schema(
         parameters=[

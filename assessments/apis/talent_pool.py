@@ -7,13 +7,14 @@ from rest_framework.views import APIView
 from assessments.apis.common import error_responses
 from assessments.permissions import staff_check
 from assessments.selectors.internships import STATES
-from assessments.selectors.talent_pool import talent_pool_filters_check, talent_pool_list
+from assessments.selectors.talent_pool import talent_pool_filters_check, talent_pool_ids, talent_pool_rows
 from lms.api import PagePagination, paginated_response
 
 
 class TalentPoolListApi(APIView):
     """Staff: the pool's participations of every season (a finalist or a finished internship, with
-    the talent-pool consent in force), each with all that person's seasons in the pool."""
+    the talent-pool consent in force), each with all that person's seasons in the pool; filtered and
+    paginated in SQL."""
 
     pagination_class = PagePagination
 
@@ -38,6 +39,7 @@ class TalentPoolListApi(APIView):
         region_code = serializers.CharField()
         region = serializers.CharField()
         level = serializers.CharField()
+        left = serializers.BooleanField(help_text="Left the season after finishing the internship.")
         finalist = serializers.BooleanField()
         awards = serializers.ListField(child=serializers.CharField())
         internships = InternshipSerializer(many=True)
@@ -49,6 +51,7 @@ class TalentPoolListApi(APIView):
             OpenApiParameter("level", str),
             OpenApiParameter("host", int, description="A host body: its internship or ministry decision."),
             OpenApiParameter("award", str, description="An award kind."),
+            OpenApiParameter("person", int, description="A person (user id): all their seasons in the pool."),
         ],
         responses={200: OutputSerializer(many=True), **error_responses(400, 403)},
     )
@@ -59,7 +62,12 @@ class TalentPoolListApi(APIView):
             level=request.query_params.get("level", ""),
             host_id=request.query_params.get("host", ""),
             award_kind=request.query_params.get("award", ""),
+            user_id=request.query_params.get("person", ""),
         )
         return paginated_response(
-            queryset=talent_pool_list(**filters), serializer_class=self.OutputSerializer, request=request, view=self
+            queryset=talent_pool_ids(**filters),
+            serializer_class=self.OutputSerializer,
+            request=request,
+            view=self,
+            page_rows=lambda ids: talent_pool_rows(participant_ids=ids),
         )

@@ -17,6 +17,7 @@ from assessments.models import (
     OfflineMeeting,
 )
 from assessments.selectors.rubrics import RubricView, rubric_default, rubric_for_season
+from assessments.selectors.talent_pool import earlier_seasons_label, talent_pool_earlier_seasons
 from lms.choices import Level
 from lms.regions import FederalDistrict
 from lms.selectors import participant_ids_in_season, participant_ids_matching, participant_summaries
@@ -159,8 +160,22 @@ def candidates_for_discussion(*, season_id: int) -> list[dict]:
     return sorted((row for row in rows if row["discussion"]), key=lambda row: (-row["spread"], row["participant_id"]))
 
 
+def candidates_with_earlier_seasons(*, season_id: int) -> dict[str, list[dict]]:
+    """`candidates_by_direction` for the staff's candidates page, its API and export: each row also
+    with `earlier_seasons`, the person's participations in earlier seasons (a participant applying
+    again is recognised; `talent_pool_earlier_seasons`). Eleven queries whatever the count."""
+    directions = candidates_by_direction(season_id=season_id)
+    earlier = talent_pool_earlier_seasons(
+        participant_ids=[row["participant_id"] for rows in directions.values() for row in rows]
+    )
+    for rows in directions.values():
+        for row in rows:
+            row["earlier_seasons"] = earlier.get(row["participant_id"], [])
+    return directions
+
+
 def candidates_list(*, season_id: int, direction: str) -> list[dict]:
-    return candidates_by_direction(season_id=season_id)[direction]
+    return candidates_with_earlier_seasons(season_id=season_id)[direction]
 
 
 def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> tuple[list[str], list[list]]:
@@ -185,6 +200,7 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
         _("Overrun, seconds"),
         _("Spread of the experts' totals, points"),
         _("To discuss"),
+        _("Earlier seasons"),
     ]
     body = [
         [
@@ -201,6 +217,7 @@ def candidates_table(*, rows: list[dict], rubric: RubricView | None = None) -> t
             row["overrun_seconds"],
             row["spread"],
             _("yes") if row["discussion"] else _("no"),
+            earlier_seasons_label(items=row["earlier_seasons"]),
         ]
         for row in rows
     ]

@@ -1,5 +1,6 @@
 """Candidates per direction after the interviews: ROIV internships for Beginners, FOIV interviews
-for Young and PRO, moved by the experts' averaged recommendation; the staff page and exports."""
+for Young and PRO, moved by the experts' averaged recommendation; a candidate's earlier seasons
+recognised; the staff page and exports."""
 
 import csv
 import io
@@ -12,10 +13,16 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from assessments.models import Interview, InterviewSheet, InterviewSlot
-from assessments.selectors.interviews import candidates_by_direction, candidates_table, level_recommended
+from assessments.models import Award, Interview, InterviewSheet, InterviewSlot
+from assessments.selectors.interviews import (
+    candidates_by_direction,
+    candidates_list,
+    candidates_table,
+    candidates_with_earlier_seasons,
+    level_recommended,
+)
 from lms import roles
-from lms.models import Level
+from lms.models import Consent, ConsentPurpose, Level
 from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +164,7 @@ def test_exports_have_translated_headers_and_labels(candidates):
     assert sheet.max_row == 2
 
     with translation.override("en"):
-        header, _body = candidates_table(rows=candidates_by_direction(season_id=season.id)["roiv"])
+        header, _body = candidates_table(rows=candidates_list(season_id=season.id, direction="roiv"))
     assert header[:2] == ["Participant ID", "Participant"] and "Motivation, average of 0–5" in header
 
 
@@ -227,3 +234,97 @@ def test_the_candidates_export_writes_a_name_like_a_formula_as_text(world):
     sheet = load_workbook(io.BytesIO(client.get(url, {"direction": "roiv", "format": "xlsx"}).content)).active
     cell = next(row for row in sheet.iter_rows(min_row=2) if str(row[0].value) == str(person.id))[1]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+@pytest.fixture
+def returning(world):
+    """Season 2025 (a year earlier): Вернувшаяся a finalist with the best-project award and the
+    talent pool's consent; Молчаливый took part without that consent. Both interviewed in the
+    candidates' season now, with Новенькая, who comes for the first time."""
+    season, experts = world
+    staff = _role(UserFactory(username="cand-staff-pool"), roles.STAFF)
+    earlier = SeasonFactory(name="Сезон 2025", campaign_starts_on=timezone.localdate() - timedelta(days=400))
+    back = _person(earlier, Level.YOUNG, "Вернувшаяся")
+    Consent.objects.create(
+        application=back.application, purpose=ConsentPurpose.TALENT_POOL, text_version="v1", given_at=timezone.now()
+    )
+    for kind in ("finalist", "best_project"):
+        Award.objects.create(participant=back, season=earlier, kind=kind, awarded_by=staff)
+    quiet = _person(earlier, Level.YOUNG, "Молчаливый")
+    now = {
+        "back": ParticipantFactory(season=season, level=Level.YOUNG, application__user=back.user),
+        "quiet": ParticipantFactory(season=season, level=Level.YOUNG, application__user=quiet.user),
+        "new": _person(season, Level.YOUNG, "Новенькая"),
+    }
+    for participant in now.values():
+        interviewed(season, experts, participant, [(4, "")])
+    return season, staff, back, now, experts
+
+
+def test_a_candidate_of_an_earlier_season_is_recognised(returning, client):
+    season, staff, back, now, experts = returning
+    rows = {row["participant_id"]: row for row in candidates_list(season_id=season.id, direction="foiv")}
+    (item,) = rows[now["back"].pk]["earlier_seasons"]
+    assert (item["season"], item["in_pool"], item["finalist"]) == ("Сезон 2025", True, True)
+    assert item["awards"] == ["best_project", "finalist"]
+    (bare,) = rows[now["quiet"].pk]["earlier_seasons"]
+    assert (bare["season"], bare["in_pool"], bare["finalist"], bare["awards"]) == ("Сезон 2025", False, None, [])
+    assert rows[now["new"].pk]["earlier_seasons"] == []
+
+    client.force_login(staff)
+    html = client.get(reverse("assessments:candidates-page"), {"season": season.id}).content.decode()
+    back_row = html.split(f'data-testid="candidate-{now["back"].pk}"')[1].split("</tr>")[0]
+    pool = reverse("assessments:talent-pool")
+    assert f'href="{pool}?person={back.user_id}"' in back_row
+    assert "Прошлый сезон: Сезон 2025 (финалист; награды: Лучший проект)" in back_row
+    quiet_row = html.split(f'data-testid="candidate-{now["quiet"].pk}"')[1].split("</tr>")[0]
+    assert "Прошлый сезон: Сезон 2025<" in quiet_row and pool not in quiet_row
+    new_row = html.split(f'data-testid="candidate-{now["new"].pk}"')[1].split("</tr>")[0]
+    assert "earlier-seasons" not in new_row
+
+    api = APIClient()
+    api.force_authenticate(staff)
+    url = reverse("assessments:candidates", args=[season.id])
+    body = {row["participant_id"]: row for row in api.get(url, {"direction": "foiv"}).json()}
+    assert body[now["back"].pk]["earlier_seasons"] == [
+        {
+            "season_id": back.season_id,
+            "season": "Сезон 2025",
+            "left": False,
+            "in_pool": True,
+            "finalist": True,
+            "awards": ["best_project", "finalist"],
+            "internship_host": None,
+        }
+    ]
+    assert body[now["quiet"].pk]["earlier_seasons"][0]["finalist"] is None
+    export = api.get(url, {"direction": "foiv", "format": "csv"}).content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(export)))
+    assert lines[0][-1] == "Прошлые сезоны"
+    by_id = {line[0]: line[-1] for line in lines[1:]}
+    assert by_id[str(now["back"].pk)] == "Сезон 2025 (финалист; награды: Лучший проект)"
+    assert (by_id[str(now["quiet"].pk)], by_id[str(now["new"].pk)]) == ("Сезон 2025", "")
+    sheet = load_workbook(io.BytesIO(api.get(url, {"direction": "foiv", "format": "xlsx"}).content)).active
+    assert sheet.cell(row=1, column=sheet.max_column).value == "Прошлые сезоны"
+    with translation.override("en"):
+        header, body_en = candidates_table(rows=candidates_list(season_id=season.id, direction="foiv"))
+    assert header[-1] == "Earlier seasons"
+    assert "Сезон 2025 (finalist; awards: Best project)" in [line[-1] for line in body_en]
+
+
+def test_earlier_seasons_add_no_query_per_candidate(returning, django_assert_num_queries):
+    season, staff, back, now, experts = returning
+    # the candidates' five, the current and the earlier participations (2), which are in the pool
+    # (1), their awards, the ministries' decisions and the internships (3)
+    with django_assert_num_queries(11):
+        assert len(candidates_with_earlier_seasons(season_id=season.id)["foiv"]) == 3
+    again = _person(back.season, Level.YOUNG, "Снова")
+    Consent.objects.create(
+        application=again.application, purpose=ConsentPurpose.TALENT_POOL, text_version="v1", given_at=timezone.now()
+    )
+    Award.objects.create(participant=again, season=back.season, kind="finalist", awarded_by=staff)
+    comeback = ParticipantFactory(season=season, level=Level.YOUNG, application__user=again.user)
+    interviewed(season, experts, comeback, [(3, "")])
+    with django_assert_num_queries(11):
+        rows = candidates_with_earlier_seasons(season_id=season.id)["foiv"]
+    assert len(rows) == 4 and sum(1 for row in rows if row["earlier_seasons"]) == 3

@@ -1,7 +1,8 @@
 """The talent pool across seasons (issue 15 §5): finalists and finished interns with the consent in
-force are listed (not without it, not withdrawn, not an internship in progress); the filters by
-region, level, host and award; a person of two seasons recognised; bad filters a clear 400; staff
-only; query counts at N and N+1."""
+force are listed (not without it, not withdrawn, not an internship in progress); who left the season
+after finishing stays (marked), who left before does not, erased people never; the filters by
+region, level, host, award and person, in SQL; a person of two seasons recognised; bad filters a
+clear 400; staff only; query counts at N and N+1 and on page 2."""
 
 from datetime import timedelta
 
@@ -13,9 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments.models import Award, Internship, MinistryDecision, MinistryWave, PlacementRun
-from assessments.selectors.talent_pool import talent_pool_history, talent_pool_list
+from assessments.selectors.talent_pool import talent_pool_earlier_seasons, talent_pool_ids, talent_pool_rows
 from lms import roles
 from lms.models import Consent, ConsentPurpose, Level
+from lms.privacy.services import person_erase
 from tests.factories import (
     HostBodyFactory,
     InternshipOfferFactory,
@@ -91,7 +93,8 @@ def world():
     Сидоров a finalist without consent, Козлов with it withdrawn, Кузнецов's decision pending, Орлова
     an intern still working. Season 2026: Иванов again."""
     staff = user_with_role(roles.STAFF)
-    s1, s2 = SeasonFactory(name="Сезон 2025"), SeasonFactory(name="Сезон 2026")
+    s1 = SeasonFactory(name="Сезон 2025", campaign_starts_on=timezone.localdate() - timedelta(days=400))
+    s2 = SeasonFactory(name="Сезон 2026")
     w = {"staff": staff, "s1": s1, "s2": s2, "ministry": HostBodyFactory(name="Минцифры")}
     w["bank"] = HostBodyFactory(name="Банк")
     w["Иванов"] = person(s1, "Иванов")
@@ -110,6 +113,10 @@ def world():
     w["Иванов-2"] = person(s2, "Иванов", user=w["Иванов"].user)
     intern(w, w["Иванов-2"], w["bank"])
     return w
+
+
+def talent_pool_list(**filters):
+    return talent_pool_rows(participant_ids=list(talent_pool_ids(**filters)))
 
 
 def listed(**filters):
@@ -141,10 +148,55 @@ def test_a_person_of_two_seasons_is_recognised(world):
         ("Сезон 2025", True),
         ("Сезон 2026", False),
     ]
-    history = talent_pool_history(user_ids=[w["Иванов"].user_id, w["Сидоров"].user_id, w["Петров"].user_id])
-    assert set(history) == {w["Иванов"].user_id, w["Петров"].user_id}
-    assert [item["season"] for item in history[w["Иванов"].user_id]] == ["Сезон 2025", "Сезон 2026"]
-    assert talent_pool_history(user_ids=[]) == {}
+    assert listed(user_id=w["Иванов"].user_id) == [("Иванов", "Сезон 2025"), ("Иванов", "Сезон 2026")]
+    assert listed(user_id=w["Сидоров"].user_id) == []
+
+
+def test_a_candidates_earlier_seasons_are_recognised(world):
+    """Иванов of 2026 took part in 2025 (in the pool: the facts); Сидоров of 2026 took part in 2025
+    without the pool's consent: only that he took part; a first-timer has none."""
+    w = world
+    sidorov = person(w["s2"], "Сидоров", user=w["Сидоров"].user)
+    first = person(w["s2"], "Новиков")
+    earlier = talent_pool_earlier_seasons(participant_ids=[w["Иванов-2"].pk, sidorov.pk, first.pk, w["Иванов"].pk])
+    assert set(earlier) == {w["Иванов-2"].pk, sidorov.pk}
+    (ivanov,) = earlier[w["Иванов-2"].pk]
+    assert (ivanov["season"], ivanov["in_pool"], ivanov["finalist"], ivanov["left"]) == (
+        "Сезон 2025",
+        True,
+        True,
+        False,
+    )
+    (sidorov_2025,) = earlier[sidorov.pk]
+    assert (sidorov_2025["in_pool"], sidorov_2025["finalist"], sidorov_2025["awards"]) == (False, None, [])
+    assert talent_pool_earlier_seasons(participant_ids=[]) == {}
+
+
+def test_who_left_after_finishing_stays_marked_who_left_before_does_not(world):
+    w = world
+    w["Иванов-2"].left_at = timezone.now()  # after the internship's feedback
+    w["Иванов-2"].save()
+    rows = talent_pool_list(host_id=w["bank"].pk)
+    assert [(row["season"], row["left"]) for row in rows] == [("Сезон 2026", True)]
+    # Петров, a finalist, left before any internship was finished: no longer listed.
+    w["Петров"].left_at = timezone.now()
+    w["Петров"].save()
+    assert ("Петров", "Сезон 2025") not in listed()
+    # An intern who left the day before the feedback came is not listed either.
+    leaver = person(w["s2"], "Беглова")
+    intern(w, leaver, w["bank"])
+    leaver.left_at = timezone.now() - timedelta(days=1)
+    leaver.save()
+    assert ("Беглова", "Сезон 2026") not in listed()
+
+
+def test_erased_people_never_appear(world):
+    w = world
+    sidorov = person(w["s2"], "Сидоров", user=w["Сидоров"].user)
+    person_erase(user=w["Иванов"].user, erased_by=w["staff"])
+    person_erase(user=w["Сидоров"].user, erased_by=w["staff"])
+    assert listed() == [("Петров", "Сезон 2025")]
+    assert talent_pool_earlier_seasons(participant_ids=[w["Иванов-2"].pk, sidorov.pk]) == {}
 
 
 def test_the_page_and_the_api(world, client):
@@ -180,20 +232,33 @@ def test_not_staff_get_403(world, client):
     assert api.get("/api/v1/talent-pool/").status_code == 403
 
 
+def test_the_api_pages_in_sql(world):
+    w = world
+    api = APIClient()
+    api.force_authenticate(w["staff"])
+    first = api.get("/api/v1/talent-pool/", {"page_size": 2}).json()
+    assert first["count"] == 3 and [row["season"] for row in first["results"]] == ["Сезон 2025", "Сезон 2026"]
+    second = api.get("/api/v1/talent-pool/", {"page_size": 2, "page": 2}).json()
+    assert [row["name"].split()[0] for row in second["results"]] == ["Петров"]
+    assert api.get("/api/v1/talent-pool/", {"person": w["Иванов"].user_id}).json()["count"] == 2
+
+
 def test_the_same_queries_at_n_and_n_plus_one(world, client, django_assert_num_queries):
     w = world
     api = APIClient()
     api.force_authenticate(w["staff"])
-    # decisions, finalist awards, finished internships, consents, the participations, the names,
-    # the awards, the ministries' hosts, the internships
-    with django_assert_num_queries(9):
+    # the page's ids; of the same people's pool participations: their ids, the facts, the names,
+    # the awards, the ministries' decisions, the internships
+    with django_assert_num_queries(7):
         assert len(talent_pool_list()) == 3
-    # the same and the participations of the users
-    with django_assert_num_queries(9):
-        assert len(talent_pool_history(user_ids=[w["Иванов"].user_id])) == 1
+    # the current participations, the earlier ones, which are in the pool, their awards, decisions
+    # and internships
+    with django_assert_num_queries(6):
+        assert len(talent_pool_earlier_seasons(participant_ids=[w["Иванов-2"].pk])) == 1
     client.force_login(w["staff"])
-    # the page and the API: the pool's nine and the session, the user, the hosts of the filter or the
-    # page's count; the same once a row is added (after a first request fills the per-process caches)
+    # the page and the API: the pool's queries, the count, and the session, the user, the hosts of
+    # the filter; the same once a row is added (after a first request fills the per-process caches),
+    # and on page 2
     client.get(reverse("assessments:talent-pool"))
     api.get("/api/v1/talent-pool/")
     with CaptureQueriesContext(connection) as page_queries:
@@ -202,11 +267,14 @@ def test_the_same_queries_at_n_and_n_plus_one(world, client, django_assert_num_q
         api.get("/api/v1/talent-pool/")
     newcomer = person(w["s2"], "Новиков", region="50", level=Level.BEGINNER)
     Award.objects.create(participant=newcomer, season=w["s2"], kind="finalist", awarded_by=w["staff"])
-    with django_assert_num_queries(9):
+    comeback = person(w["s2"], "Петров", user=w["Петров"].user)
+    with django_assert_num_queries(7):
         assert len(talent_pool_list()) == 4
-    with django_assert_num_queries(9):
-        talent_pool_history(user_ids=[w["Иванов"].user_id, newcomer.user_id])
+    with django_assert_num_queries(6):
+        assert len(talent_pool_earlier_seasons(participant_ids=[w["Иванов-2"].pk, comeback.pk])) == 2
     with django_assert_num_queries(len(page_queries)):
         client.get(reverse("assessments:talent-pool"))
     with django_assert_num_queries(len(api_queries)):
         api.get("/api/v1/talent-pool/")
+    with django_assert_num_queries(len(api_queries)):
+        assert len(api.get("/api/v1/talent-pool/", {"page_size": 2, "page": 2}).json()["results"]) == 2

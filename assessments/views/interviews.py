@@ -17,7 +17,7 @@ from assessments.selectors.admission import decision_published_for
 from assessments.selectors.completeness import participant_completeness
 from assessments.selectors.interviews import (
     DIRECTIONS,
-    candidates_by_direction,
+    candidates_with_earlier_seasons,
     interview_for_sheet,
     interview_list_for_expert,
     interview_sheet_of,
@@ -25,6 +25,7 @@ from assessments.selectors.interviews import (
     slot_get,
 )
 from assessments.selectors.rubrics import rubric_default, rubric_for_season
+from assessments.selectors.talent_pool import earlier_seasons_label
 from assessments.services.interviews import (
     interview_book,
     interview_cancel,
@@ -44,7 +45,8 @@ from lms.views import cabinet
 
 @login_required
 def candidates_page(request):
-    """Staff's list of candidates per direction with the experts' scores averaged, and downloads."""
+    """Staff's list of candidates per direction with the experts' scores averaged, each one's earlier
+    seasons marked, and downloads."""
     staff_check(user=request.user)
     pick = season_pick_for_staff(chosen=request.GET.get("season"))
     status = 200
@@ -52,7 +54,7 @@ def candidates_page(request):
         messages.error(request, _("There is no such season; choose one from the list."))
         status = 400
     season = pick.season
-    directions = candidates_by_direction(season_id=season.id) if season else {}
+    directions = candidates_with_earlier_seasons(season_id=season.id) if season else {}
     rubric = rubric_for_season(season_id=season.id) if season else rubric_default()
     levels, districts = dict(Level.choices), dict(FederalDistrict.choices)
     sections = []
@@ -63,6 +65,9 @@ def candidates_page(request):
             row["recommended_label"] = levels[row["recommended_level"]]
             row["district_label"] = districts.get(row["federal_district"], row["federal_district"])
             row["criteria_list"] = [(rubric.labels.get(name, name), value) for name, value in row["criteria"].items()]
+            row["earlier_label"] = earlier_seasons_label(items=row["earlier_seasons"])
+            # The pool's page shows the person's seasons only when one of them is in the pool.
+            row["earlier_in_pool"] = any(item["in_pool"] for item in row["earlier_seasons"])
         sections.append({"key": direction, "title": title, "rows": rows})
     return render(
         request,

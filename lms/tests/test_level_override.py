@@ -71,3 +71,32 @@ def test_admin_override_needs_a_reason_and_is_audited(client):
     participant.refresh_from_db()
     assert (participant.level, participant.track) == ("young", "introductory")
     assert LevelChange.objects.filter(participant=participant, changed_by=staff).get().reason == "Прошёл собеседование"
+
+
+def test_the_admin_list_shows_earlier_seasons_without_a_query_per_row(client):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.factories import SeasonFactory
+
+    staff = UserFactory(username="boss-list", is_staff=True, is_superuser=True)
+    earlier = SeasonFactory(name="Сезон 2025", campaign_starts_on=timezone.localdate() - timedelta(days=400))
+    season = SeasonFactory(name="Сезон 2026")
+    back = ParticipantFactory(season=earlier, level="young")
+    again = ParticipantFactory(season=season, level="young", application__user=back.user)
+    client.force_login(staff)
+    url = "/django-admin/lms/participant/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(url).content.decode()
+    assert (
+        html.split(f'href="/django-admin/lms/participant/{again.pk}/change/')[1].split("</tr>")[0].count("Сезон 2025")
+        == 1
+    )
+    ParticipantFactory(season=season, level="young", application__user=ParticipantFactory(season=earlier).user)
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(url).content.decode().count('class="field-earlier_seasons">Сезон 2025<') == 2
+    assert len(second.captured_queries) == len(first.captured_queries)
