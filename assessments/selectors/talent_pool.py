@@ -24,7 +24,7 @@ def _pool_rows(*, among: QuerySet | None = None) -> list[dict]:
     finalist mark, awards and internships. Nine queries whatever the count."""
     decisions = MinistryDecision.objects.filter(verdict=MinistryVerdict.FINALIST, wave__isnull=False)
     finalist_awards = Award.objects.filter(kind=AwardKind.FINALIST)
-    finished = Internship.objects.filter(feedback_at__isnull=False)
+    finished = Internship.objects.active().filter(feedback_at__isnull=False)
     if among is not None:
         decisions = decisions.filter(participant_id__in=among)
         finalist_awards = finalist_awards.filter(participant_id__in=among)
@@ -50,7 +50,10 @@ def _pool_rows(*, among: QuerySet | None = None) -> list[dict]:
         ministries.setdefault(pid, set()).add(host_id)
     internships: dict[int, list[dict]] = {}
     for item in (
-        Internship.objects.filter(participant_id__in=ids).select_related("offer__host").order_by("starts_on", "id")
+        Internship.objects.active()
+        .filter(participant_id__in=ids)
+        .select_related("offer__host")
+        .order_by("starts_on", "id")
     ):
         state = internship_state(internship=item)
         internships.setdefault(item.participant_id, []).append(
