@@ -248,7 +248,8 @@ def internship_feedback_give(
         "labels": {k: str(v) for k, v in rubric.labels.items()},
     }
     now = timezone.now()
-    if not Internship.objects.filter(pk=internship.pk, feedback_at__isnull=True).update(
+    # Not cancelled meanwhile either (a decline cancelling it at the same moment).
+    if not Internship.objects.filter(pk=internship.pk, feedback_at__isnull=True, cancelled_at__isnull=True).update(
         feedback_at=now, feedback_by=user, feedback_scores=clean, feedback_comment=comment, feedback_rubric=snapshot
     ):
         raise ConflictError(_("The feedback on this internship is already given."))
