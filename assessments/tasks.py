@@ -6,7 +6,11 @@ from assessments.services.admission import admission_run_execute, admission_runs
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 from assessments.services.awards import certificate_batch_run
 from assessments.services.dossiers import dossier_deliver
-from assessments.services.internships import internship_flag_notify, internships_flag_overdue
+from assessments.services.internships import (
+    internship_flag_notify,
+    internship_reopen_notify,
+    internships_flag_overdue,
+)
 from assessments.services.interviews import interview_cancel_notify
 from assessments.services.placement import placement_run_notify
 from assessments.services.results import interview_results_notify
@@ -77,6 +81,11 @@ def internships_flag_overdue_task() -> dict[str, int]:
 @shared_task(name="assessments.internship_flag_notify", **MAIL_RETRY)
 def internship_flag_notify_task(internship_id: int) -> int:
     return internship_flag_notify(internship_id=internship_id)
+
+
+@shared_task(name="assessments.internship_reopen_notify", **MAIL_RETRY)
+def internship_reopen_notify_task(reopening_id: int) -> int:
+    return internship_reopen_notify(reopening_id=reopening_id)
 
 
 # Each dossier is claimed by a conditional UPDATE and marked sent, so a retry after a mail-server

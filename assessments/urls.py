@@ -129,9 +129,19 @@ api = [
         name="internship-plan",
     ),
     path(
-        "internships/<int:internship_id>/attendance/",
-        internship_apis.InternshipAttendanceConfirmApi.as_view(),
-        name="internship-attendance",
+        "internships/<int:internship_id>/weeks/",
+        internship_apis.InternshipWeekCreateApi.as_view(),
+        name="internship-weeks",
+    ),
+    path(
+        "internships/<int:internship_id>/supervisor/",
+        internship_apis.InternshipSupervisorUpdateApi.as_view(),
+        name="internship-supervisor",
+    ),
+    path(
+        "internships/<int:internship_id>/feedback/reopen/",
+        internship_apis.InternshipFeedbackReopenApi.as_view(),
+        name="internship-feedback-reopen",
     ),
     path(
         "internships/<int:internship_id>/feedback/",

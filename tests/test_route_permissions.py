@@ -189,7 +189,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "assessments:internship-list": STAFF,
     "assessments:internship-bulk-create": NOBODY,  # POST only (staff)
     "assessments:internship-plan": NOBODY,  # POST only (the body's people)
-    "assessments:internship-attendance": NOBODY,  # POST only (the body's people)
+    "assessments:internship-weeks": NOBODY,  # POST only (the body's people)
+    "assessments:internship-supervisor": NOBODY,  # POST only (the body's people)
+    "assessments:internship-feedback-reopen": NOBODY,  # POST only (staff)
     "assessments:internship-feedback": NOBODY,  # POST only (the body's people)
     "assessments:host-placements": {roles.HOST},  # the body's own placements only
     "assessments:placement-host-decision": NOBODY,  # POST only (the body's people)

@@ -1,6 +1,7 @@
-"""Internships (issue 15 §4): staff make them from the settled placements and list them by state;
-a host body's people list their interns, set the supervisor and plan, confirm the attendance and
-give the final feedback; the intern reads theirs and writes this week's log entry."""
+"""Internships (issue 15 §4): staff make them from the settled placements, list them by state and
+reopen a feedback; a host body's people list their interns, set the supervisor and plan, confirm
+the attendance week by week and give the final feedback; the intern reads theirs and writes this
+week's log entry."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -22,10 +23,12 @@ from assessments.selectors.internships import (
     internships_of_host,
 )
 from assessments.services.internships import (
-    internship_attendance_confirm,
     internship_feedback_give,
+    internship_feedback_reopen,
     internship_log_save,
     internship_plan_update,
+    internship_supervisor_set,
+    internship_week_confirm,
     internships_create_confirmed,
 )
 from lms.hosts.selectors import host_of_user
@@ -47,6 +50,13 @@ class FeedbackSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
+class AttendanceSerializer(serializers.Serializer):
+    started = serializers.BooleanField(help_text="False: the internship has not started yet.")
+    weeks_confirmed = serializers.IntegerField()
+    weeks_present = serializers.IntegerField()
+    weeks_total = serializers.IntegerField()
+
+
 class InternshipRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant_id = serializers.IntegerField()
@@ -57,10 +67,17 @@ class InternshipRowSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     supervisor_name = serializers.CharField()
-    state = serializers.CharField(help_text=STATE_HELP)
-    attendance_confirmed_at = serializers.DateTimeField(allow_null=True)
+    supervisor_email = serializers.CharField()
+    supervisor_user_id = serializers.IntegerField(
+        allow_null=True, help_text="Set when the supervisor is one of the host body's people."
+    )
+    state = serializers.CharField(help_text=STATE_HELP + " Or cancelled (on the detail only).")
+    attendance = AttendanceSerializer()
     flagged_at = serializers.DateTimeField(allow_null=True)
     feedback = FeedbackSerializer(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    cancel_cause = serializers.CharField()
+    cancel_reason = serializers.CharField()
 
 
 class InternshipDetailSerializer(InternshipRowSerializer):
@@ -68,9 +85,24 @@ class InternshipDetailSerializer(InternshipRowSerializer):
         week = serializers.DateField()
         text = serializers.CharField()
 
-    supervisor_email = serializers.CharField()
+    class WeekSerializer(serializers.Serializer):
+        week = serializers.DateField()
+        last_day = serializers.DateField()
+        status = serializers.CharField(source="answer.status", default="", help_text="present, absent or empty.")
+        note = serializers.CharField(source="answer.note", default="")
+        open = serializers.BooleanField(help_text="The host may confirm this week now.")
+
+    class ReopeningSerializer(serializers.Serializer):
+        reopened_at = serializers.DateTimeField()
+        reason = serializers.CharField()
+        feedback_at = serializers.DateTimeField()
+        feedback_scores = serializers.DictField(child=serializers.IntegerField())
+        feedback_comment = serializers.CharField()
+
     plan = serializers.CharField()
     log = LogSerializer(many=True)
+    weeks = WeekSerializer(many=True)
+    reopenings = ReopeningSerializer(many=True)
     log_open = serializers.BooleanField()
     feedback_open = serializers.BooleanField()
 
@@ -126,8 +158,6 @@ class HostInternshipListApi(APIView):
 
 class InternshipPlanUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        supervisor_name = serializers.CharField(max_length=200, allow_blank=True, default="")
-        supervisor_email = serializers.EmailField(allow_blank=True, default="")
         plan = serializers.CharField(max_length=4000, allow_blank=True, default="")
         starts_on = serializers.DateField(required=False)
         ends_on = serializers.DateField(required=False)
@@ -143,13 +173,69 @@ class InternshipPlanUpdateApi(APIView):
         return Response(InternshipDetailSerializer(internship_detail(internship=internship)).data)
 
 
-class InternshipAttendanceConfirmApi(APIView):
-    @extend_schema(request=None, responses={200: InternshipRowSerializer, **error_responses(400, 403, 404, 409)})
+class InternshipSupervisorUpdateApi(APIView):
+    """The host's people name the supervisor: one of the body's people (`supervisor_user_id`, see
+    `GET /api/v1/hosts/{id}/` members) or an external person (`name` and `email`)."""
+
+    class InputSerializer(serializers.Serializer):
+        supervisor_user_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        name = serializers.CharField(max_length=200, allow_blank=True, default="")
+        email = serializers.EmailField(allow_blank=True, default="")
+
+    @extend_schema(
+        request=InputSerializer, responses={200: InternshipDetailSerializer, **error_responses(400, 403, 404, 409)}
+    )
     def post(self, request, internship_id: int):
-        internship = internship_attendance_confirm(
-            internship=_internship_for_host(request, internship_id), user=request.user
-        )
-        return Response(InternshipRowSerializer(internship_detail(internship=internship)).data)
+        internship = _internship_for_host(request, internship_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        internship = internship_supervisor_set(internship=internship, user=request.user, **data.validated_data)
+        return Response(InternshipDetailSerializer(internship_detail(internship=internship)).data)
+
+
+class InternshipWeekCreateApi(APIView):
+    """The host's people confirm one week (its Monday): present, or absent with a note; from the
+    week's first day on (a future week 400), once (409 again)."""
+
+    class InputSerializer(serializers.Serializer):
+        week = serializers.DateField(help_text="The week's Monday.")
+        status = serializers.ChoiceField(choices=["present", "absent"])
+        note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        week = serializers.DateField()
+        status = serializers.CharField()
+        note = serializers.CharField()
+        confirmed_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, internship_id: int):
+        internship = _internship_for_host(request, internship_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = internship_week_confirm(internship=internship, user=request.user, **data.validated_data)
+        return Response(self.OutputSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class InternshipFeedbackReopenApi(APIView):
+    """Staff reopen a given feedback with a reason (kept with the earlier feedback; the host's
+    people are e-mailed); a feedback not given (or reopened already) is 409."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        request=InputSerializer, responses={200: InternshipDetailSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    def post(self, request, internship_id: int):
+        staff_check(user=request.user)
+        internship = internship_get(internship_id=internship_id)
+        if internship is None:
+            raise Http404(_("There is no such internship."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        internship_feedback_reopen(internship=internship, user=request.user, reason=data.validated_data["reason"])
+        return Response(InternshipDetailSerializer(internship_detail(internship=internship)).data)
 
 
 class InternshipFeedbackCreateApi(APIView):

@@ -13,7 +13,16 @@ from assessments.models.admission import (
 )
 from assessments.models.awards import Award, AwardChange, AwardKind, Certificate, CertificateBatch, CertificateKind
 from assessments.models.dossiers import Dossier, DossierSending, DossierStatus
-from assessments.models.internships import Internship, InternshipFlagNotice, InternshipLogEntry
+from assessments.models.internships import (
+    AttendanceStatus,
+    CancelCause,
+    Internship,
+    InternshipFeedbackReopening,
+    InternshipFlagNotice,
+    InternshipLogEntry,
+    InternshipReopenNotice,
+    InternshipWeek,
+)
 from assessments.models.interviews import (
     ExpertProfile,
     Interview,
@@ -83,9 +92,14 @@ __all__ = [
     "InterviewSheet",
     "InterviewSlot",
     "InterviewStatus",
+    "AttendanceStatus",
+    "CancelCause",
     "Internship",
+    "InternshipFeedbackReopening",
     "InternshipFlagNotice",
     "InternshipLogEntry",
+    "InternshipReopenNotice",
+    "InternshipWeek",
     "MinistryDecision",
     "MinistryDecisionChange",
     "MinistryInterview",

@@ -31,7 +31,7 @@ def _pool_ids(*, host_id: int | None = None, award_kind: str = "", **narrowed) -
     """The pool's participation ids, ordered, as a lazy query (lms's `participant_ids_in_pool` with
     this app's facts: who is a finalist or a finished intern, when the internship was finished, who
     had the host and the award)."""
-    finished = Internship.objects.filter(feedback_at__isnull=False)
+    finished = Internship.objects.active().filter(feedback_at__isnull=False)
     among = []
     if host_id:
         among.append(
@@ -39,7 +39,7 @@ def _pool_ids(*, host_id: int | None = None, award_kind: str = "", **narrowed) -
             .filter(host_id=host_id)
             .order_by()
             .values("participant_id")
-            .union(Internship.objects.filter(offer__host_id=host_id).order_by().values("participant_id"))
+            .union(Internship.objects.active().filter(offer__host_id=host_id).order_by().values("participant_id"))
         )
     if award_kind:
         among.append(Award.objects.filter(kind=award_kind).values("participant_id"))
@@ -74,7 +74,10 @@ def _pool_details(ids: Sequence[int]) -> tuple[set[int], dict[int, list[str]], d
         finalists.add(pid)
     internships: dict[int, list[dict]] = {}
     for item in (
-        Internship.objects.filter(participant_id__in=ids).select_related("offer__host").order_by("starts_on", "id")
+        Internship.objects.active()
+        .filter(participant_id__in=ids)
+        .select_related("offer__host")
+        .order_by("starts_on", "id")
     ):
         state = internship_state(internship=item)
         internships.setdefault(item.participant_id, []).append(

@@ -1,7 +1,9 @@
 """Internships (issue 15 §4): staff make them from the settled placements; the host's people set
-the supervisor and the plan, confirm the attendance and give the final feedback once, after the
-end; the intern writes one short entry per week; an internship still without feedback a week after
-its end is flagged to staff once, by e-mail."""
+the supervisor (one of the body's people or an external person) and the plan, confirm the
+attendance week by week and give the final feedback once, after the end; staff may reopen it with
+a reason (the host's people are e-mailed); the intern writes one short entry per week; an
+internship still without feedback a week after its end is flagged to staff once, by e-mail; a
+later decline or move of its placement cancels it."""
 
 from datetime import date, datetime, timedelta
 
@@ -10,26 +12,36 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments import conf
-from assessments.models import Internship, InternshipFlagNotice, InternshipLogEntry
+from assessments.models import (
+    AttendanceStatus,
+    CancelCause,
+    Internship,
+    InternshipFeedbackReopening,
+    InternshipFlagNotice,
+    InternshipLogEntry,
+    InternshipReopenNotice,
+    InternshipWeek,
+)
 from assessments.permissions import internship_host_check, staff_check
 from assessments.selectors.internships import (
     feedback_open,
     internships_due_flag,
     log_open,
     week_of,
+    week_open,
 )
 from assessments.selectors.placement import placement_commitments, placement_latest_published
 from assessments.selectors.rubrics import rubric_for_host
 from assessments.services.admission_publish import notice_claim_and_send
 from lms import roles
 from lms.errors import ConflictError
-from lms.hosts.selectors import offers_of_season
+from lms.hosts.selectors import host_members, offers_of_season
 from lms.selectors import participant_ids_in_season, participant_summaries
 from lms.text import text_require_storable
 
@@ -77,27 +89,64 @@ def internship_plan_update(
     *,
     internship: Internship,
     user: AbstractBaseUser,
-    supervisor_name: str,
-    supervisor_email: str,
     plan: str,
     starts_on: date | None = None,
     ends_on: date | None = None,
 ) -> Internship:
-    """The host's people name the supervisor at the host and write the plan of tasks; the dates
-    may move (they default to the offer's)."""
-    internship_host_check(user=user, internship=internship)
-    internship = Internship.objects.select_for_update().select_related("offer__host").get(pk=internship.pk)
-    for field, value in (("supervisor_name", supervisor_name), ("plan", plan)):
-        text_require_storable(value=value or "", field=field)
-    internship.supervisor_name = (supervisor_name or "").strip()
-    internship.supervisor_email = (supervisor_email or "").strip()
+    """The host's people write the plan of tasks; the dates may move (they default to the offer's)."""
+    internship = _host_locked(internship=internship, user=user)
+    text_require_storable(value=plan or "", field="plan")
     internship.plan = (plan or "").strip()
     if starts_on is not None:
         internship.starts_on = starts_on
     if ends_on is not None:
         internship.ends_on = ends_on
     internship.full_clean()
-    internship.save(update_fields=["supervisor_name", "supervisor_email", "plan", "starts_on", "ends_on"])
+    internship.save(update_fields=["plan", "starts_on", "ends_on"])
+    return internship
+
+
+@transaction.atomic
+def internship_supervisor_set(
+    *,
+    internship: Internship,
+    user: AbstractBaseUser,
+    supervisor_user_id: int | None = None,
+    name: str = "",
+    email: str = "",
+) -> Internship:
+    """The host's people name the supervisor: one of the body's own people (`supervisor_user_id`;
+    their name and e-mail are copied, so the pages and the dossier read them as for anyone) or an
+    external person (`name` and `email` typed); both blank clears it."""
+    internship = _host_locked(internship=internship, user=user)
+    if supervisor_user_id is not None:
+        member = next((m for m in host_members(host=internship.offer.host) if m.user_id == supervisor_user_id), None)
+        if member is None:
+            raise ValidationError({"supervisor_user": [_("Choose one of the host body's people.")]})
+        person = member.user
+        name, email = person.get_full_name() or person.get_username(), person.email
+    else:
+        name, email = (name or "").strip(), (email or "").strip()
+        text_require_storable(value=name, field="name")
+        if bool(name) != bool(email):
+            raise ValidationError({"name": [_("Give an external supervisor's name and e-mail, both.")]})
+    internship.supervisor_user_id = supervisor_user_id
+    internship.supervisor_name, internship.supervisor_email = name, email
+    internship.full_clean()
+    internship.save(update_fields=["supervisor_user", "supervisor_name", "supervisor_email"])
+    return internship
+
+
+def _require_active(internship: Internship) -> None:
+    if internship.cancelled_at is not None:
+        raise ConflictError(_("This internship is cancelled."))
+
+
+def _host_locked(*, internship: Internship, user: AbstractBaseUser) -> Internship:
+    """The internship locked for a host's change: its own body's people only, and not cancelled."""
+    internship_host_check(user=user, internship=internship)
+    internship = Internship.objects.select_for_update().select_related("offer__host").get(pk=internship.pk)
+    _require_active(internship)
     return internship
 
 
@@ -110,6 +159,7 @@ def internship_log_save(
     today = today or timezone.localdate()
     if internship.participant.user_id != user.pk:
         raise PermissionDenied(_("Only the intern writes their internship's log."))
+    _require_active(internship)
     if not log_open(internship=internship, today=today):
         raise ValidationError({"text": [_("The log is open from the internship's first day to the week of its last.")]})
     text = (text or "").strip()
@@ -124,19 +174,43 @@ def internship_log_save(
     return entry
 
 
-def internship_attendance_confirm(*, internship: Internship, user: AbstractBaseUser) -> Internship:
-    """The host's people confirm the intern attended (the whole internship), once it has begun;
-    once (409 again)."""
-    internship_host_check(user=user, internship=internship)
-    if timezone.localdate() < internship.starts_on:
-        raise ValidationError({"attendance": [_("The internship has not begun yet.")]})
-    now = timezone.now()
-    if not Internship.objects.filter(pk=internship.pk, attendance_confirmed_at__isnull=True).update(
-        attendance_confirmed_at=now, attendance_confirmed_by=user
-    ):
-        raise ConflictError(_("The attendance is already confirmed."))
-    internship.attendance_confirmed_at, internship.attendance_confirmed_by = now, user
-    return internship
+@transaction.atomic
+def internship_week_confirm(
+    *,
+    internship: Internship,
+    user: AbstractBaseUser,
+    week: date,
+    status: str,
+    note: str = "",
+    today: date | None = None,
+) -> InternshipWeek:
+    """The host's people confirm one ISO week of the internship (`week`: its Monday): present, or
+    absent with a note. A week of the internship only, from its Monday (or the internship's first
+    day) on, never in advance; once per week (a second answer, even at the same moment, is 409)."""
+    internship = _host_locked(internship=internship, user=user)
+    today = today or timezone.localdate()
+    if week.weekday() != 0:
+        raise ValidationError({"week": [_("Give the week's Monday.")]})
+    if not week_of(internship.starts_on) <= week <= internship.ends_on:
+        raise ValidationError({"week": [_("This week is not a week of the internship.")]})
+    if not week_open(internship=internship, week=week, today=today):
+        raise ValidationError({"week": [_("A week is confirmed from its first day on, never in advance.")]})
+    if status not in AttendanceStatus.values:
+        raise ValidationError({"status": [_("Say whether the intern was present or absent.")]})
+    note = (note or "").strip()
+    text_require_storable(value=note, field="note")
+    if status == AttendanceStatus.ABSENT and not note:
+        raise ValidationError({"note": [_("Say why the intern was absent.")]})
+    if InternshipWeek.objects.filter(internship=internship, week=week).exists():
+        raise ConflictError(_("This week's attendance is already confirmed."))
+    row = InternshipWeek(internship=internship, week=week, status=status, note=note, confirmed_by=user)
+    row.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as error:
+        raise ConflictError(_("This week's attendance is already confirmed.")) from error
+    return row
 
 
 def internship_feedback_give(
@@ -147,6 +221,7 @@ def internship_feedback_give(
     days before the last day on; once (a conditional UPDATE: a second one, even at the same moment,
     is 409), then read-only."""
     internship_host_check(user=user, internship=internship)
+    _require_active(internship)
     today = today or timezone.localdate()
     if internship.feedback_at is not None:
         raise ConflictError(_("The feedback on this internship is already given."))
@@ -173,11 +248,116 @@ def internship_feedback_give(
         "labels": {k: str(v) for k, v in rubric.labels.items()},
     }
     now = timezone.now()
-    if not Internship.objects.filter(pk=internship.pk, feedback_at__isnull=True).update(
+    # Not cancelled meanwhile either (a decline cancelling it at the same moment).
+    if not Internship.objects.filter(pk=internship.pk, feedback_at__isnull=True, cancelled_at__isnull=True).update(
         feedback_at=now, feedback_by=user, feedback_scores=clean, feedback_comment=comment, feedback_rubric=snapshot
     ):
         raise ConflictError(_("The feedback on this internship is already given."))
     internship.refresh_from_db()
+    return internship
+
+
+@transaction.atomic
+def internship_feedback_reopen(
+    *, internship: Internship, user: AbstractBaseUser, reason: str
+) -> InternshipFeedbackReopening:
+    """Staff reopen a given feedback with a written reason: the feedback as it was is kept in
+    `InternshipFeedbackReopening`, the internship has none again (the host may give it again) and
+    each of the host body's people is e-mailed why, after the commit. A feedback not given (or
+    reopened already) is 409."""
+    from assessments.tasks import internship_reopen_notify_task
+
+    staff_check(user=user)
+    reason = (reason or "").strip()
+    text_require_storable(value=reason, field="reason")
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the feedback is reopened.")]})
+    internship = Internship.objects.select_for_update().select_related("offer__host").get(pk=internship.pk)
+    _require_active(internship)
+    if internship.feedback_at is None:
+        raise ConflictError(_("The feedback is not given, so there is nothing to reopen."))
+    reopening = InternshipFeedbackReopening(
+        internship=internship,
+        reason=reason,
+        reopened_by=user,
+        feedback_at=internship.feedback_at,
+        feedback_by_id=internship.feedback_by_id,
+        feedback_rubric=internship.feedback_rubric,
+        feedback_scores=internship.feedback_scores,
+        feedback_comment=internship.feedback_comment,
+    )
+    reopening.full_clean()
+    reopening.save()
+    Internship.objects.filter(pk=internship.pk).update(
+        feedback_at=None, feedback_by=None, feedback_rubric={}, feedback_scores={}, feedback_comment=""
+    )
+    emails = sorted({m.user.email for m in host_members(host=internship.offer.host) if m.user.email})
+    InternshipReopenNotice.objects.bulk_create(
+        [InternshipReopenNotice(reopening=reopening, email=email) for email in emails], ignore_conflicts=True
+    )
+    internship_reopen_notify_task.delay_on_commit(reopening.pk)
+    return reopening
+
+
+def internship_reopen_notify(*, reopening_id: int) -> int:
+    """E-mail the host's people that staff reopened the feedback, and why; returns the number
+    sent. Each e-mail is claimed before it is sent and marked sent after (`notice_claim_and_send`),
+    so a retry after a mail-server failure sends only the rest."""
+    notices = list(
+        InternshipReopenNotice.objects.filter(reopening_id=reopening_id, sent_at__isnull=True).order_by("id")
+    )
+    if not notices:
+        return 0
+    reopening = InternshipFeedbackReopening.objects.select_related("internship__offer__host").get(pk=reopening_id)
+    internship = reopening.internship
+    person = participant_summaries(participant_ids=[internship.participant_id]).get(internship.participant_id)
+    connection = get_connection()
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "The programme's staff reopened your feedback on the internship of %(name)s (%(offer)s), so you can "
+            "give it again on the intern's page. Why: %(reason)s"
+        ) % {
+            "name": person.full_name if person else internship.participant_id,
+            "offer": internship.offer.title,
+            "reason": reopening.reason,
+        }
+        for notice in notices:
+            sent += notice_claim_and_send(
+                notices=InternshipReopenNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
+                subject=_("The internship feedback is reopened"),
+                body=body,
+                to=notice.email,
+                connection=connection,
+            )
+    return sent
+
+
+def internship_cancel_for_placement(
+    *, season_id: int, participant_id: int, offer_id: int, cause: str, reason: str, user: AbstractBaseUser
+) -> Internship | None:
+    """Called by the placement's decisions, in their transaction: the participant's active
+    internship of the season made from a placement now undone is cancelled (kept, with the cause,
+    the decision's reason and who decided). For a decline (`cause` a decline) `offer_id` is the
+    declined offer, and only an internship on it is cancelled; for a move it is the new offer, and
+    an internship on any other offer is cancelled (the next "create internships" makes the new one
+    once the host confirms). A finished internship (feedback given) refuses it: 409."""
+    internship = (
+        Internship.objects.active()
+        .select_for_update()
+        .filter(season_id=season_id, participant_id=participant_id)
+        .first()
+    )
+    if internship is None or (internship.offer_id == offer_id) == (cause == CancelCause.MOVED):
+        return None
+    if internship.feedback_at is not None:
+        raise ConflictError(
+            _("The internship on this placement is finished (its feedback is given): it can no longer be undone.")
+        )
+    internship.cancelled_at, internship.cancelled_by = timezone.now(), user
+    internship.cancel_cause, internship.cancel_reason = cause, (reason or "").strip()
+    internship.full_clean(validate_constraints=False)
+    internship.save(update_fields=["cancelled_at", "cancelled_by", "cancel_cause", "cancel_reason"])
     return internship
 
 

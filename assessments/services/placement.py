@@ -1,8 +1,10 @@
 """Placement runs (issue 15 §3): read the season's market, compute it with the engine, store the
 run and its lines; publish a run to participants (and e-mail them); the words said on a published
 run — a host confirms or declines, a participant declines, staff move someone — which later runs
-keep as fixed placements and declines. The engine is fast (10,000 participants in under
-a second, docs/placement.md), so a run is computed in the request that starts it."""
+keep as fixed placements and declines; a decline or move cancels the internship already made of
+the placement (`internship_cancel_for_placement`; a finished one refuses it, 409). The engine is
+fast (10,000 participants in under a second, docs/placement.md), so a run is computed in the
+request that starts it."""
 
 import secrets
 from typing import TYPE_CHECKING
@@ -16,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    CancelCause,
     PlacementDecision,
     PlacementDecisionKind,
     PlacementLine,
@@ -33,6 +36,7 @@ from assessments.selectors.placement import (
     placement_state,
 )
 from assessments.services.admission_publish import notice_claim_and_send
+from assessments.services.internships import internship_cancel_for_placement
 from lms.errors import ConflictError
 from lms.hosts.selectors import host_of_user, offer_get, offers_of_season
 from lms.selectors import participant_get, participant_places
@@ -200,7 +204,9 @@ def placement_host_decide(
 ) -> PlacementDecision:
     """A host body's people confirm or decline a placement on the host's offer in the latest
     published run; a decline says why. A confirmed placement is fixed in every later run; a
-    declined one frees the seat and the participant is not placed on that offer again."""
+    declined one frees the seat and the participant is not placed on that offer again. A confirmed
+    placement may still be declined (the internship made of it is cancelled) until the internship
+    is finished."""
     line = PlacementLine.objects.filter(run=run, participant_id=participant_id, offer__isnull=False).first()
     if line is None:
         raise ValidationError({"participant": [_("This participant has no placement in this run.")]})
@@ -213,7 +219,7 @@ def placement_host_decide(
     state = placement_state(
         commitments=placement_commitments(season_id=run.season_id), participant_id=participant_id, offer_id=offer.pk
     )
-    if state not in ("pending", "moved"):
+    if state not in (("pending", "moved") if confirm else ("pending", "moved", "confirmed")):
         raise ConflictError(_("This placement is already decided: %(state)s.") % {"state": STATE_TEXTS[state]()})
     if confirm:
         kind, reason = PlacementDecisionKind.CONFIRMED, (reason or "").strip()
@@ -221,6 +227,14 @@ def placement_host_decide(
     else:
         kind = PlacementDecisionKind.DECLINED_BY_HOST
         reason = _reason_required(reason, _("Say why the host declines this placement."))
+        internship_cancel_for_placement(
+            season_id=run.season_id,
+            participant_id=participant_id,
+            offer_id=offer.pk,
+            cause=CancelCause.DECLINED_BY_HOST,
+            reason=reason,
+            user=user,
+        )
     return _decision_save(
         PlacementDecision(
             run=run, participant_id=participant_id, offer=offer, kind=kind, reason=reason, decided_by=user
@@ -254,6 +268,14 @@ def placement_participant_decline(
         raise ConflictError(_("This placement is already declined."))
     reason = (reason or "").strip()
     text_require_storable(value=reason, field="reason")
+    internship_cancel_for_placement(
+        season_id=run.season_id,
+        participant_id=participant.pk,
+        offer_id=line.offer_id,
+        cause=CancelCause.DECLINED_BY_PARTICIPANT,
+        reason=reason,
+        user=user,
+    )
     return _decision_save(
         PlacementDecision(
             run=run,
@@ -301,6 +323,14 @@ def placement_move(
             raise ValidationError(
                 {"offer": [_("The offer's seats for PRO from other regions are all held by fixed placements.")]}
             )
+    internship_cancel_for_placement(
+        season_id=run.season_id,
+        participant_id=participant_id,
+        offer_id=offer.pk,
+        cause=CancelCause.MOVED,
+        reason=reason,
+        user=user,
+    )
     line = PlacementLine.objects.filter(run=run, participant_id=participant_id).first()
     return _decision_save(
         PlacementDecision(

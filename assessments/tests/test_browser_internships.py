@@ -1,5 +1,6 @@
-"""Issue 15 §4 in the browser: the host's person opens their intern, gives the final feedback by
-the rubric's form, and staff read the internship as finished in their list. Both pages axe-clean."""
+"""Issue 15 §4 in the browser: the host's person opens their intern, confirms a week's attendance
+in the weeks' table, gives the final feedback by the rubric's form, and staff read the internship
+as finished in their list. The pages axe-clean."""
 
 from datetime import timedelta
 
@@ -57,12 +58,24 @@ def test_the_host_gives_the_feedback_and_staff_see_it_finished(page):
     assert "Стажёрова" in page.locator("[data-testid=host-internships]").inner_text()
     page.click("text=Стажёрова")
     page.wait_for_load_state("networkidle")
+    # The weeks' table: every week of the (ended) internship has its form; confirm the first.
+    weeks = page.locator("[data-testid=internship-weeks] tbody tr")
+    assert weeks.count() >= 3
+    weeks.first.locator("input[name=status][value=present]").check()
+    assert axe_violations(page) == []
+    screenshot(page, "internship-host-weeks")
+    weeks.first.locator("button[name=action][value=week]").click()
+    page.wait_for_load_state("networkidle")
+    weeks = page.locator("[data-testid=internship-weeks] tbody tr")
+    assert "Присутствовал" in weeks.first.inner_text() and weeks.first.locator("form").count() == 0
+    attendance = page.locator("[data-testid=internship-attendance]").inner_text()
+    assert f"1 из {weeks.count()}" in attendance
     for key in ("motivation", "communication", "knowledge", "initiative"):
         page.check(f"input[name=score-{key}][value='4']")
     page.fill("#feedback-comment", "Аккуратная работа с отчётами")
     assert axe_violations(page) == []
     screenshot(page, "internship-host-form")
-    page.click("text=Дать отзыв")
+    page.click("[data-testid=feedback-form] >> text=Дать отзыв")
     page.wait_for_load_state("networkidle")
     assert "Аккуратная работа с отчётами" in page.content()
     assert page.locator("[data-testid=internship-state]").inner_text() == "Завершена"

@@ -27,6 +27,7 @@ from assessments.models import (
 )
 from assessments.privacy import dossiers_part_erase, dossiers_part_export
 from assessments.selectors.dossiers import dossier_contents, dossier_hash, dossier_outbox
+from assessments.selectors.internships import week_of
 from assessments.services.admission import admission_runs_sweep
 from assessments.services.dossiers import dossier_deliver, dossiers_prepare, dossiers_send
 from assessments.tasks import dossier_send_task
@@ -336,7 +337,11 @@ def test_a_finalists_internship_and_its_feedback_go_into_the_dossier(world, clie
             "offer": "Цифровые сервисы",
             "starts_on": offer.starts_on.isoformat(),
             "ends_on": offer.ends_on.isoformat(),
-            "attendance_confirmed": False,
+            "supervisor": "",
+            "started": timezone.localdate() >= offer.starts_on,
+            "weeks_confirmed": 0,
+            "weeks_present": 0,
+            "weeks_total": (week_of(offer.ends_on) - week_of(offer.starts_on)).days // 7 + 1,
             "feedback_average": 4.5,
             "feedback_max": 5,
             "feedback_comment": "Сильный стажёр",

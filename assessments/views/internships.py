@@ -1,7 +1,7 @@
 """The internship pages (issue 15 §4): the intern's own page with the weekly log; a host body's
-interns, each with the supervisor and plan, the attendance and the final feedback form; staff's
-list with counts and filters by state, making internships of the settled placements, and a
-detail page."""
+interns, each with the supervisor (one of the body's people or an external person), the plan,
+the weeks' attendance and the final feedback form; staff's list with counts and filters by state,
+making internships of the settled placements, and a detail page where staff reopen a feedback."""
 
 from datetime import date
 
@@ -24,15 +24,17 @@ from assessments.selectors.internships import (
 )
 from assessments.selectors.rubrics import rubric_for_host
 from assessments.services.internships import (
-    internship_attendance_confirm,
     internship_feedback_give,
+    internship_feedback_reopen,
     internship_log_save,
     internship_plan_update,
+    internship_supervisor_set,
+    internship_week_confirm,
     internships_create_confirmed,
 )
 from assessments.views.common import messages_from
 from lms.errors import ConflictError
-from lms.hosts.selectors import host_of_user
+from lms.hosts.selectors import host_members, host_of_user
 from lms.selectors import participant_current, season_pick_for_staff
 
 
@@ -75,18 +77,26 @@ def internships_host(request):
     )
 
 
-def _date(raw: str | None) -> date | None:
+def _date(raw: str | None, field: str = "starts_on") -> date | None:
     try:
         return date.fromisoformat((raw or "").strip()) if raw else None
     except ValueError:
-        raise ValidationError({"starts_on": _("Enter the dates as YYYY-MM-DD.")}) from None
+        raise ValidationError({field: _("Enter the dates as YYYY-MM-DD.")}) from None
+
+
+def _user_id(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        raise ValidationError({"supervisor_user": _("Choose one of the host body's people.")}) from None
 
 
 @login_required
 def internship_host(request, internship_id: int):
-    """One intern of the body: supervisor and plan (form), attendance (button), final feedback
-    (the rubric's form, once the last days have come; read-only after)."""
-    _own_host(request)
+    """One intern of the body: supervisor (a select of the body's people, or an external person),
+    dates and plan (forms), the weeks' attendance (a form per week), final feedback (the rubric's
+    form, once the last days have come; read-only after)."""
+    host = _own_host(request)
     internship = internship_get(internship_id=internship_id)
     if internship is None:
         raise Http404(_("There is no such internship."))
@@ -99,14 +109,29 @@ def internship_host(request, internship_id: int):
                 internship_plan_update(
                     internship=internship,
                     user=request.user,
-                    supervisor_name=request.POST.get("supervisor_name", ""),
-                    supervisor_email=request.POST.get("supervisor_email", ""),
                     plan=request.POST.get("plan", ""),
                     starts_on=_date(request.POST.get("starts_on")),
                     ends_on=_date(request.POST.get("ends_on")),
                 )
-            elif action == "attendance":
-                internship_attendance_confirm(internship=internship, user=request.user)
+            elif action == "supervisor":
+                internship_supervisor_set(
+                    internship=internship,
+                    user=request.user,
+                    supervisor_user_id=_user_id(request.POST.get("supervisor_user")),
+                    name=request.POST.get("supervisor_name", ""),
+                    email=request.POST.get("supervisor_email", ""),
+                )
+            elif action == "week":
+                week = _date(request.POST.get("week"), "week")
+                if week is None:
+                    raise ValidationError({"week": _("Choose a week.")})
+                internship_week_confirm(
+                    internship=internship,
+                    user=request.user,
+                    week=week,
+                    status=request.POST.get("status", ""),
+                    note=request.POST.get("note", ""),
+                )
             elif action == "feedback":
                 scores = {key[6:]: value for key, value in request.POST.items() if key.startswith("score-")}
                 internship_feedback_give(
@@ -124,6 +149,7 @@ def internship_host(request, internship_id: int):
     context = {
         "row": internship_detail(internship=internship),
         "rubric": rubric_for_host(host_id=internship.offer.host_id),
+        "members": host_members(host=host),
         "posted": request.POST if status == 400 else {},
     }
     return render(request, "assessments/internship_host.html", context, status=status)
@@ -165,8 +191,21 @@ def internships_staff(request):
 
 @login_required
 def internship_staff(request, internship_id: int):
+    """One internship for staff (cancelled ones too, with the reason); POST: reopen its feedback
+    with a reason."""
     staff_check(user=request.user)
     internship = internship_get(internship_id=internship_id)
     if internship is None:
         raise Http404(_("There is no such internship."))
-    return render(request, "assessments/internship_staff.html", {"row": internship_detail(internship=internship)})
+    status = 200
+    if request.method == "POST":
+        try:
+            internship_feedback_reopen(internship=internship, user=request.user, reason=request.POST.get("reason", ""))
+        except (ValidationError, ConflictError) as error:
+            messages_from(request, error)
+            status = 400
+        else:
+            messages.success(request, _("The feedback is reopened; the host's people are told why."))
+            return redirect("assessments:internship-staff", internship.pk)
+    context = {"row": internship_detail(internship=internship)}
+    return render(request, "assessments/internship_staff.html", context, status=status)
