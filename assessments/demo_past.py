@@ -87,7 +87,7 @@ PAST_MINISTRY = [
 PLACEMENT_SEED = 20250601
 # The lines demo-host confirms; demo-past-05's is left awaiting, demo-past-04 declines hers.
 PLACEMENT_CONFIRMED = ["demo-past-01", "demo-past-03"]
-PLACEMENT_DECLINE = ("demo-past-04", "Поступила в магистратуру в другом городе, не смогу приехать.")
+PLACEMENT_DECLINE = ("demo-past-04", "Поступил в магистратуру в другом городе, не смогу приехать.")
 
 SUPERVISORS = {
     "demo-past-01": ("Сергей Петрович Аналитиков", "analitikov@digital.example"),
