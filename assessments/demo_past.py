@@ -106,11 +106,11 @@ LOG_TEXTS = [
 FEEDBACK = ("demo-past-01", 5, "Самостоятельна, аккуратна с данными; рекомендуем к найму.")
 
 
-def _at(day: date, hour: int, minutes: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minutes), tzinfo=timezone.get_default_timezone())
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_default_timezone())
 
 
-def _results(*, season, staff, people: dict) -> None:
+def _results(*, season, staff) -> None:
     """The experts' recommended level changes applied, then the results published (once)."""
     if InterviewOutcome.objects.filter(season_id=season.pk, published_at__isnull=False).exists():
         return
@@ -121,9 +121,9 @@ def _results(*, season, staff, people: dict) -> None:
     ]
     if moves:
         interview_levels_apply(season_id=season.pk, participant_ids=moves, reason=LEVELS_REASON, user=staff)
-    interview_results_publish(season_id=season.pk, user=staff, now=_at(season.interviews_starts_on + timedelta(9), 18))
-    for participant in people.values():
-        participant.refresh_from_db()
+    interview_results_publish(
+        season_id=season.pk, user=staff, now=_at(season.interviews_starts_on + timedelta(days=9), 18)
+    )
 
 
 def _ministry(*, season, host, host_user, staff, people: dict) -> None:
@@ -254,7 +254,7 @@ def past_season_to_end_seed(*, season, staff, people: dict, stdout=None) -> None
     host = host_of_user(user=host_user) if host_user else None
     if host is None:
         return
-    _results(season=season, staff=staff, people=people)
+    _results(season=season, staff=staff)
     candidacy_demo_seed(
         season=season,
         usernames=list(PAST_RANKINGS),
