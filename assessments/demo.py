@@ -9,7 +9,7 @@
   its admission run: admitted, not admitted and review cases in every module, one review case
   admitted by hand, published; the admitted book demo-expert's slots and are scored, some by two
   experts, one pair of totals far enough apart to be flagged for discussion. The interview results
-  are left for staff to choose and publish."""
+  are published and the season goes on to its end in `assessments.demo_past`."""
 
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from assessments.demo_past import past_season_to_end_seed
 from assessments.models import (
     AdmissionPolicy,
     AdmissionRun,
@@ -390,3 +391,4 @@ def demo_outcomes_seed(sender, season, past_season=None, stdout=None, **kwargs) 
     if run.published_at is not None:
         _past_interviews(season=past_season, experts=experts, people=people, stdout=stdout)
         _past_closing(season=past_season, staff=staff, people=people, stdout=stdout)
+        past_season_to_end_seed(season=past_season, staff=staff, people=people, stdout=stdout)

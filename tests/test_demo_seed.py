@@ -74,6 +74,90 @@ print(json.dumps({
 }))
 """
 
+# The past season after its interviews, to its end: the data each step left, and the pages that
+# show it, requested as staff, as demo-host (the ministry) and as an intern.
+PAST_TO_END = """
+import json, django
+django.setup()
+from collections import Counter
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.contrib.auth import get_user_model
+from assessments.models import (
+    Internship, InternshipLogEntry, MinistryDecision, MinistrySheet, PlacementDecision, PlacementLine, PlacementRun,
+)
+from assessments.selectors.dossiers import dossier_outbox
+from assessments.selectors.internships import internship_state
+from assessments.selectors.placement import placement_host_lines
+from assessments.selectors.talent_pool import talent_pool_ids, talent_pool_rows
+from lms.candidacy.models import CvVersion, OfferPreference
+from lms.hosts.models import InternshipOffer
+from lms.hosts.selectors import host_of_user
+from lms.models import Season
+User = get_user_model()
+past = Season.objects.get(slug="demo-past-season")
+name = lambda pid: User.objects.get(participations__pk=pid).username
+host = host_of_user(user=User.objects.get(username="demo-host"))
+runs = PlacementRun.objects.filter(season=past)
+decisions = MinistryDecision.objects.filter(participant__season=past)
+run = runs.get()
+internships = list(Internship.objects.filter(season=past).order_by("id"))
+finished = next(i for i in internships if i.feedback_at is not None)
+outbox = dossier_outbox(season_id=past.id)
+moscow = next(row.dossier for row in outbox if row.dossier.region_code == "77")
+_host_run, host_rows = placement_host_lines(host_id=host.pk)
+visits = {
+    "demo-staff": {
+        "decisions": f"/staff/ministry-decisions/?season={past.id}",
+        "placement": f"/staff/placement/?season={past.id}",
+        "run": f"/staff/placement/runs/{run.id}/",
+        "internships": f"/staff/internships/?season={past.id}",
+        "internship": f"/staff/internships/{finished.id}/",
+        "dossiers": f"/staff/dossiers/?season={past.id}",
+        "dossier": f"/staff/dossiers/{moscow.id}/",
+        "pool": "/staff/talent-pool/",
+        "youth": "/staff/youth-bodies/",
+    },
+    "demo-host": {
+        "host-placement": "/host/placement/",
+        "host-ministry": f"/hosts/{host.pk}/ministry/?season={past.id}",
+        "host-internships": "/host/internships/",
+        "host-internship": f"/host/internships/{finished.id}/",
+    },
+    "demo-past-01": {"cabinet": "/cabinet/", "my-internship": "/cabinet/internship/"},
+}
+status, html = {}, {}
+for login, pages in visits.items():
+    client = Client()
+    client.force_login(User.objects.get(username=login))
+    for page, url in pages.items():
+        response = client.get(url, follow=True)
+        status[page], html[page] = response.status_code, response.content.decode()
+print(json.dumps({
+    "offers": InternshipOffer.objects.filter(season=past).count(),
+    "ranked": OfferPreference.objects.filter(participant__season=past).values("participant").distinct().count(),
+    "cvs": CvVersion.objects.filter(participant__season=past).count(),
+    "sheets": MinistrySheet.objects.filter(interview__host=host, interview__participant__season=past).count(),
+    "verdicts": dict(Counter(decisions.values_list("verdict", flat=True))),
+    "waves": sorted(Counter(decisions.values_list("wave", flat=True)).values()),
+    "runs": [runs.count(), run.published_at is not None],
+    "lines": PlacementLine.objects.filter(run=run, offer__isnull=False).count(),
+    "decisions": dict(Counter(PlacementDecision.objects.filter(run=run).values_list("kind", flat=True))),
+    "host_pending": [name(row["participant_id"]) for row in host_rows if row["state"] == "pending"],
+    "internships": {name(i.participant_id): internship_state(internship=i) for i in internships},
+    "flagged": [name(i.participant_id) for i in internships if i.flagged_at is not None],
+    "weeks": {name(i.participant_id): sorted(Counter(i.weeks.values_list("status", flat=True)).items())
+              for i in internships},
+    "logs": InternshipLogEntry.objects.filter(internship__season=past).count(),
+    "dossiers": {row.dossier.region_code: [row.dossier.status, row.blocked, row.dossier.finalists_count]
+                 for row in outbox},
+    "pool": sorted(row["name"] for row in talent_pool_rows(participant_ids=list(talent_pool_ids()))),
+    "status": status,
+    "html": html,
+}))
+"""
+
 # Every demo login through the site's login form (allauth, throttled by django-axes), as a newcomer
 # types it, and the cabinet it lands in: the development settings offer two-factor authentication
 # and require it of nobody, so the password alone lets every role in. Each demo account's address is
@@ -136,11 +220,13 @@ def test_demo_seeds_the_embedded_database_and_is_idempotent(demo):
         assert login in stdout
     counts = json.loads(_run(["-c", COUNT_MODELS], env).stdout)
     assert counts["lms.Participant"] >= 3
-    # A ROIV, a FOIV and a state corporation with offers for the demo season; demo-host represents one.
-    assert (counts["lms.HostBody"], counts["lms.InternshipOffer"], counts["lms.HostMembership"]) == (3, 5, 1)
+    # A ROIV, a FOIV and a state corporation with offers for the demo season and the past one;
+    # demo-host represents one.
+    assert (counts["lms.HostBody"], counts["lms.InternshipOffer"], counts["lms.HostMembership"]) == (3, 10, 1)
     assert counts["courses.LecturePage"] >= 2 and counts["media.VideoAsset"] >= 2
-    # Every demo participant has a CV; the Beginner (Novosibirsk) at least ranks her region's offer.
-    assert counts["lms.CvVersion"] == 3 and counts["lms.OfferPreference"] >= 1
+    # Every demo participant has a CV, and the past season's interviewed ones; the Beginner
+    # (Novosibirsk) at least ranks her region's offer.
+    assert counts["lms.CvVersion"] == 3 + 5 and counts["lms.OfferPreference"] >= 1
     assert counts["live.LiveSession"] >= 2
     second = _run(["manage.py", "seed_demo"], env)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -177,6 +263,42 @@ def test_demo_past_season_has_real_figures_outcomes_and_interviews(demo):
     assert "Past season: 5 interviews scored" in stdout
     # Its closing: awards given, certificates issued for the stages and the awards.
     assert "certificates issued" in stdout
+
+
+def test_demo_past_season_goes_to_its_end(demo):
+    """The past season's hosts, choices, the ministry's interviews and two waves of decisions, a
+    published placement, the internships in both ended states, the dossiers prepared (one blocked)
+    and the talent pool, each page rendering for its role."""
+    env, stdout = demo
+    past = json.loads(_run(["-c", PAST_TO_END], env).stdout)
+    assert past["offers"] == 5
+    assert (past["ranked"], past["cvs"], past["sheets"]) == (5, 5, 4)
+    assert past["verdicts"] == {"finalist": 2, "reserve": 1, "declined": 1}
+    assert past["waves"] == [2, 2]  # applied by staff in two waves
+    assert past["runs"] == [1, True]
+    assert past["lines"] == 4  # demo-past-02, declined by the ministry, has no seat
+    assert past["decisions"] == {"confirmed": 2, "declined_by_participant": 1}
+    assert past["host_pending"] == ["demo-past-05"]
+    assert past["internships"] == {"demo-past-01": "finished", "demo-past-03": "overdue"}
+    assert past["flagged"] == ["demo-past-03"] and past["logs"] >= 4
+    # Every week of both internships answered by the ministry: demo-past-03 missed one, with a note.
+    weeks_01, weeks_03 = dict(past["weeks"]["demo-past-01"]), dict(past["weeks"]["demo-past-03"])
+    assert set(weeks_01) == {"present"} and weeks_01["present"] >= 2
+    assert weeks_03["absent"] == 1 and weeks_03["present"] >= 1
+    # Moscow's and Krasnodar's bodies have addresses; St Petersburg's has none: blocked. Not sent.
+    assert past["dossiers"] == {
+        "23": ["draft", False, 0],  # demo-past-05 gave no talent-pool consent: left out
+        "77": ["draft", False, 1],
+        "78": ["draft", True, 1],
+    }
+    assert past["pool"] == ["Алексеева Анна", "Борисов Борис"]
+    assert set(past["status"].values()) == {200}, past["status"]
+    html = past["html"]
+    assert "Дмитриева" in html["host-placement"] and "Алексеева" in html["host-ministry"]
+    assert "Алексеева" in html["internships"] and "Васильева" in html["internships"]
+    assert "Алексеева" in html["pool"] and "Борисов" in html["pool"]
+    assert "Санкт-Петербург" in html["dossiers"]
+    assert "Past season: placement run" in stdout
 
 
 # Where a participant's walk may go: their own pages, never staff tools, exports, the admin, the API,

@@ -3,6 +3,7 @@ the interview results, so a participant recommended for FOIV ranks a ministry) a
 drawn photo. Idempotent: a participant who ranked or wrote anything is left as they are."""
 
 import io
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -29,16 +30,29 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
-def candidacy_demo_seed(*, season: Season, usernames: list[str]) -> int:
-    """Returns how many of the named participants it went through (each has a CV afterwards)."""
+def candidacy_demo_seed(
+    *,
+    season: Season,
+    usernames: list[str],
+    rankings: dict[str, list[str]] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Returns how many of the named participants it went through (each has a CV afterwards).
+    `rankings`: a participant's offers by title, first choice first (else the first two they may
+    take); `now`: the moment they ranked and wrote (the past season's, before its cut-offs)."""
     seen = 0
-    for participant in participant_list(season=season).filter(user__username__in=usernames):
+    for participant in participant_list(season=season).filter(user__username__in=usernames).select_related("user"):
         if offer_preference_count(participant=participant) == 0:
-            offers = offer_choices_for(participant=participant)[:2]
+            offers = offer_choices_for(participant=participant)
+            titles = (rankings or {}).get(participant.user.username)
+            if titles is not None:
+                offers = sorted((o for o in offers if o.title in titles), key=lambda o: titles.index(o.title))
+            offers = offers[:2]
             if offers:
                 offer_preferences_set(
                     participant=participant,
                     ranked=[(offer.pk, MOTIVATIONS[index]) for index, offer in enumerate(offers)],
+                    now=now,
                 )
         if cv_latest(participant=participant) is None:
             application = participant.application
@@ -55,6 +69,7 @@ def candidacy_demo_seed(*, season: Season, usernames: list[str]) -> int:
                     languages="английский (B2)",
                 ),
                 photo=_photo(),
+                now=now,
             )
         seen += 1
     return seen

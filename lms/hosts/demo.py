@@ -1,5 +1,6 @@
 """The demo's host bodies (a ROIV of a region, a FOIV ministry, a state corporation) with offers for
-the demo season, and `demo-host`, who represents the ministry. Idempotent, through the services."""
+the demo season and the past one, and `demo-host`, who represents the ministry. Idempotent,
+through the services."""
 
 from datetime import timedelta
 
@@ -94,12 +95,13 @@ OFFERS = [
 ]
 
 
-def hosts_demo_seed(*, season: Season, actor: AbstractBaseUser, host_user: AbstractBaseUser) -> int:
-    """Seed what is missing; returns how many offers the season has from these bodies."""
-    hosts = []
-    for fields in HOSTS:
-        host = host_find_by_name(name=fields["name"]) or host_create(actor=actor, fields=fields)
-        hosts.append(host)
+def _hosts(*, actor: AbstractBaseUser) -> list:
+    return [host_find_by_name(name=fields["name"]) or host_create(actor=actor, fields=fields) for fields in HOSTS]
+
+
+def _offers(*, season: Season, hosts: list, actor: AbstractBaseUser) -> int:
+    """OFFERS for `season`, dated from its internships' start; an offer that would run past their
+    end stops there (a shorter stage, as the past season's, still fits two weeks)."""
     starts = season.internships_starts_on
     count = 0
     for index, title, seats, offset, days, levels, other_regions, work in OFFERS:
@@ -113,13 +115,20 @@ def hosts_demo_seed(*, season: Season, actor: AbstractBaseUser, host_user: Abstr
                     "title": title,
                     "seats": seats,
                     "starts_on": starts + timedelta(days=offset),
-                    "ends_on": starts + timedelta(days=offset + days - 1),
+                    "ends_on": min(starts + timedelta(days=offset + days - 1), season.internships_ends_on),
                     "levels": levels,
                     "pro_other_regions": other_regions,
                     "description": work,
                 },
             )
         count += 1
+    return count
+
+
+def hosts_demo_seed(*, season: Season, actor: AbstractBaseUser, host_user: AbstractBaseUser) -> int:
+    """Seed what is missing; returns how many offers the season has from these bodies."""
+    hosts = _hosts(actor=actor)
+    count = _offers(season=season, hosts=hosts, actor=actor)
     if not HostMembership.objects.filter(user=host_user).exists():
         host_member_add(
             host=hosts[1],
@@ -129,3 +138,8 @@ def hosts_demo_seed(*, season: Season, actor: AbstractBaseUser, host_user: Abstr
             position="Начальник отдела кадров",
         )
     return count
+
+
+def hosts_demo_past_seed(*, season: Season, actor: AbstractBaseUser) -> int:
+    """The same bodies' offers for the past season (after `hosts_demo_seed` made the bodies)."""
+    return _offers(season=season, hosts=_hosts(actor=actor), actor=actor)

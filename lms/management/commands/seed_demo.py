@@ -14,11 +14,12 @@ from django.db import transaction
 from lms import roles
 from lms.accounts import email_address_ensure
 from lms.candidacy.demo import candidacy_demo_seed
-from lms.hosts.demo import hosts_demo_seed
+from lms.hosts.demo import hosts_demo_past_seed, hosts_demo_seed
 from lms.models import Application, Season
 from lms.selectors import programme_today
 from lms.services import ApplicationData, application_submit, roles_sync, season_ensure
 from lms.signals import demo_outcomes_seeded, demo_seeded
+from lms.youthbodies.demo import youthbodies_demo_seed
 
 DEMO_PASSWORD = "demo12345"
 
@@ -111,6 +112,9 @@ DEMO_PAST_PARTICIPANTS = [  # username, last name, first name, region
     ("demo-past-11", "Лебедева", "Лидия", "39"),
     ("demo-past-12", "Морозов", "Максим", "38"),
 ]
+# Who of them agreed, on applying, to the talent pool (the pool lists them; a dossier names them to
+# their region). demo-past-05, a ministry's finalist, did not: her region's dossier leaves her out.
+DEMO_PAST_TALENT_POOL = {"demo-past-01", "demo-past-02", "demo-past-03", "demo-past-04"}
 
 
 def _demo_season(today: date) -> Season:
@@ -202,6 +206,7 @@ def _past_participants(season: Season) -> None:
             personal_data_consent=True,
             citizenship="ru",
             youth_organisations=True,
+            talent_pool_consent=username in DEMO_PAST_TALENT_POOL,
         )
         application_submit(season=season, data=data, user=user, today=season.campaign_starts_on)
 
@@ -260,6 +265,9 @@ class Command(BaseCommand):
 
         past_season = _past_season(today)
         _past_participants(past_season)
+        staff = User.objects.get(username="demo-staff")
+        hosts_demo_past_seed(season=past_season, actor=staff)
+        youthbodies_demo_seed(actor=staff)
 
         signal = dict(sender=self.__class__, season=season, past_season=past_season, stdout=self.stdout)
         demo_seeded.send(**signal)
