@@ -2,7 +2,8 @@
 deadline extensions (`access`), a participant's lecture rows and progress (`progress`), the
 completeness contract (`completion`), the flush's reads and backlog (`flush`) and the player's
 signed URL and beat key (`playback`). Other apps and courses' own modules import them from here
-(`courses.selectors`), the contract the import-linter holds them to."""
+(`courses.selectors`), the contract the import-linter holds them to; what only the modules share
+(`lecture_list_for_courses`, `course_list_for_track_memoized`) stays in `lectures`."""
 
 from courses.selectors.access import (
     LectureAccess,
