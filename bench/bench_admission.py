@@ -342,6 +342,7 @@ def run() -> bool:
     from assessments.policy import outcomes_decide
     from assessments.scores import dates_as_moments, score_modules
     from assessments.selectors.admission import SharedEvidence, rule_modules_of
+    from assessments.services.admission_policy import admission_policy_applicable
     from lms.models import Track
     from lms.regions import FederalDistrict
     from lms.selectors import participant_list
@@ -382,16 +383,14 @@ def run() -> bool:
             track=policy.track,
             policy=policy,
             policy_version=policy.version,
-            policy_content=admission.admission_policy_applicable(
-                content=policy.content(), season=season, track=policy.track
-            ),
+            policy_content=admission_policy_applicable(content=policy.content(), season=season, track=policy.track),
             started_by=staff,
         )
         phases.clear()
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             started = time.monotonic()
-            admission.admission_run_execute(run_id=run_row.id)
+            admission_runs.admission_run_execute(run_id=run_row.id)
             seconds = time.monotonic() - started
         run_row.refresh_from_db()
         assert run_row.status == "done", run_row.error
