@@ -335,13 +335,14 @@ def run() -> bool:
     from django.utils import timezone, translation
 
     import assessments.scores.tests
-    import assessments.services.admission as admission
+    import assessments.services.admission.runs as admission_runs
     import courses.selectors
     import live.selectors
     from assessments.models import AdmissionPolicy, AdmissionRun
     from assessments.policy import outcomes_decide
     from assessments.scores import dates_as_moments, score_modules
     from assessments.selectors.admission import SharedEvidence, rule_modules_of
+    from assessments.services.admission_policy import admission_policy_applicable
     from lms.models import Track
     from lms.regions import FederalDistrict
     from lms.selectors import participant_list
@@ -372,8 +373,9 @@ def run() -> bool:
     for module in score_modules().values():
         timed(type(module), "assess", f"module {module.name} (contract included)")
     timed(assessments.scores.tests, "counting_score_groups", "tests: assessments' own grouped query")
-    timed(admission, "admission_outcomes_compute", "figures + judging + ranking + lines")
-    timed(admission, "_snapshot_write", "snapshot write + hash (evidence, COPY)")
+    # Wrapped where the run looks them up (the run's own module).
+    timed(admission_runs, "admission_outcomes_compute", "figures + judging + ranking + lines")
+    timed(admission_runs, "admission_snapshot_write", "snapshot write + hash (evidence, COPY)")
 
     def ours_once() -> tuple[AdmissionRun, float, int, dict[str, float]]:
         run_row = AdmissionRun.objects.create(
@@ -381,16 +383,14 @@ def run() -> bool:
             track=policy.track,
             policy=policy,
             policy_version=policy.version,
-            policy_content=admission.admission_policy_applicable(
-                content=policy.content(), season=season, track=policy.track
-            ),
+            policy_content=admission_policy_applicable(content=policy.content(), season=season, track=policy.track),
             started_by=staff,
         )
         phases.clear()
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             started = time.monotonic()
-            admission.admission_run_execute(run_id=run_row.id)
+            admission_runs.admission_run_execute(run_id=run_row.id)
             seconds = time.monotonic() - started
         run_row.refresh_from_db()
         assert run_row.status == "done", run_row.error

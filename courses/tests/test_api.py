@@ -406,7 +406,7 @@ def test_cabinet_rows_query_count_is_fixed(store, season, course, participant, d
 def test_required_lectures_completion_counts_only_completions_in_time_the_same_on_both_paths(
     season, course, django_user_model
 ):
-    from courses import selectors
+    from courses.selectors import completion
 
     now = timezone.now()
     opened = now - timedelta(days=10)
@@ -439,7 +439,7 @@ def test_required_lectures_completion_counts_only_completions_in_time_the_same_o
     # The SQL path (this suite runs on PostgreSQL) and the embedded demo's row-by-row path agree.
     policy = {with_deadline.id: with_deadline.deadline, open_ended.id: None}
     extensions = {extended.id: {with_deadline.id: now + timedelta(days=3)}}
-    for path in (selectors._completions_in_time, selectors._completions_in_time_sql):
+    for path in (completion._completions_in_time, completion._completions_in_time_sql):
         for user_ids in (None, [late.id, extended.id]):
             answer = path(policy=policy, extensions=extensions, user_ids=user_ids)
             wanted = {user_id: ids for user_id, ids in expected.items() if user_ids is None or user_id in user_ids}

@@ -1,14 +1,12 @@
-"""The participant's session page and join link, and the speakers' console: pages that read
-(selectors) and actions that call one service each. No page computes figures: they are derived
-when events arrive (live.services.attendance) and shown as of `figures_derived_at`."""
+"""The speakers' console: the session list, a session's page (roster, chart, the attendance table
+as last derived; no page computes figures) and its actions, one view each, each calling one service."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +18,9 @@ from live import conf
 from live.chart import minute_chart
 from live.forms import SessionTimesCorrectionForm
 from live.models import LiveSession, MarkStatus, SessionGuest
-from live.rooms.base import RoomClosed, RoomNotStarted
 from live.selectors import (
-    attendance_figure_for_user,
     attendance_table,
     manual_mark_history,
-    recording_attachable_by,
-    session_for_participant,
-    session_for_registration,
     session_list_for_console,
     session_manageable_by,
     session_minute_counts,
@@ -38,126 +31,15 @@ from live.selectors import (
     sessions_without_evidence,
 )
 from live.services.attendance import attendance_mark_set
-from live.services.guests import guest_add, guest_by_token, guest_erase, guest_join_url
-from live.services.presence import presence_key_issue
-from live.services.recordings import recording_attach
-from live.services.registrations import session_register, session_unregister
+from live.services.guests import guest_add, guest_erase
 from live.services.reports import attendance_report_import
-from live.services.sessions import (
-    JoinNotOpen,
-    RoomNotReady,
-    session_end,
-    session_join_url,
-    session_start,
-    session_times_correct,
-)
+from live.services.sessions import session_end, session_start, session_times_correct
+from live.views.recordings import recording_attach_posted
 from lms.choices import Track
-from lms.errors import ConflictError
 from lms.exports import export_response
 from lms.numbers import whole_number
 from lms.replica import replica_holds, replica_reads
 from lms.selectors import season_pick_for_staff, user_has_role
-
-JOIN_SALT = "live.join"
-
-
-def join_link(*, session: LiveSession, user_id: int) -> str:
-    """Our signed join link for one participant. It works only for that participant, logged in
-    (a forwarded link credits nobody else), and only for conf.join_link_seconds() after it was
-    made: the session page and the cabinet make a fresh one every time they are shown."""
-    token = signing.dumps({"s": session.pk, "u": user_id}, salt=JOIN_SALT, compress=True)
-    return f"{reverse('live-session-join', args=[session.pk])}?t={token}"
-
-
-@login_required
-def session_detail(request, session_id: int):
-    session = session_for_participant(user=request.user, session_id=session_id)
-    if session is None:
-        raise Http404
-    now = timezone.now()
-    join_open = session.joinable_at(now)
-    return render(
-        request,
-        "live/session_detail.html",
-        {
-            "session": session,
-            "state": session.state_at(now),
-            "state_label": LiveSession.State(session.state_at(now)).label,
-            "join_open": join_open,
-            "join_opens_at": session.join_opens_at,
-            "join_url": join_link(session=session, user_id=request.user.pk),
-            "beat_interval": conf.beat_interval_seconds(),
-            "beat_url": reverse("live-presence-beat", args=[session.pk]),
-            "presence_key": presence_key_issue(session=session, user=request.user, now=now) if join_open else "",
-            "presence_key_url": reverse("live-presence-key", args=[session.pk]),
-            "presence_key_renew_ms": conf.presence_key_seconds() // 3 * 1000,
-            "figure": attendance_figure_for_user(session=session, user_id=request.user.pk, now=now),
-        },
-    )
-
-
-def _join_refused(request, session: LiveSession, message: str) -> HttpResponse:
-    return render(request, "live/join_refused.html", {"session": session, "message": message}, status=403)
-
-
-def _join_token_refusal(request, session: LiveSession) -> str | None:
-    """Why the link's token does not let the logged-in user in, or None. A link without a token
-    (the session page's own button) is the logged-in user's."""
-    token = request.GET.get("t")
-    if not token:
-        return None
-    try:
-        claims = signing.loads(token, salt=JOIN_SALT, max_age=conf.join_link_seconds())
-    except signing.SignatureExpired:
-        return _("This join link has expired: open the session again from your cabinet.")
-    except signing.BadSignature:
-        return _("This join link is not valid.")
-    if not isinstance(claims, dict) or claims.get("s") != session.pk:
-        return _("This join link is not valid.")
-    if claims.get("u") != request.user.pk:
-        return _(
-            "This join link was made for another participant. Log in with your own account and join from your cabinet."
-        )
-    return None
-
-
-@login_required
-def session_join(request, session_id: int):
-    """Our own join link: it names the participant to the external room by our id.
-
-    The link's token must name the logged-in user: a link forwarded to someone else (or opened
-    after logging in as another person) is refused, never taken as its owner's presence. Where
-    the link leads is the session's room backend's answer (services.sessions.session_join_url)."""
-    session = get_object_or_404(LiveSession.objects.select_related("season"), pk=session_id)
-    refusal = _join_token_refusal(request, session)
-    if refusal:
-        return _join_refused(request, session, refusal)
-    try:
-        url = session_join_url(session=session, user=request.user)
-    except JoinNotOpen:
-        now = timezone.now()
-        return render(
-            request,
-            "live/join_closed.html",
-            {"session": session, "opens_at": session.join_opens_at, "ended": now > session.join_opens_at},
-        )
-    except RoomNotReady:
-        return render(
-            request,
-            "live/join_waiting.html",
-            {
-                "session": session,
-                "retry_url": request.get_full_path(),
-                "status_url": reverse("live-room-status", args=[session.pk]),
-                "check_every_ms": conf.room_check_seconds() * 1000,
-            },
-        )
-    except RoomNotStarted as closed:
-        messages.info(request, closed.message)
-        return redirect("live-console-detail", session_id=session.pk)
-    except RoomClosed as closed:
-        return render(request, "live/join_closed.html", {"session": session, "message": closed.message})
-    return redirect(url)
 
 
 @login_required
@@ -339,17 +221,10 @@ def console_mark_set(request, session_id: int):
     return _console_action(request, session_id, mark)
 
 
-def _recording_attach_posted(request, session: LiveSession) -> str:
-    if not request.FILES.get("recording"):
-        raise ValidationError({"recording": [_("Choose the recording's video file.")]})
-    recording_attach(session=session, source=request.FILES["recording"], by=request.user)
-    return _("The recording is being transcoded; a draft lecture was created.")
-
-
 @login_required
 @require_POST
 def console_recording_attach(request, session_id: int):
-    return _console_action(request, session_id, lambda session: _recording_attach_posted(request, session))
+    return _console_action(request, session_id, lambda session: recording_attach_posted(request, session))
 
 
 @login_required
@@ -368,35 +243,6 @@ def console_report_import(request, session_id: int):
     except ValidationError as error:
         return _console_refused(request, session, error)
     return _console_page(request, session, report=report)
-
-
-@login_required
-def session_recording(request, session_id: int):
-    """Attach a session's recording: its speakers and staff (as in the console) and editors, for
-    any session (Wagtail's session listing links here). The service decides who may."""
-    session = get_object_or_404(LiveSession.objects.select_related("course"), pk=session_id)
-    if not recording_attachable_by(session=session, user=request.user):
-        raise PermissionDenied(_("Only the session's speakers, editors and staff may attach its recording."))
-    failed = False
-    if request.method == "POST":
-        try:
-            messages.success(request, _recording_attach_posted(request, session))
-        except ValidationError as error:
-            failed = True
-            for message in error.messages:
-                messages.error(request, message)
-        if not failed:
-            return redirect("live-session-recording", session_id=session.pk)
-    return render(
-        request,
-        "live/session_recording.html",
-        {
-            "session": session,
-            "recordings": session.recordings.select_related("video_asset", "lecture"),
-            "console": session_manageable_by(session=session, user=request.user),
-        },
-        status=400 if failed else 200,
-    )
 
 
 # The export's columns, in a fixed order whatever the language: (the table row's key, header).
@@ -428,56 +274,6 @@ def console_export(request, session_id: int, fmt: str):
             title=_("Attendance"),
             filename=f"attendance-session-{session.pk}",
         )
-
-
-def _registration_answer(request, action: Callable[..., object], session_id: int, done: str):
-    """The cabinet's register/unregister buttons: one service call, the outcome as a message."""
-    session = session_for_registration(user=request.user, session_id=session_id)
-    if session is None:
-        raise Http404
-    try:
-        action(session=session, user=request.user)
-    except (ValidationError, ConflictError, PermissionDenied) as error:
-        messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
-    else:
-        messages.success(request, done % {"title": session.title})
-    return redirect(reverse("cabinet") + "#live")
-
-
-@login_required
-@require_POST
-def session_register_view(request, session_id: int):
-    return _registration_answer(request, session_register, session_id, _("You are registered for “%(title)s”."))
-
-
-@login_required
-@require_POST
-def session_unregister_view(request, session_id: int):
-    return _registration_answer(
-        request, session_unregister, session_id, _("Your registration for “%(title)s” is cancelled.")
-    )
-
-
-@require_GET
-def guest_join(request, token: str):
-    """An invited guest's personal link (no account): into the room while joining is open."""
-    guest = guest_by_token(token=token)
-    if guest is None:
-        raise Http404
-    session = guest.session
-    try:
-        url = guest_join_url(guest=guest)
-    except JoinNotOpen:
-        ended = timezone.now() > session.join_opens_at
-        return render(
-            request, "live/join_closed.html", {"session": session, "opens_at": session.join_opens_at, "ended": ended}
-        )
-    except RoomNotReady:
-        message = _("The room is not open yet: open this link again in a few minutes.")
-        return render(request, "live/join_closed.html", {"session": session, "message": message})
-    except RoomClosed as closed:
-        return render(request, "live/join_closed.html", {"session": session, "message": closed.message})
-    return redirect(url)
 
 
 @login_required

@@ -1,4 +1,6 @@
-import uuid
+"""A live session (course-wide or season-wide), its speakers and the history of corrections of its
+actual times."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from live import conf
-from live.choices import EventKind, MarkStatus, Source
 from live.rooms.registry import delivery_choices, room_backend
 from lms.choices import Track
 
@@ -289,132 +290,6 @@ class LiveSession(models.Model):
         return self.State.SCHEDULED
 
 
-class AttendanceEvent(models.Model):
-    """One raw signal, append-only. Figures are derived from these rows and can be recomputed."""
-
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=10, choices=Source.choices)
-    kind = models.CharField(max_length=10, choices=EventKind.choices)
-    # A browser tab, a BBB internal user id or a report row: intervals are built per connection.
-    connection = models.CharField(max_length=100)
-    occurred_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    payload = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("attendance event")
-        verbose_name_plural = _("attendance events")
-        # The derivation reads a session's events per connection in time order: in exactly its
-        # window's order (kind and id break ties), so the index hands the rows over presorted and
-        # no text is compared at query time. The user comes after the connection so that the
-        # user_id index, presorting only by user, does not tempt the planner into a sort. It ends
-        # with ends_at, the last column the derivation reads (after the unique id, so it changes
-        # no order; a key column, not INCLUDE, which SQLite lacks): an index-only scan then costs
-        # far less than a sequential scan and a sort whatever the heap's order, so the planner
-        # keeps to it (a freshly filled table's low correlation used to tip it into the sort).
-        indexes = [
-            models.Index(
-                fields=["session", "source", "connection", "user", "occurred_at", "kind", "id", "ends_at"],
-                name="live_event_derive_sort",
-            )
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(kind="interval") | Q(ends_at__gte=F("occurred_at")),
-                name="attendance_interval_ordered",
-                violation_error_message=_("An interval must end no earlier than it starts."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.dedupe_key
-
-
-class ManualMark(models.Model):
-    """Every manual change is a new row; the latest row per participant is the mark in force."""
-
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="manual_marks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=MarkStatus.choices)
-    comment = models.TextField(_("comment"), blank=True)
-    marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
-    )
-    marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["session", "user", "-marked_at", "-id"]
-        verbose_name = _("manual attendance mark")
-        verbose_name_plural = _("manual attendance marks")
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.status}"
-
-
-class Attendance(models.Model):
-    """Derived figures of one participant in one session (rebuilt from events at any time)."""
-
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendances")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    covered_seconds = models.PositiveIntegerField(default=0)
-    window_seconds = models.PositiveIntegerField()
-    first_joined_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=MarkStatus.choices)
-    manual = models.BooleanField(default=False)
-    sources = models.JSONField(default=list, blank=True)
-    derived_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("attendance")
-        verbose_name_plural = _("attendance")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["session", "user"],
-                name="attendance_one_per_session_and_user",
-                violation_error_message=_("A participant has one attendance row per session."),
-            ),
-            models.CheckConstraint(
-                condition=Q(covered_seconds__lte=F("window_seconds")),
-                name="attendance_covered_within_window",
-                violation_error_message=_("Covered time cannot exceed the session's length."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.session_id}/{self.user_id}: {self.status}"
-
-    @property
-    def percent(self) -> float:
-        return percent_of(self.covered_seconds, self.window_seconds)
-
-
-def percent_of(covered_seconds: int, window_seconds: int) -> float:
-    if window_seconds <= 0:
-        return 0.0
-    return round(min(covered_seconds, window_seconds) * 100 / window_seconds, 1)
-
-
-class Recording(models.Model):
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="recordings")
-    video_asset = models.ForeignKey("media.VideoAsset", on_delete=models.PROTECT, related_name="+")
-    lecture = models.ForeignKey("wagtailcore.Page", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    source_url = models.URLField(blank=True, max_length=1000)
-    # BBB's record id: a repeated recording-ready callback finds the recording already there.
-    bbb_record_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("recording")
-        verbose_name_plural = _("recordings")
-
-    def __str__(self) -> str:
-        return str(self.video_asset_id)
-
-
 class SessionTimesCorrection(models.Model):
     """A correction of a session's actual start and end, kept with who made it, when and why; the
     session's own fields hold the times in force, these rows the history (the console shows it)."""
@@ -449,69 +324,3 @@ class SessionTimesCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.started_at} – {self.ended_at}"
-
-
-class SessionRegistration(models.Model):
-    """A participant's seat at a season-wide session (the closing meeting or one of its panels)."""
-
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="registrations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["session", "registered_at", "id"]
-        verbose_name = _("registration")
-        verbose_name_plural = _("registrations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["session", "user"],
-                name="live_registration_one_per_session_and_user",
-                violation_error_message=_("You are already registered for this session."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.session_id}/{self.user_id}"
-
-
-class SessionGuest(models.Model):
-    """A guest staff invite to a season-wide session (a speaker from outside, a ministry's
-    representative): a name and an e-mail, no account. The e-mailed link is personal (signed, it
-    names this row and its key); the guest's joining is counted for staff, never in participants'
-    attendance. Staff erase a guest's name and e-mail when they are no longer needed."""
-
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="guests")
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    # Part of the signed link: a new key (re-inviting) makes the old links worthless.
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
-    )
-    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
-    # The invitation e-mail is claimed (a conditional UPDATE) before it is sent and marked sent
-    # after, so a retried task sends it once.
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
-    joined_at = models.DateTimeField(_("first joined at"), null=True, blank=True, editable=False)
-    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["session", "name", "id"]
-        verbose_name = _("guest")
-        verbose_name_plural = _("guests")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(erased_at__isnull=False) | (~Q(name="") & ~Q(email="")),
-                name="live_guest_named_until_erased",
-                violation_error_message=_("A guest needs a name and an e-mail."),
-            ),
-            models.CheckConstraint(
-                condition=Q(erased_at__isnull=True) | (Q(name="") & Q(email="")),
-                name="live_guest_erased_holds_nothing",
-                violation_error_message=_("An erased guest keeps no name or e-mail."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name or f"#{self.pk}"
