@@ -274,6 +274,10 @@ def procfile() -> str:
     # a transcode may take a moment longer, a participant's page or beat should not. On machines
     # of their own (docs/deploy/scale-out.md) it changes nothing.
     background = ["nice", "-n", "10", *celery]
+    # Pages yield to the beats the same way, less: a page costs 20–50 ms of CPU and a beat 1–2 ms,
+    # so a beat waiting behind a page's slice is what took the beats' p99 past 100 ms under
+    # `make load` (capacity.md); a page waits a few milliseconds more for it.
+    pages = ["nice", "-n", "5", str(venv_bin / "gunicorn")]
     commands = {
         "nginx": [nginx_binary(), "-e", "stderr", "-p", str(p["nginx"]), "-c", str(p["nginx"] / "nginx.conf")]
         + ["-g", "daemon off;"],
@@ -281,7 +285,7 @@ def procfile() -> str:
     # Each node: a web server and a default worker (`make stack NODES=2`), as production adds
     # machines; nginx balances the web nodes (the template's upstream), the broker the workers.
     for number, (port, beat_port) in enumerate(zip(web_ports(), beat_ports(), strict=True)):
-        commands[node_name("web", number)] = [str(venv_bin / "gunicorn"), "lms.wsgi", "--bind", f"{HOST}:{port}"] + [
+        commands[node_name("web", number)] = [*pages, "lms.wsgi", "--bind", f"{HOST}:{port}"] + [
             *("--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", HOST)
         ]
         # The node's beat pool: the same application, reached by nginx for the beats only. No

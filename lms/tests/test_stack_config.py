@@ -61,6 +61,9 @@ def test_the_procfile_runs_each_process_once_on_the_stacks_ports(stack_dir):
     assert all(
         lines[name].split(" -- ", 1)[1].startswith("nice -n 10 ") for name in ("worker_default", "worker_transcode")
     )
+    # The beats before the pages, the pages before the background work.
+    assert lines["web"].split(" -- ", 1)[1].startswith("nice -n 5 ")
+    assert " -- nice " not in lines["beats"] and "--worker-class gthread" in lines["beats"]
     assert f"--port {PORTS.redis}" in lines["redis"] and "--appendonly yes --appendfsync everysec" in lines["redis"]
 
 
