@@ -27,6 +27,8 @@ from assessments.models import (
     InterviewResultNotice,
     MinistryDecision,
     MinistryInterview,
+    PlacementDecision,
+    PlacementDecisionKind,
     PlacementNotice,
     QuestionKind,
     RevisionNotice,
@@ -142,6 +144,12 @@ def assessments_part_erase(user_id: int) -> None:
     Answer.objects.filter(attempt__user_id=user_id, question__kind=QuestionKind.TEXT).exclude(Q(value="")).update(
         value=""
     )
+    # The reason a participant gave for declining their placement is their own words. Decisions are
+    # kept as made (the model refuses changes); erasure is the one change the law asks of them, so
+    # the text is blanked here, in SQL, and the decision itself (who, which offer, when) stays.
+    PlacementDecision.objects.filter(
+        participant__user_id=user_id, kind=PlacementDecisionKind.DECLINED_BY_PARTICIPANT
+    ).exclude(reason="").update(reason="")
     for notices in (
         AdmissionNotice.objects.filter(decision__user_id=user_id),
         RevisionNotice.objects.filter(decision__user_id=user_id, kind=RevisionNotice.Kind.PARTICIPANT),

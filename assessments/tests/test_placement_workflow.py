@@ -233,6 +233,12 @@ def test_a_participant_decline_frees_the_seat_for_the_next_candidate(world, clie
         }
     ]
     assert lines[w["low"].pk].offer_id is None
+    # Erased, the person's words go and the decision stays (it shapes every later run).
+    from assessments.privacy import assessments_part_erase
+
+    assessments_part_erase(w["top"].user_id)
+    decision = PlacementDecision.objects.get()
+    assert (decision.kind, decision.offer_id, decision.reason) == ("declined_by_participant", w["a"].pk, "")
 
 
 def test_the_decline_api_asks_for_confirmation(world):
