@@ -370,8 +370,8 @@ def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
     """The hourly check: flag every internship ended a week ago or more without feedback (the flag
     is set once, by a conditional UPDATE, so two checks at once flag it once), record one e-mail
     per staff address and queue it after the commit; and re-queue the e-mails of earlier flags not
-    sent yet (a task that ran out of retries)."""
-    from assessments.tasks import internship_flag_notify_task
+    sent yet (a task that ran out of retries), and those about reopened feedback."""
+    from assessments.tasks import internship_flag_notify_task, internship_reopen_notify_task
 
     now = now or timezone.now()
     emails = _staff_emails()
@@ -396,7 +396,15 @@ def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
     )
     for pk in unsent:
         internship_flag_notify_task.delay_on_commit(pk)
-    return {"flagged": len(ids), "requeued": len(unsent)}
+    # The same net under the e-mails about reopened feedback.
+    reopenings = list(
+        InternshipReopenNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
+        .values_list("reopening_id", flat=True)
+        .distinct()
+    )
+    for pk in reopenings:
+        internship_reopen_notify_task.delay_on_commit(pk)
+    return {"flagged": len(ids), "requeued": len(unsent) + len(reopenings)}
 
 
 def internship_flag_notify(*, internship_id: int) -> int:

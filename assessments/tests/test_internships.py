@@ -355,6 +355,15 @@ def test_the_sweep_re_queues_unsent_flag_e_mails_and_the_check_is_scheduled(worl
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert internships_flag_overdue() == {"flagged": 0, "requeued": 1}
     assert len(callbacks) == 1
+    # An e-mail about a reopened feedback left unsent rides the same check.
+    internship_feedback_give(internship=w["i"]["Анна"], user=w["host"], scores=SCORES, comment="Отзыв")
+    with django_capture_on_commit_callbacks(execute=False):
+        internship_feedback_reopen(internship=w["i"]["Анна"], user=w["staff"], reason="Перепутаны оценки")
+    InternshipReopenNotice.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert internships_flag_overdue()["requeued"] == 2
+    assert any("Перепутаны оценки" in message.body for message in mail.outbox)
     app.finalize()
     entry = app.conf.beat_schedule["assessments: internships without feedback"]
     assert entry == {"task": "assessments.internships_flag_overdue", "schedule": 3600.0}
