@@ -3,14 +3,14 @@ from datetime import datetime
 import pytest
 from django.core.cache import cache
 
-from live.buffer import BUFFER_KEY, FLUSHING_PREFIX, buffer_client
+from live.buffer import BUFFER_KEY, FLUSHING_PREFIX, FLUSHING_SET, buffer_client
 
 
 @pytest.fixture(autouse=True)
 def _empty_beat_buffer():
     client = buffer_client()
     if client is not None:
-        client.delete(BUFFER_KEY, *client.keys(FLUSHING_PREFIX + "*"))
+        client.delete(BUFFER_KEY, FLUSHING_SET, *client.keys(FLUSHING_PREFIX + "*"))
     cache.clear()
     yield
 

@@ -72,14 +72,17 @@ def test_a_flush_that_died_is_redone_without_duplicates(client, live_now):
     def crash(rows):
         raise RuntimeError("the database went away")
 
-    from live.buffer import beat_buffer_flush
+    from live.buffer import FLUSHING_SET, beat_buffer_flush
 
     with pytest.raises(RuntimeError):
         beat_buffer_flush(client=redis_client, store=crash)
     assert redis_client.llen(BUFFER_KEY) == 0  # moved aside, not lost
+    (aside,) = redis_client.smembers(FLUSHING_SET)  # and named, so the next flush finds it without a scan
+    assert redis_client.llen(aside) == 3
     beat(client, session, key=key, connection=uuid.UUID(int=7), seq=3)
     presence_beats_flush()
     assert AttendanceEvent.objects.filter(session=session).count() == 4
+    assert not redis_client.exists(aside) and not redis_client.smembers(FLUSHING_SET)
 
 
 @pytest.mark.redis
