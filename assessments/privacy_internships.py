@@ -8,7 +8,13 @@ stay: the season's figures and the region's dossier count them."""
 
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Internship, InternshipFeedbackReopening, InternshipLogEntry, InternshipWeek
+from assessments.models import (
+    Internship,
+    InternshipCancelNotice,
+    InternshipFeedbackReopening,
+    InternshipLogEntry,
+    InternshipWeek,
+)
 from assessments.selectors.internships import STATE_LABELS, internship_state
 from lms.privacy.registry import DataSection, PersonalDataPart
 
@@ -111,6 +117,10 @@ def internships_part_erase(user_id: int) -> None:
     mine.exclude(feedback_comment="", cancel_reason="").update(feedback_comment="", cancel_reason="")
     InternshipWeek.objects.filter(internship__in=mine).exclude(note="").update(note="")
     InternshipFeedbackReopening.objects.filter(internship__in=mine).update(feedback_comment="", reason="")
+    # The e-mails telling them of a cancellation: none left to send, no address kept.
+    notices = InternshipCancelNotice.objects.filter(internship__in=mine)
+    notices.filter(sent_at__isnull=True).delete()
+    notices.update(email="")
 
 
 INTERNSHIPS_PART = PersonalDataPart(

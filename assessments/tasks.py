@@ -7,6 +7,7 @@ from assessments.services.admission_publish import admission_revision_notify, ad
 from assessments.services.awards import certificate_batch_run
 from assessments.services.dossiers import dossier_deliver
 from assessments.services.internships import (
+    internship_cancel_notify,
     internship_flag_notify,
     internship_reopen_notify,
     internships_flag_overdue,
@@ -86,6 +87,11 @@ def internship_flag_notify_task(internship_id: int) -> int:
 @shared_task(name="assessments.internship_reopen_notify", **MAIL_RETRY)
 def internship_reopen_notify_task(reopening_id: int) -> int:
     return internship_reopen_notify(reopening_id=reopening_id)
+
+
+@shared_task(name="assessments.internship_cancel_notify", **MAIL_RETRY)
+def internship_cancel_notify_task(internship_id: int) -> int:
+    return internship_cancel_notify(internship_id=internship_id)
 
 
 # Each dossier is claimed by a conditional UPDATE and marked sent, so a retry after a mail-server

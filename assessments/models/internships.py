@@ -265,3 +265,27 @@ class InternshipFlagNotice(ClaimedEmail):
 
     def __str__(self) -> str:
         return f"{self.internship_id} → {self.email}"
+
+
+class InternshipCancelNotice(ClaimedEmail):
+    """An e-mail to the intern that their internship was cancelled, and why (one per internship and
+    address), claimed before sending and marked sent after."""
+
+    internship = models.ForeignKey(
+        Internship, on_delete=models.CASCADE, related_name="cancel_notices", verbose_name=_("internship")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cancelled internship e-mail")
+        verbose_name_plural = _("cancelled internship e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["internship", "email"], name="internship_cancel_notice_once"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False),
+                name="internship_cancel_notice_sent_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.internship_id} → {self.email}"

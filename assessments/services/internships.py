@@ -22,6 +22,7 @@ from assessments.models import (
     AttendanceStatus,
     CancelCause,
     Internship,
+    InternshipCancelNotice,
     InternshipFeedbackReopening,
     InternshipFlagNotice,
     InternshipLogEntry,
@@ -342,6 +343,8 @@ def internship_cancel_for_placement(
     declined offer, and only an internship on it is cancelled; for a move it is the new offer, and
     an internship on any other offer is cancelled (the next "create internships" makes the new one
     once the host confirms). A finished internship (feedback given) refuses it: 409."""
+    from assessments.tasks import internship_cancel_notify_task
+
     internship = (
         Internship.objects.active()
         .select_for_update()
@@ -358,7 +361,55 @@ def internship_cancel_for_placement(
     internship.cancel_cause, internship.cancel_reason = cause, (reason or "").strip()
     internship.full_clean(validate_constraints=False)
     internship.save(update_fields=["cancelled_at", "cancelled_by", "cancel_cause", "cancel_reason"])
+    # The intern hears of it by e-mail, sent after the decision's commit (and re-sent by the hourly
+    # check if the mail server keeps failing).
+    email = Internship.objects.filter(pk=internship.pk).values_list("participant__user__email", flat=True).first()
+    if email:
+        InternshipCancelNotice.objects.bulk_create(
+            [InternshipCancelNotice(internship=internship, email=email)], ignore_conflicts=True
+        )
+        internship_cancel_notify_task.delay_on_commit(internship.pk)
     return internship
+
+
+def internship_cancel_notify(*, internship_id: int) -> int:
+    """E-mail the intern that their internship was cancelled, why, and where to read the rest;
+    returns the number sent (claimed before sending, marked sent after: `notice_claim_and_send`)."""
+    notices = list(
+        InternshipCancelNotice.objects.filter(internship_id=internship_id, sent_at__isnull=True).order_by("id")
+    )
+    if not notices:
+        return 0
+    internship = Internship.objects.select_related("offer__host").get(pk=internship_id)
+    connection = get_connection()
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = {
+            "host": internship.offer.host.name,
+            "offer": internship.offer.title,
+            "cause": internship.get_cancel_cause_display(),
+            "reason": internship.cancel_reason,
+        }
+        if internship.cancel_reason:
+            text = _(
+                "Your internship at %(host)s (%(offer)s) is cancelled: %(cause)s. Why: %(reason)s. "
+                "Your personal cabinet shows where your placement stands now."
+            )
+        else:
+            text = _(
+                "Your internship at %(host)s (%(offer)s) is cancelled: %(cause)s. "
+                "Your personal cabinet shows where your placement stands now."
+            )
+        body = text % facts
+        for notice in notices:
+            sent += notice_claim_and_send(
+                notices=InternshipCancelNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
+                subject=_("Your internship is cancelled"),
+                body=body,
+                to=notice.email,
+                connection=connection,
+            )
+    return sent
 
 
 def _staff_emails() -> list[str]:
@@ -370,8 +421,13 @@ def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
     """The hourly check: flag every internship ended a week ago or more without feedback (the flag
     is set once, by a conditional UPDATE, so two checks at once flag it once), record one e-mail
     per staff address and queue it after the commit; and re-queue the e-mails of earlier flags not
-    sent yet (a task that ran out of retries), and those about reopened feedback."""
-    from assessments.tasks import internship_flag_notify_task, internship_reopen_notify_task
+    sent yet (a task that ran out of retries), and those about reopened feedback and cancelled
+    internships."""
+    from assessments.tasks import (
+        internship_cancel_notify_task,
+        internship_flag_notify_task,
+        internship_reopen_notify_task,
+    )
 
     now = now or timezone.now()
     emails = _staff_emails()
@@ -404,7 +460,14 @@ def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
     )
     for pk in reopenings:
         internship_reopen_notify_task.delay_on_commit(pk)
-    return {"flagged": len(ids), "requeued": len(unsent) + len(reopenings)}
+    cancelled = list(
+        InternshipCancelNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
+        .values_list("internship_id", flat=True)
+        .distinct()
+    )
+    for pk in cancelled:
+        internship_cancel_notify_task.delay_on_commit(pk)
+    return {"flagged": len(ids), "requeued": len(unsent) + len(reopenings) + len(cancelled)}
 
 
 def internship_flag_notify(*, internship_id: int) -> int:

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from assessments.models import (
     Internship,
+    InternshipCancelNotice,
     InternshipFeedbackReopening,
     InternshipFlagNotice,
     InternshipLogEntry,
@@ -40,6 +41,7 @@ from assessments.selectors.internships import (
     week_of,
 )
 from assessments.services.internships import (
+    internship_cancel_notify,
     internship_feedback_give,
     internship_feedback_reopen,
     internship_flag_notify,
@@ -631,15 +633,41 @@ def test_the_participants_decline_cancels_the_internship_and_a_finished_one_refu
         internship_week_confirm(internship=anna, user=w["host"], week=week_of(anna.starts_on), status="present")
 
 
-def test_the_hosts_decline_after_its_confirmation_cancels_the_internship(world):
+def test_the_hosts_decline_after_its_confirmation_cancels_the_internship(world, django_capture_on_commit_callbacks):
+    from assessments.services import admission_publish
+    from assessments.tasks import internship_cancel_notify_task
+
     w = world
     boris = w["i"]["Борис"]
-    placement_host_decide(
-        run=w["run"], participant_id=boris.participant_id, confirm=False, reason="Отдел закрыт", user=w["host"]
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        placement_host_decide(
+            run=w["run"], participant_id=boris.participant_id, confirm=False, reason="Отдел закрыт", user=w["host"]
+        )
     boris.refresh_from_db()
     assert boris.cancel_cause == "declined_by_host" and boris.cancel_reason == "Отдел закрыт"
     assert boris.cancelled_by == w["host"]
+    # The intern is told by e-mail, once, after the decision's commit, even when the mail server fails once.
+    assert len(callbacks) == 1 and {OSError, smtplib.SMTPException} <= set(internship_cancel_notify_task.autoretry_for)
+    (notice,) = InternshipCancelNotice.objects.filter(internship=boris)
+    assert notice.email == boris.participant.user.email != ""
+    mail.outbox.clear()
+    real, calls = admission_publish.send_mail, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise smtplib.SMTPServerDisconnected("gone")
+        return real(*args, **kwargs)
+
+    with mock.patch.object(admission_publish, "send_mail", flaky), pytest.raises(smtplib.SMTPException):
+        internship_cancel_notify(internship_id=boris.pk)
+    assert internship_cancel_notify(internship_id=boris.pk) == 1
+    assert internship_cancel_notify(internship_id=boris.pk) == 0
+    assert [m.to for m in mail.outbox] == [[notice.email]]
+    assert "Отдел закрыт" in mail.outbox[0].body and boris.offer.title in mail.outbox[0].body
+    # Erased, no address is kept.
+    internships_part_erase(boris.participant.user_id)
+    assert InternshipCancelNotice.objects.get(pk=notice.pk).email == ""
 
 
 def test_a_staff_move_cancels_the_internship_and_the_next_creation_makes_the_new_one(world):
