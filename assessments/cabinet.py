@@ -14,7 +14,7 @@ from assessments.selectors.ministry import (
     ministry_slots_free_for,
 )
 from assessments.selectors.placement import placement_published_for
-from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant
+from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant_memoized
 from assessments.selectors.results import interview_result_for
 from assessments.selectors.slots import slot_page_from_query
 from lms.cabinet import CabinetPanel, StaffTool, cabinet_panel_register, staff_tool_register
@@ -58,7 +58,7 @@ def _ministry_context(request, participant) -> dict:
 
 
 def _quizzes_context(request, participant) -> dict:
-    return {"quizzes": quiz_list_for_participant(participant=participant)}
+    return {"quizzes": quiz_list_for_participant_memoized(participant=participant)}
 
 
 def _diagnostics_context(request, participant) -> dict:

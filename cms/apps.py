@@ -1,6 +1,12 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _programme_settings_forget(sender, **kwargs) -> None:
+    from cms.selectors import programme_settings_forget
+
+    programme_settings_forget()
 
 
 def _site_root_ensure_after_migrate(sender, **kwargs) -> None:
@@ -20,6 +26,9 @@ class CmsConfig(AppConfig):
     role_permissions = {"staff": ["cms.*", "wagtailcore.*"], "editor": ["cms.*"]}
 
     def ready(self) -> None:
+        from wagtail.models import Site
+
+        from cms.models import ProgrammeSettings
         from cms.services import home_page_content_ensure
         from lms.celery import periodic_task_schedule
         from lms.signals import demo_seeded
@@ -28,4 +37,9 @@ class CmsConfig(AppConfig):
         periodic_task_schedule(entry="cms: publish scheduled pages", task="cms.pages_publish_scheduled", seconds=60)
 
         post_migrate.connect(_site_root_ensure_after_migrate, dispatch_uid="cms.site_root_ensure")
+        # Pages show the settings of the request's site from the cache (cms.selectors): a change of
+        # either drops it.
+        for model in (ProgrammeSettings, Site):
+            for signal in (post_save, post_delete):
+                signal.connect(_programme_settings_forget, sender=model, dispatch_uid=f"cms.forget.{model.__name__}")
         demo_seeded.connect(home_page_content_ensure, dispatch_uid="cms.home_page_content_ensure")

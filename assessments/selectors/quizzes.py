@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import DiagnosticPhase
 from assessments.review import Review, ReviewFacts, review_decide, review_notes
+from lms.memo import memoized
 
 if TYPE_CHECKING:
     from lms.models import Participant
@@ -37,6 +38,15 @@ def quiz_list_for_participant(*, participant: "Participant") -> QuerySet[Quiz]:
             in_progress=Exists(attempts.filter(closed_at__isnull=True)),
         )
         .order_by("closes_at", "id")
+    )
+
+
+def quiz_list_for_participant_memoized(*, participant: "Participant") -> list[Quiz]:
+    """quiz_list_for_participant as a list, read once per page (lms.memo): the cabinet's tests and
+    diagnostics panels both show the track's tests."""
+    return memoized(
+        ("assessments.quiz_list_for_participant", participant.pk),
+        lambda: list(quiz_list_for_participant(participant=participant)),
     )
 
 
@@ -265,9 +275,8 @@ def diagnostics_growth(*, participant: "Participant") -> dict:
     `rows` is empty until both are taken."""
     quizzes = {
         quiz.diagnostic_phase: quiz
-        for quiz in Quiz.objects.filter(season_id=participant.season_id, track__in=[participant.track, ""])
-        .exclude(diagnostic_phase=DiagnosticPhase.NONE)
-        .order_by("id")
+        for quiz in sorted(quiz_list_for_participant_memoized(participant=participant), key=lambda quiz: quiz.id)
+        if quiz.diagnostic_phase != DiagnosticPhase.NONE
     }
     attempts = {
         attempt.quiz_id: attempt

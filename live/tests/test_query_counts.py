@@ -159,9 +159,9 @@ def test_console_session_list(client, django_assert_num_queries, count):
     assert len(sessions) == count
     client.force_login(speaker.user)
     client.get("/live/console/")  # the first request of a site creates its programme settings
-    # session, user; "staff"?, "speaker"? (the console's door); "staff"?, the sessions (the list);
-    # the site and the programme settings (base template)
-    with django_assert_num_queries(8):
+    # session, user; "staff"?, "speaker"? (the console's door); "staff"?, the sessions (the list)
+    # (the base template's programme settings come from the cache: cms.selectors)
+    with django_assert_num_queries(6):
         response = client.get("/live/console/")
     assert response.status_code == 200
     assert len(response.context["sessions"]) == count
@@ -186,10 +186,10 @@ def test_console_detail_and_exports(client, django_assert_num_queries, count):
     client.force_login(speaker.user)
     client.get("/live/console/")  # the first request of a site creates its programme settings
     # session, user; the session (with season and course); "staff"?, the speakers (may manage);
-    # roster: events, participants; chart: events; table: participants, rows, marks; the site and
-    # the programme settings; recordings; the marks' history; "staff?", the speakers (may correct
-    # the times); the corrections' history. No derivation: the page reads the stored figures.
-    with django_assert_num_queries(18):
+    # roster: events, participants; chart: events; table: participants, rows, marks; recordings; the
+    # marks' history; "staff?", the speakers (may correct the times); the corrections' history. No
+    # derivation: the page reads the stored figures. The programme settings come from the cache.
+    with django_assert_num_queries(16):
         response = client.get(f"/live/console/{session.pk}/")
     assert response.status_code == 200
     assert len(response.context["table"]) == 2 * count

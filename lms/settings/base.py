@@ -114,7 +114,8 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wagtail.contrib.settings.context_processors.settings",
+                # The programme's name and contacts on every page, from the cache (cms.selectors).
+                "cms.context_processors.programme",
             ],
         },
     },
