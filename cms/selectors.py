@@ -17,6 +17,9 @@ _CACHE_KEY = "cms:programme-settings"
 # within this time.
 _CACHE_SECONDS = 600
 _FIELDS = ("programme_name", "support_email", "support_phone")
+# Hosts kept at once: ALLOWED_HOSTS bounds them in production, but a "*" (a developer's machine)
+# would let any Host header add an entry; past this many the map starts again.
+_HOSTS_KEPT = 32
 
 
 def programme_settings_current(*, request: HttpRequest) -> dict[str, str]:
@@ -28,6 +31,8 @@ def programme_settings_current(*, request: HttpRequest) -> dict[str, str]:
         return {}
     by_host = cache.get(_CACHE_KEY) or {}
     if host not in by_host:
+        if len(by_host) >= _HOSTS_KEPT:
+            by_host = {}
         site = Site.find_for_request(request)
         found = ProgrammeSettings.for_site(site) if site is not None else None
         by_host[host] = {name: getattr(found, name) for name in _FIELDS} if found is not None else {}
