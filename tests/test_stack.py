@@ -173,9 +173,17 @@ def test_beats_are_answered_by_the_beat_pool_and_pages_by_the_web_workers(stack)
     assert beat.status_code == 200 and page.status_code == 200
 
     def answered_by(response) -> str:
-        request_id = response.headers["X-Request-ID"]
-        log = (config.paths()["nginx"] / "lms.access.log").read_text()
-        return next(line for line in log.splitlines() if f" {request_id} " in line).rsplit(" ", 1)[1]
+        # nginx writes a request's line once it has sent the answer, so the client may read the
+        # answer first: wait for the line.
+        request_id, found = response.headers["X-Request-ID"], []
+
+        def logged() -> bool:
+            log = (config.paths()["nginx"] / "lms.access.log").read_text()
+            found[:] = [line for line in log.splitlines() if f" {request_id} " in line]
+            return bool(found)
+
+        wait_for(logged, timeout=10, message=f"nginx logged no line for {request_id}")
+        return found[0].rsplit(" ", 1)[1]
 
     assert answered_by(beat) in {f"{HOST}:{port}" for port in config.beat_ports()}
     assert answered_by(page) in {f"{HOST}:{port}" for port in config.web_ports()}
