@@ -39,6 +39,7 @@ from assessments.selectors.placement import placement_latest_published
 from assessments.selectors.results import interview_results_list
 from assessments.selectors.rubrics import rubric_for_host
 from assessments.services.dossiers import dossiers_prepare
+from assessments.services.internship_notices import internships_flag_overdue
 from assessments.services.internships import (
     internship_feedback_give,
     internship_log_save,
@@ -46,7 +47,6 @@ from assessments.services.internships import (
     internship_supervisor_set,
     internship_week_confirm,
     internships_create_confirmed,
-    internships_flag_overdue,
 )
 from assessments.services.ministry import (
     ministry_book,

@@ -6,7 +6,7 @@ from assessments.services.admission import admission_run_execute, admission_runs
 from assessments.services.admission_publish import admission_revision_notify, admission_run_notify
 from assessments.services.awards import certificate_batch_run
 from assessments.services.dossiers import dossier_deliver
-from assessments.services.internships import (
+from assessments.services.internship_notices import (
     internship_cancel_notify,
     internship_flag_notify,
     internship_reopen_notify,

@@ -3,28 +3,22 @@ the supervisor (one of the body's people or an external person) and the plan, co
 attendance week by week and give the final feedback once, after the end; staff may reopen it with
 a reason (the host's people are e-mailed); the intern writes one short entry per week; an
 internship still without feedback a week after its end is flagged to staff once, by e-mail; a
-later decline or move of its placement cancels it."""
+later decline or move of its placement cancels it. Their e-mails are in `internship_notices`."""
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import conf
 from assessments.models import (
     AttendanceStatus,
     CancelCause,
     Internship,
     InternshipCancelNotice,
     InternshipFeedbackReopening,
-    InternshipFlagNotice,
     InternshipLogEntry,
     InternshipReopenNotice,
     InternshipWeek,
@@ -32,18 +26,15 @@ from assessments.models import (
 from assessments.permissions import internship_host_check, staff_check
 from assessments.selectors.internships import (
     feedback_open,
-    internships_due_flag,
     log_open,
     week_of,
     week_open,
 )
 from assessments.selectors.placement import placement_commitments, placement_latest_published
 from assessments.selectors.rubrics import rubric_for_host
-from assessments.services.admission_publish import notice_claim_and_send
-from lms import roles
 from lms.errors import ConflictError
 from lms.hosts.selectors import host_members, offers_of_season
-from lms.selectors import participant_ids_in_season, participant_summaries
+from lms.selectors import participant_ids_in_season
 from lms.text import text_require_storable
 
 
@@ -300,40 +291,6 @@ def internship_feedback_reopen(
     return reopening
 
 
-def internship_reopen_notify(*, reopening_id: int) -> int:
-    """E-mail the host's people that staff reopened the feedback, and why; returns the number
-    sent. Each e-mail is claimed before it is sent and marked sent after (`notice_claim_and_send`),
-    so a retry after a mail-server failure sends only the rest."""
-    notices = list(
-        InternshipReopenNotice.objects.filter(reopening_id=reopening_id, sent_at__isnull=True).order_by("id")
-    )
-    if not notices:
-        return 0
-    reopening = InternshipFeedbackReopening.objects.select_related("internship__offer__host").get(pk=reopening_id)
-    internship = reopening.internship
-    person = participant_summaries(participant_ids=[internship.participant_id]).get(internship.participant_id)
-    connection = get_connection()
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _(
-            "The programme's staff reopened your feedback on the internship of %(name)s (%(offer)s), so you can "
-            "give it again on the intern's page. Why: %(reason)s"
-        ) % {
-            "name": person.full_name if person else internship.participant_id,
-            "offer": internship.offer.title,
-            "reason": reopening.reason,
-        }
-        for notice in notices:
-            sent += notice_claim_and_send(
-                notices=InternshipReopenNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
-                subject=_("The internship feedback is reopened"),
-                body=body,
-                to=notice.email,
-                connection=connection,
-            )
-    return sent
-
-
 def internship_cancel_for_placement(
     *, season_id: int, participant_id: int, offer_id: int, cause: str, reason: str, user: AbstractBaseUser
 ) -> Internship | None:
@@ -370,135 +327,3 @@ def internship_cancel_for_placement(
         )
         internship_cancel_notify_task.delay_on_commit(internship.pk)
     return internship
-
-
-def internship_cancel_notify(*, internship_id: int) -> int:
-    """E-mail the intern that their internship was cancelled, why, and where to read the rest;
-    returns the number sent (claimed before sending, marked sent after: `notice_claim_and_send`)."""
-    notices = list(
-        InternshipCancelNotice.objects.filter(internship_id=internship_id, sent_at__isnull=True).order_by("id")
-    )
-    if not notices:
-        return 0
-    internship = Internship.objects.select_related("offer__host").get(pk=internship_id)
-    connection = get_connection()
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        facts = {
-            "host": internship.offer.host.name,
-            "offer": internship.offer.title,
-            "cause": internship.get_cancel_cause_display(),
-            "reason": internship.cancel_reason,
-        }
-        if internship.cancel_reason:
-            text = _(
-                "Your internship at %(host)s (%(offer)s) is cancelled: %(cause)s. Why: %(reason)s. "
-                "Your personal cabinet shows where your placement stands now."
-            )
-        else:
-            text = _(
-                "Your internship at %(host)s (%(offer)s) is cancelled: %(cause)s. "
-                "Your personal cabinet shows where your placement stands now."
-            )
-        body = text % facts
-        for notice in notices:
-            sent += notice_claim_and_send(
-                notices=InternshipCancelNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
-                subject=_("Your internship is cancelled"),
-                body=body,
-                to=notice.email,
-                connection=connection,
-            )
-    return sent
-
-
-def _staff_emails() -> list[str]:
-    users = get_user_model().objects.filter(Q(groups__name=roles.STAFF) | Q(is_staff=True), is_active=True)
-    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
-
-
-def internships_flag_overdue(*, now: datetime | None = None) -> dict[str, int]:
-    """The hourly check: flag every internship ended a week ago or more without feedback (the flag
-    is set once, by a conditional UPDATE, so two checks at once flag it once), record one e-mail
-    per staff address and queue it after the commit; and re-queue the e-mails of earlier flags not
-    sent yet (a task that ran out of retries), and those about reopened feedback and cancelled
-    internships."""
-    from assessments.tasks import (
-        internship_cancel_notify_task,
-        internship_flag_notify_task,
-        internship_reopen_notify_task,
-    )
-
-    now = now or timezone.now()
-    emails = _staff_emails()
-    with transaction.atomic():
-        ids = list(
-            internships_due_flag(today=timezone.localdate(now))
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        Internship.objects.filter(pk__in=ids, flagged_at__isnull=True).update(flagged_at=now)
-        InternshipFlagNotice.objects.bulk_create(
-            [InternshipFlagNotice(internship_id=pk, email=email) for pk in ids for email in emails],
-            ignore_conflicts=True,
-        )
-        for pk in ids:
-            internship_flag_notify_task.delay_on_commit(pk)
-    stale = now - timedelta(seconds=conf.email_claim_seconds())
-    unsent = list(
-        InternshipFlagNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
-        .values_list("internship_id", flat=True)
-        .distinct()
-    )
-    for pk in unsent:
-        internship_flag_notify_task.delay_on_commit(pk)
-    # The same net under the e-mails about reopened feedback.
-    reopenings = list(
-        InternshipReopenNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
-        .values_list("reopening_id", flat=True)
-        .distinct()
-    )
-    for pk in reopenings:
-        internship_reopen_notify_task.delay_on_commit(pk)
-    cancelled = list(
-        InternshipCancelNotice.objects.filter(sent_at__isnull=True, created_at__lt=stale)
-        .values_list("internship_id", flat=True)
-        .distinct()
-    )
-    for pk in cancelled:
-        internship_cancel_notify_task.delay_on_commit(pk)
-    return {"flagged": len(ids), "requeued": len(unsent) + len(reopenings) + len(cancelled)}
-
-
-def internship_flag_notify(*, internship_id: int) -> int:
-    """E-mail staff that the internship ended a week ago without feedback; returns the number
-    sent. Each e-mail is claimed before it is sent and marked sent after (`notice_claim_and_send`),
-    so a retry after a mail-server failure sends only the rest."""
-    notices = list(
-        InternshipFlagNotice.objects.filter(internship_id=internship_id, sent_at__isnull=True).order_by("id")
-    )
-    if not notices:
-        return 0
-    internship = Internship.objects.select_related("offer__host", "season").get(pk=internship_id)
-    person = participant_summaries(participant_ids=[internship.participant_id]).get(internship.participant_id)
-    connection = get_connection()
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _(
-            "The internship of %(name)s at %(host)s (%(offer)s) ended on %(ends)s and the host has not given "
-            "its feedback yet. It is marked on the staff's internships page."
-        ) % {
-            "name": person.full_name if person else internship.participant_id,
-            "host": internship.offer.host.name,
-            "offer": internship.offer.title,
-            "ends": internship.ends_on.strftime("%d.%m.%Y"),
-        }
-        for notice in notices:
-            sent += notice_claim_and_send(
-                notices=InternshipFlagNotice.objects.filter(pk=notice.pk, sent_at__isnull=True),
-                subject=_("An internship without feedback"),
-                body=body,
-                to=notice.email,
-                connection=connection,
-            )
-    return sent

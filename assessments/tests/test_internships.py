@@ -40,17 +40,19 @@ from assessments.selectors.internships import (
     internships_of_host,
     week_of,
 )
-from assessments.services.internships import (
+from assessments.services.internship_notices import (
     internship_cancel_notify,
+    internship_flag_notify,
+    internship_reopen_notify,
+    internships_flag_overdue,
+)
+from assessments.services.internships import (
     internship_feedback_give,
     internship_feedback_reopen,
-    internship_flag_notify,
     internship_log_save,
-    internship_reopen_notify,
     internship_supervisor_set,
     internship_week_confirm,
     internships_create_confirmed,
-    internships_flag_overdue,
 )
 from assessments.services.placement import (
     placement_host_decide,
