@@ -65,3 +65,25 @@ class AssessmentsConfig(AppConfig):
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
         demo_outcomes_seeded.connect(demo_outcomes_seed, dispatch_uid="assessments.demo_outcomes_seed")
         user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")
+        from django.db.models.signals import post_delete, post_save
+
+        from assessments.models import (
+            AdmissionPolicy,
+            AdmissionRun,
+            MinistryWave,
+            PlacementRun,
+            Quiz,
+            QuizDeadlineExtension,
+        )
+        from assessments.signals import season_outcomes_forget, track_tests_forget
+
+        for model in (Quiz, QuizDeadlineExtension, AdmissionPolicy):
+            for signal in (post_save, post_delete):
+                signal.connect(track_tests_forget, sender=model, dispatch_uid=f"assessments.forget.{model.__name__}")
+        # The cabinet reads a participant's admission, placement and ministry lines only once the
+        # season has published one (assessments.selectors.published).
+        for model in (AdmissionRun, PlacementRun, MinistryWave):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    season_outcomes_forget, sender=model, dispatch_uid=f"assessments.outcomes.{model.__name__}"
+                )

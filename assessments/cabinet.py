@@ -14,6 +14,7 @@ from assessments.selectors.ministry import (
     ministry_slots_free_for,
 )
 from assessments.selectors.placement import placement_published_for
+from assessments.selectors.published import season_outcomes_published
 from assessments.selectors.quizzes import diagnostics_growth, quiz_list_for_participant_memoized
 from assessments.selectors.results import interview_result_for
 from assessments.selectors.slots import slot_page_from_query
@@ -25,8 +26,10 @@ def _completeness_context(request, participant) -> dict:
 
 
 def _admission_context(request, participant) -> dict:
-    decision = decision_published_for(participant=participant)
     booking = result = None
+    if participant.track not in season_outcomes_published(season_id=participant.season_id).admission_tracks:
+        return {"decision": None, "booking": booking, "result": result}
+    decision = decision_published_for(participant=participant)
     if decision is not None and decision["decision"] == Decision.ADMITTED:
         result = interview_result_for(participant=participant)
         # With the results out the interviews are over: no booking to show, move or cancel.
@@ -37,14 +40,17 @@ def _admission_context(request, participant) -> dict:
 
 
 def _placement_context(request, participant) -> dict:
-    return {"placement": placement_published_for(participant=participant)}
+    published = season_outcomes_published(season_id=participant.season_id).placement
+    return {"placement": placement_published_for(participant=participant) if published else None}
 
 
 def _ministry_context(request, participant) -> dict:
     # Only the decisions staff have applied: a pending one is not even hinted at.
     context = {
         "now": timezone.now(),
-        "decisions": ministry_decisions_applied_for(participant=participant),
+        "decisions": ministry_decisions_applied_for(participant=participant)
+        if season_outcomes_published(season_id=participant.season_id).ministry
+        else [],
         "ranked": False,
         "slots": [],
         "bookings": [],

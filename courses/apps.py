@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _track_pages_forget(sender, **kwargs) -> None:
+    from courses.selectors.lectures import TRACK_PAGES_CACHE
+    from lms.memo import page_cache_forget
+
+    page_cache_forget(subject=TRACK_PAGES_CACHE)
 
 
 class CoursesConfig(AppConfig):
@@ -47,6 +55,18 @@ class CoursesConfig(AppConfig):
             )
         )
         demo_seeded.connect(demo_courses_seed, dispatch_uid="courses.demo_courses_seed")
+        # Pages show the track's courses and lectures from the cache (courses.selectors.lectures):
+        # publishing, unpublishing, saving, moving or deleting either, or an extension, starts afresh.
+        from wagtail.signals import page_unpublished, post_page_move
+
+        from courses.models import CoursePage, DeadlineExtension, LecturePage
+
+        for model in (CoursePage, LecturePage):
+            for signal in (post_save, post_delete, page_unpublished, post_page_move):
+                signal.connect(_track_pages_forget, sender=model, dispatch_uid=f"courses.forget.{model.__name__}")
+        # The cached lectures say whether anyone has an extension for them.
+        for signal in (post_save, post_delete):
+            signal.connect(_track_pages_forget, sender=DeadlineExtension, dispatch_uid="courses.forget.extension")
         from courses.health import BeatStream
         from courses.metrics import metrics_register
         from lms.health import health_check_register

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _track_sessions_forget(sender, **kwargs) -> None:
+    from live.selectors.sessions import TRACK_SESSIONS_CACHE
+    from lms.memo import page_cache_forget
+
+    page_cache_forget(subject=TRACK_SESSIONS_CACHE)
 
 
 class LiveConfig(AppConfig):
@@ -58,3 +66,9 @@ class LiveConfig(AppConfig):
             )
         )
         demo_seeded.connect(demo_live_seed, dispatch_uid="live.demo_live_seed")
+        # Pages show the track's sessions from the cache (live.selectors.sessions): a session saved
+        # or deleted starts afresh.
+        from live.models import LiveSession
+
+        for signal in (post_save, post_delete):
+            signal.connect(_track_sessions_forget, sender=LiveSession, dispatch_uid="live.forget.LiveSession")

@@ -335,3 +335,11 @@ def login(page, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("form.form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def without_cache_forgets(callbacks: list) -> list:
+    """The on-commit callbacks a test captured, less those that renew a subject of the pages' cache
+    (lms.memo.page_cache_forget): what is left is the work queued."""
+    from lms.memo import generation_renew
+
+    return [callback for callback in callbacks if getattr(callback, "func", None) is not generation_renew]

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
-from assessments.models.quizzes import ScorePolicy
+from assessments.models.quizzes import DiagnosticPhase, ScorePolicy
 from assessments.scores import DatedScoreModule, ModuleAssessment, ModuleFigure, ParticipantRow, clamp, day
+from assessments.selectors.quizzes import quiz_list_for_track
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -17,14 +18,13 @@ if TYPE_CHECKING:
 
 def required_quizzes(*, season_id: int, track: str) -> list[Quiz]:
     """A test without a track is shared: passing it counts whatever track the participant is on.
-    `has_extensions` (same query) says whether anyone has a later deadline for it, so the
-    extensions are read only when there are some."""
-    return list(
-        Quiz.objects.filter(season_id=season_id, required=True, diagnostic_phase="")
-        .filter(track__in=[track, ""])
-        .annotate(has_extensions=Exists(QuizDeadlineExtension.objects.filter(quiz=OuterRef("pk"))))
-        .order_by("closes_at", "id")
-    )
+    `has_extensions` says whether anyone has a later deadline for it, so the extensions are read
+    only when there are some. (A diagnostic counts for nothing.)"""
+    return [
+        quiz
+        for quiz in quiz_list_for_track(season_id=season_id, track=track)
+        if quiz.required and quiz.diagnostic_phase == DiagnosticPhase.NONE
+    ]
 
 
 def _in_time(quizzes: Sequence[Quiz]) -> Q | None:

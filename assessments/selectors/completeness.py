@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from assessments.models import AdmissionPolicy
 from assessments.models.admission import default_rules
 from assessments.scores import ModuleUnavailable, score_modules
+from assessments.selectors.quizzes import TRACK_TESTS_CACHE
+from lms.memo import page_cached
 
 if TYPE_CHECKING:
     from lms.models import Participant
@@ -15,8 +17,7 @@ def participant_completeness(*, participant: "Participant") -> list[dict]:
     """Each score module's figure and evidence for one participant, with the minimum the current
     policy asks (so the cabinet can say "55% of 70% needed"). A module with nothing required on the
     participant's track is not applicable: said so, never "0 of 0 — done, 100%"."""
-    policy = AdmissionPolicy.objects.filter(season_id=participant.season_id, track=participant.track).first()
-    rules = policy.rules if policy else default_rules()
+    rules = _policy_rules(season_id=participant.season_id, track=participant.track)
     minimums = {rule["module"]: float(rule["min"]) for rule in rules}
     items = []
     for name, module in sorted(score_modules().items()):
@@ -51,3 +52,14 @@ def participant_completeness(*, participant: "Participant") -> list[dict]:
             }
         )
     return items
+
+
+def _policy_rules(*, season_id: int, track: str) -> list[dict]:
+    """The rules of the track's admission policy, the defaults without one (one query; on a page,
+    from the pages' cache, dropped when a policy changes)."""
+
+    def read() -> list[dict]:
+        policy = AdmissionPolicy.objects.filter(season_id=season_id, track=track).order_by().first()
+        return policy.rules if policy else default_rules()
+
+    return page_cached(subject=TRACK_TESTS_CACHE, key=("policy", season_id, track), compute=read)

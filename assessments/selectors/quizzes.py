@@ -1,3 +1,4 @@
+import copy
 import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,37 +17,83 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Attempt, Question, QuestionKind, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import DiagnosticPhase
 from assessments.review import Review, ReviewFacts, review_decide, review_notes
-from lms.memo import memoized
+from lms.memo import memo_scope, memoized, page_cached
 
 if TYPE_CHECKING:
     from lms.models import Participant
 
 
-def quiz_list_for_participant(*, participant: "Participant") -> QuerySet[Quiz]:
-    """The participant's tests, each with `deadline`: theirs, an extension applied (`extended_deadline`
-    is set only when an extension moves it), `attempts_used` and `in_progress` (an attempt not yet
-    closed), in the same query."""
-    attempts = Attempt.objects.filter(quiz=OuterRef("pk"), user_id=participant.user_id)
-    used = attempts.order_by().values("quiz").annotate(n=Count("id")).values("n")
-    return (
-        with_deadline_for(
-            Quiz.objects.filter(season_id=participant.season_id, track__in=[participant.track, ""]),
-            user_id=participant.user_id,
-        )
-        .annotate(
-            attempts_used=Coalesce(Subquery(used), 0),
-            in_progress=Exists(attempts.filter(closed_at__isnull=True)),
-        )
-        .order_by("closes_at", "id")
+# The subject of the pages' cache (lms.memo.page_cached) that a track's tests and admission policy
+# are kept under; assessments.apps starts a new generation when a test, an extension or a policy changes.
+TRACK_TESTS_CACHE = "assessments.track-tests"
+
+
+def quiz_list_for_track(*, season_id: int, track: str) -> list[Quiz]:
+    """The tests of a season's track, shared ones (without a track) included, by deadline, each
+    with `has_extensions`: whether anyone has a later deadline for it (one query; on a page, from
+    the pages' cache). The answer is shared: copy a test before giving it anything of one person."""
+    return page_cached(
+        subject=TRACK_TESTS_CACHE,
+        key=("tests", season_id, track),
+        compute=lambda: list(
+            Quiz.objects.filter(season_id=season_id, track__in=[track, ""])
+            .annotate(has_extensions=Exists(QuizDeadlineExtension.objects.filter(quiz=OuterRef("pk"))))
+            .order_by("closes_at", "id")
+        ),
     )
 
 
+def quiz_list_for_participant(*, participant: "Participant") -> list[Quiz]:
+    """The participant's tests, each with `deadline`: theirs, an extension applied (`extended_deadline`
+    is set only when an extension moves it), `attempts_used` and `in_progress` (an attempt not yet
+    closed). Queries: the tests (none on a page that has them cached), the participant's attempts,
+    and their extensions only when someone has one for these tests."""
+    quizzes = quiz_list_for_track(season_id=participant.season_id, track=participant.track)
+    attempts = attempt_list_of_participant(participant=participant, quiz_ids=[quiz.id for quiz in quizzes])
+    extended_ids = [quiz.id for quiz in quizzes if quiz.has_extensions and quiz.closes_at is not None]
+    extensions = (
+        dict(
+            QuizDeadlineExtension.objects.filter(user_id=participant.user_id, quiz_id__in=extended_ids)
+            .order_by()
+            .values_list("quiz_id", "deadline")
+        )
+        if extended_ids
+        else {}
+    )
+    own_quizzes = []
+    for quiz in quizzes:
+        own = copy.copy(quiz)
+        # An extension counts only while it is later than the test's deadline: if the editor later
+        # moves the deadline past it, the test's own deadline stands.
+        extension = extensions.get(quiz.id)
+        own.extended_deadline = extension if extension is not None and extension > quiz.closes_at else None
+        own.deadline = own.extended_deadline or quiz.closes_at
+        mine = [attempt for attempt in attempts if attempt.quiz_id == quiz.id]
+        own.attempts_used = len(mine)
+        own.in_progress = any(attempt.closed_at is None for attempt in mine)
+        own_quizzes.append(own)
+    return own_quizzes
+
+
 def quiz_list_for_participant_memoized(*, participant: "Participant") -> list[Quiz]:
-    """quiz_list_for_participant as a list, read once per page (lms.memo): the cabinet's tests and
+    """quiz_list_for_participant, read once per page (lms.memo): the cabinet's tests and
     diagnostics panels both show the track's tests."""
     return memoized(
         ("assessments.quiz_list_for_participant", participant.pk),
-        lambda: list(quiz_list_for_participant(participant=participant)),
+        lambda: quiz_list_for_participant(participant=participant),
+    )
+
+
+def attempt_list_of_participant(*, participant: "Participant", quiz_ids: list[int]) -> list[Attempt]:
+    """The participant's attempts at these tests, by test and number (one query, none for no tests;
+    once per page, lms.memo: the tests and diagnostics panels both read them)."""
+    if not quiz_ids:
+        return []
+    return memoized(
+        ("assessments.attempt_list_of_participant", participant.user_id, tuple(quiz_ids)),
+        lambda: list(
+            Attempt.objects.filter(user_id=participant.user_id, quiz_id__in=quiz_ids).order_by("quiz_id", "number")
+        ),
     )
 
 
@@ -273,16 +320,23 @@ def diagnostics_growth(*, participant: "Participant") -> dict:
     the share of right answers per competence in the last closed attempt of each. Growth compares like
     with like: only competences measured at both ends get a row; the rest are `unmeasured`.
     `rows` is empty until both are taken."""
+    with memo_scope():  # the tests' list and this read the participant's attempts once
+        return _diagnostics_growth(participant=participant)
+
+
+def _diagnostics_growth(*, participant: "Participant") -> dict:
+    listed = quiz_list_for_participant_memoized(participant=participant)
     quizzes = {
         quiz.diagnostic_phase: quiz
-        for quiz in sorted(quiz_list_for_participant_memoized(participant=participant), key=lambda quiz: quiz.id)
+        for quiz in sorted(listed, key=lambda quiz: quiz.id)
         if quiz.diagnostic_phase != DiagnosticPhase.NONE
     }
+    diagnostic_ids = {quiz.id for quiz in quizzes.values()}
+    # The last closed attempt of each diagnostic (the list is by test and number).
     attempts = {
         attempt.quiz_id: attempt
-        for attempt in Attempt.objects.filter(
-            quiz__in=quizzes.values(), user_id=participant.user_id, closed_at__isnull=False
-        ).order_by("quiz_id", "number")
+        for attempt in attempt_list_of_participant(participant=participant, quiz_ids=[quiz.id for quiz in listed])
+        if attempt.quiz_id in diagnostic_ids and attempt.closed_at is not None
     }
     phases = [phase for phase in (DiagnosticPhase.START, DiagnosticPhase.END) if phase in quizzes]
     pending = [quizzes[phase] for phase in phases if quizzes[phase].id not in attempts]

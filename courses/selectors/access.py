@@ -38,8 +38,10 @@ class LectureAccess:
 
 def deadline_extensions_for(*, user_ids: Iterable[int] | None, lectures: list[tuple[LecturePage, CoursePage]]) -> dict:
     """{user_id: {lecture_id: extended deadline}} for the lectures given, only where an extension
-    moves the lecture's deadline later (one query; once per page for the same question, lms.memo)."""
-    if not lectures:
+    moves the lecture's deadline later (one query; once per page for the same question, lms.memo;
+    none when the lectures say, as the track's do (lecture_list_for_track), that nobody has an
+    extension for them or their course)."""
+    if not any(getattr(lecture, "has_extensions", True) for lecture, _course in lectures):
         return {}
     user_ids = None if user_ids is None else sorted(set(user_ids))
     key = (

@@ -12,8 +12,9 @@ from lms.bitsets import item_bits, positions, set_aggregates
 
 
 def required_lectures_completion(*, season_id: int, track: str, user_ids: Iterable[int] | None = None) -> dict:
-    """Set-based completeness of the required lectures of a season's track (four queries whatever
-    the number of users: courses, lectures, extensions, completions).
+    """Set-based completeness of the required lectures of a season's track (five queries whatever
+    the number of users: courses, lectures, their videos, extensions (none when nobody has one),
+    completions).
 
     "completed" maps a user to the ids of the lectures they completed before their (extended)
     deadline; users with the same completions share one frozenset, so a caller can work once per

@@ -3,12 +3,17 @@ completion threshold."""
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from courses import conf
 from courses.beats.rules import LectureCompletionRule
-from courses.models import CoursePage, LecturePage
-from lms.memo import memoized
+from courses.models import CoursePage, DeadlineExtension, LecturePage
+from lms.memo import memoized, page_cached
+from media.selectors import video_asset_list_by_ids
+
+# The subject of the pages' cache (lms.memo.page_cached) that the track's courses and lectures are
+# kept under; courses.apps starts a new generation whenever a course or lecture page changes.
+TRACK_PAGES_CACHE = "courses.track-pages"
 
 
 def course_list_for_track(*, season_id: int, track: str) -> QuerySet[CoursePage]:
@@ -27,12 +32,14 @@ def lecture_threshold(lecture: LecturePage) -> float:
 
 def lecture_list_for_courses(*, courses: list[CoursePage]) -> list[LecturePage]:
     """The live lectures of these courses in tree order, with their videos (one query)."""
-    if not courses:
-        return []
+    return list(_live_lectures_of(courses).select_related("video")) if courses else []
+
+
+def _live_lectures_of(courses: list[CoursePage]) -> QuerySet[LecturePage]:
     condition = Q()
     for course in courses:
         condition |= LecturePage.objects.child_of_q(course)
-    return list(LecturePage.objects.live().filter(condition).select_related("video").order_by("path"))
+    return LecturePage.objects.live().filter(condition).order_by("path")
 
 
 def _course_of(lecture: LecturePage, courses: list[CoursePage]) -> CoursePage:
@@ -40,22 +47,54 @@ def _course_of(lecture: LecturePage, courses: list[CoursePage]) -> CoursePage:
 
 
 def course_list_for_track_memoized(*, season_id: int, track: str) -> list[CoursePage]:
-    """course_list_for_track as a list, read once per page (lms.memo)."""
-    return memoized(
-        ("courses.track_courses", season_id, track),
-        lambda: list(course_list_for_track(season_id=season_id, track=track)),
-    )
+    """course_list_for_track as a list; on a page, from the pages' cache (lms.memo.page_cached)."""
+    return _track_pages(season_id=season_id, track=track)[0]
 
 
 def lecture_list_for_track(*, season_id: int, track: str) -> list[tuple[LecturePage, CoursePage]]:
-    """Live lectures of the live courses of a season's track, with their course (two queries; once
-    per page, lms.memo: the cabinet's courses and completeness panels both read them)."""
+    """Live lectures of the live courses of a season's track, with their course and video (three
+    queries; on a page the courses and lectures come from the pages' cache, lms.memo.page_cached,
+    and only the videos are read, for a transcode may finish at any moment)."""
 
     def read() -> list[tuple[LecturePage, CoursePage]]:
-        courses = course_list_for_track_memoized(season_id=season_id, track=track)
-        return [(lecture, _course_of(lecture, courses)) for lecture in lecture_list_for_courses(courses=courses)]
+        courses, lectures = _track_pages(season_id=season_id, track=track)
+        videos = {
+            video.pk: video
+            for video in video_asset_list_by_ids(
+                asset_ids={lecture.video_id for lecture in lectures if lecture.video_id}
+            )
+        }
+        for lecture in lectures:
+            lecture.video = videos.get(lecture.video_id)
+        return [(lecture, _course_of(lecture, courses)) for lecture in lectures]
 
     return list(memoized(("courses.lecture_list_for_track", season_id, track), read))
+
+
+def _track_pages(*, season_id: int, track: str) -> tuple[list[CoursePage], list[LecturePage]]:
+    """The track's live courses and their live lectures in tree order, without their videos and
+    without the long text no list shows; each lecture with `has_extensions`."""
+
+    def read() -> tuple[list[CoursePage], list[LecturePage]]:
+        courses = list(
+            course_list_for_track(season_id=season_id, track=track)
+            .defer("body")
+            .annotate(has_extensions=Exists(DeadlineExtension.objects.filter(course=OuterRef("pk"))))
+        )
+        if not courses:
+            return courses, []
+        lectures = list(
+            _live_lectures_of(courses)
+            .defer("description")
+            .annotate(has_extensions=Exists(DeadlineExtension.objects.filter(lecture=OuterRef("pk"))))
+        )
+        # Whether anyone's deadline is extended, for the lecture or its whole course: when nobody's
+        # is, a participant's rows need no read of extensions (courses.selectors.progress).
+        for lecture in lectures:
+            lecture.has_extensions = lecture.has_extensions or _course_of(lecture, courses).has_extensions
+        return courses, lectures
+
+    return page_cached(subject=TRACK_PAGES_CACHE, key=(season_id, track), compute=read)
 
 
 def lecture_course(*, lecture: LecturePage) -> CoursePage | None:

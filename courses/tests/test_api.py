@@ -325,9 +325,9 @@ def test_list_query_count_is_fixed(store, season, participant, client_of, django
         for _ in range(count):
             lecture_make(course=course)
     client = client_of(participant)
-    # session-less auth (force_authenticate); participant + season, courses, lectures + videos,
-    # extensions, progress rows (the Redis store adds no query), Wagtail's site root paths for the
-    # page URLs (once, then cached).
+    # session-less auth (force_authenticate); participant + season, courses, lectures, their videos,
+    # progress rows (the Redis store adds no query), Wagtail's site root paths for the page URLs
+    # (once, then cached). Nobody has an extension: none are read.
     with django_assert_num_queries(6):
         response = client.get("/api/v1/lectures/")
     assert len(response.json()) == 2 * count
@@ -338,7 +338,7 @@ def test_required_lectures_completion_query_count_is_fixed(season, course, djang
     lectures = [lecture_make(course=course) for _ in range(3)]
     lecture_make(course=course, required=False)
     users = [participant_make(season=season).user_id for _ in range(people)]
-    # courses, lectures + videos, extensions, progress rows
+    # courses, lectures, their videos, completions (nobody has an extension: none are read)
     with django_assert_num_queries(4):
         result = required_lectures_completion(season_id=season.id, track="introductory", user_ids=users)
     assert [item["id"] for item in result["lectures"]] == [lecture.id for lecture in lectures]
@@ -385,8 +385,8 @@ def test_staff_figures_query_count_is_fixed(season, course, django_assert_num_qu
 
     for _ in range(count):
         lecture_make(course=course)
-    # courses, lectures + videos, progress aggregated per lecture
-    with django_assert_num_queries(3):
+    # courses, lectures, their videos, progress aggregated per lecture
+    with django_assert_num_queries(4):
         figures = lecture_figures_for_staff(season_id=season.id, track="introductory", participant_count=5)
     assert len(figures) == count
 
@@ -397,7 +397,7 @@ def test_cabinet_rows_query_count_is_fixed(store, season, course, participant, d
 
     for _ in range(count):
         lecture_make(course=course)
-    # courses, lectures + videos, extensions, progress rows
+    # courses, lectures, their videos, progress rows (nobody has an extension: none are read)
     with django_assert_num_queries(4):
         rows = lecture_rows_for_participant(participant=participant)
     assert len(rows) == count

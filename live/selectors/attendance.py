@@ -19,7 +19,7 @@ from live.models import (
     percent_of,
 )
 from live.rules import BEAT_TIMEOUT, AttendanceFigure, Signal, merged_intervals, presence_figure
-from live.selectors.sessions import latest_manual_marks, season_ref, track_participants
+from live.selectors.sessions import latest_manual_marks, season_ref, session_list_for_track, track_participants
 from lms.bitsets import item_bits, positions, set_aggregates
 from lms.selectors import participant_list
 
@@ -42,13 +42,14 @@ class _SharedEntries(dict):
 
 
 def _required_sessions(*, season_id: int, track: str) -> tuple[list[LiveSession], list[LiveSession]]:
-    """The required sessions of a season's track and those of them that have ended (one query)."""
+    """The required sessions of a season's track and those of them that have ended (one query;
+    on a page, from the pages' cache)."""
     now = timezone.now()
-    sessions = list(
-        LiveSession.objects.filter(
-            season_id=season_id, kind=LiveSession.Kind.COURSE, track=track, required=True
-        ).order_by("starts_at", "id")
-    )
+    sessions = [
+        session
+        for session in session_list_for_track(season_id=season_id, track=track)
+        if session.kind == LiveSession.Kind.COURSE and session.required
+    ]
     return sessions, [s for s in sessions if s.state_at(now) == LiveSession.State.ENDED]
 
 

@@ -1,12 +1,13 @@
 """Reads about live sessions: who may manage them, which a participant sees, their participants,
 manual marks, corrections and the sessions that ended without attendance evidence."""
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,8 @@ from live.models import (
     SessionRegistration,
     SessionTimesCorrection,
 )
-from lms.selectors import participant_list, user_has_role
+from lms.memo import page_cached
+from lms.selectors import participant_current, participant_list, user_has_role
 from lms.text import text_storable
 
 
@@ -148,44 +150,75 @@ def manual_mark_history(*, session: LiveSession) -> QuerySet[ManualMark]:
     return session.manual_marks.select_related("user", "marked_by").order_by("-marked_at", "-id")
 
 
-def session_list_for_participant(*, user, participant=None) -> QuerySet[LiveSession]:
-    """The participant's sessions (their current season and track, and the season's season-wide
-    ones, annotated `registered` and `seats_taken`) with their own figures prefetched as
-    `my_attendance`. Queries: the participant (unless the caller, who has it already,
-    passes `participant`: the user's current one), the sessions, their attendance rows."""
-    from lms.selectors import participant_current
+# The subject of the pages' cache (lms.memo.page_cached) that a track's sessions are kept under;
+# live.apps starts a new generation whenever a session is saved or deleted, and the attendance
+# derivation, which writes a session's evidence end without saving it, does so itself.
+TRACK_SESSIONS_CACHE = "live.track-sessions"
 
+
+def session_list_for_track(*, season_id: int, track: str) -> list[LiveSession]:
+    """The sessions a participant of the season's track sees: the track's course sessions and the
+    season's season-wide ones, by start (one query; on a page, from the pages' cache). The answer
+    is shared: copy a session before giving it anything of one person."""
+    return page_cached(
+        subject=TRACK_SESSIONS_CACHE,
+        key=(season_id, track),
+        compute=lambda: list(_sessions_of_track(season_id=season_id, track=track).order_by("starts_at", "id")),
+    )
+
+
+def _sessions_of_track(*, season_id: int, track: str) -> QuerySet[LiveSession]:
+    return LiveSession.objects.filter(
+        Q(kind=LiveSession.Kind.COURSE, track=track) | Q(kind=LiveSession.Kind.SEASON), season_id=season_id
+    )
+
+
+def session_list_for_participant(*, user, participant=None) -> list[LiveSession]:
+    """The participant's sessions (session_list_for_track of their current season and track), each a
+    copy with `registered` and `seats_taken` (season-wide ones; None for the others) and their own
+    figures as `my_attendance`. Queries: the participant (unless the caller, who has it already,
+    passes `participant`: the user's current one), the sessions (none on a page that has them
+    cached), the registrations when there are season-wide sessions, the figures when there are
+    sessions."""
     if participant is None:
         participant = participant_current(user=user)
     if participant is None:
-        return LiveSession.objects.none()
-    mine = SessionRegistration.objects.filter(session=OuterRef("pk"), user=user)
-    return (
-        LiveSession.objects.filter(
-            Q(kind=LiveSession.Kind.COURSE, track=participant.track) | Q(kind=LiveSession.Kind.SEASON),
-            season_id=participant.season_id,
-        )
-        .annotate(
-            registered=Exists(mine),
-            seats_taken=Subquery(
-                SessionRegistration.objects.filter(session=OuterRef("pk"))
-                .order_by()
-                .values("session")
-                .annotate(n=Count("id"))
-                .values("n")[:1]
-            ),
-        )
-        .prefetch_related(
-            Prefetch("attendances", queryset=Attendance.objects.filter(user=user), to_attr="my_attendance")
-        )
-        .order_by("starts_at", "id")
+        return []
+    sessions = [
+        copy.copy(session)
+        for session in session_list_for_track(season_id=participant.season_id, track=participant.track)
+    ]
+    season_wide = [session.pk for session in sessions if session.kind == LiveSession.Kind.SEASON]
+    registrations = (
+        {
+            row["session_id"]: row
+            for row in SessionRegistration.objects.filter(session_id__in=season_wide)
+            .order_by()
+            .values("session_id")
+            .annotate(taken=Count("id"), mine=Count("id", filter=Q(user_id=user.pk)))
+        }
+        if season_wide
+        else {}
     )
+    figures: dict[int, list[Attendance]] = {}
+    if sessions:
+        for row in Attendance.objects.filter(user_id=user.pk, session_id__in=[session.pk for session in sessions]):
+            figures.setdefault(row.session_id, []).append(row)
+    for session in sessions:
+        row = registrations.get(session.pk)
+        session.registered = bool(row and row["mine"])
+        session.seats_taken = row["taken"] if row else None
+        session.my_attendance = figures.get(session.pk, [])
+    return sessions
 
 
 def session_for_participant(*, user, session_id: int) -> LiveSession | None:
     """A session the participant may enter: their track's, or a season-wide one they registered for."""
+    participant = participant_current(user=user)
+    if participant is None:
+        return None
     return (
-        session_list_for_participant(user=user)
+        _sessions_of_track(season_id=participant.season_id, track=participant.track)
         .filter(
             Q(kind=LiveSession.Kind.COURSE)
             | Q(Exists(SessionRegistration.objects.filter(session=OuterRef("pk"), user_id=user.pk)))
@@ -197,7 +230,14 @@ def session_for_participant(*, user, session_id: int) -> LiveSession | None:
 
 def session_for_registration(*, user, session_id: int) -> LiveSession | None:
     """A season-wide session of the participant's current season (registered for or not)."""
-    return session_list_for_participant(user=user).filter(kind=LiveSession.Kind.SEASON, pk=session_id).first()
+    participant = participant_current(user=user)
+    if participant is None:
+        return None
+    return (
+        _sessions_of_track(season_id=participant.season_id, track=participant.track)
+        .filter(kind=LiveSession.Kind.SEASON, pk=session_id)
+        .first()
+    )
 
 
 def session_by_external_meeting_id(*, meeting_id: str) -> LiveSession | None:

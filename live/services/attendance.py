@@ -18,6 +18,8 @@ from live.derive import Derived, attendance_upsert, session_coverage, session_ev
 from live.models import AttendanceEvent, LiveSession, ManualMark, MarkStatus, Source
 from live.rules import status_decide
 from live.selectors import latest_manual_marks, session_manageable_by, session_participant_user_ids
+from live.selectors.sessions import TRACK_SESSIONS_CACHE
+from lms.memo import page_cache_forget
 from lms.text import text_require_storable
 
 
@@ -95,6 +97,9 @@ def session_attendance_derive(*, session: LiveSession, now: datetime | None = No
     if session.ends_by_evidence:
         derived["last_evidence_at"] = session.last_evidence_at
     LiveSession.objects.filter(pk=session.pk).update(**derived)
+    # Not a save: the pages' cache of the track's sessions is told by hand (the evidence end moves
+    # the window a participant's figure is measured against).
+    page_cache_forget(subject=TRACK_SESSIONS_CACHE)
     session.figures_derived_at = derived_at
     return len(rows)
 
