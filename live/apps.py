@@ -66,9 +66,10 @@ class LiveConfig(AppConfig):
             )
         )
         demo_seeded.connect(demo_live_seed, dispatch_uid="live.demo_live_seed")
-        # Pages show the track's sessions from the cache (live.selectors.sessions): a session saved
-        # or deleted starts afresh.
-        from live.models import LiveSession
+        # Pages show the track's sessions from the cache (live.selectors.sessions): a session or a
+        # manual mark saved or deleted starts afresh.
+        from live.models import LiveSession, ManualMark
 
-        for signal in (post_save, post_delete):
-            signal.connect(_track_sessions_forget, sender=LiveSession, dispatch_uid="live.forget.LiveSession")
+        for model in (LiveSession, ManualMark):
+            for signal in (post_save, post_delete):
+                signal.connect(_track_sessions_forget, sender=model, dispatch_uid=f"live.forget.{model.__name__}")

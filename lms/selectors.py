@@ -44,12 +44,16 @@ def season_public() -> Season | None:
 
 def season_timeline(*, season: Season, today: date | None = None) -> list[dict]:
     """The season's stages with their dates, the current ones marked (stages overlap)."""
+    return stage_timeline(windows=season.stage_windows(), today=today or programme_today())
+
+
+def stage_timeline(*, windows: Iterable[tuple[str, date, date]], today: date) -> list[dict]:
+    """Stages (Season.stage_windows) with their dates, those `today` falls in marked current."""
     from lms.models import Stage
 
-    day = today or programme_today()
     return [
-        {"label": Stage(stage).label, "starts": starts, "ends": ends, "current": starts <= day <= ends}
-        for stage, starts, ends in season.stage_windows()
+        {"label": Stage(stage).label, "starts": starts, "ends": ends, "current": starts <= today <= ends}
+        for stage, starts, ends in windows
     ]
 
 
@@ -107,13 +111,16 @@ def application_held_latest(*, user: AbstractBaseUser) -> Application | None:
     says why it does not count yet and offers to send the link again."""
     if not user.is_authenticated:
         return None
-    return (
+    # Asked on every cabinet page, and almost always of nobody: the id alone first (a narrow query
+    # costs a fraction of reading a whole application and its season), the rest only for one found.
+    held_id = (
         Application.objects.held()
-        .select_related("season")
         .filter(user=user, erased_at__isnull=True)
         .order_by("-submitted_at", "-id")
+        .values_list("pk", flat=True)
         .first()
     )
+    return None if held_id is None else Application.objects.select_related("season").get(pk=held_id)
 
 
 def application_reapplication_initial(*, application: Application) -> dict:

@@ -1,7 +1,9 @@
+import functools
 import hmac
 import ipaddress
 import json
 import sys
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
@@ -31,7 +34,7 @@ from lms.memo import memo_scope
 from lms.metrics import CONTENT_TYPE, metrics_text
 from lms.mfa import login_credentials, mfa_code_step_locked, mfa_enabled_for
 from lms.models import Stage
-from lms.regions import region_get, timezone_choices
+from lms.regions import region_get, timezone_options_html
 from lms.selectors import (
     application_held_latest,
     application_latest_for_user,
@@ -39,7 +42,7 @@ from lms.selectors import (
     participant_current,
     programme_today,
     season_open_for_applications,
-    season_timeline,
+    stage_timeline,
     user_roles,
 )
 from lms.services import (
@@ -146,13 +149,25 @@ def _cabinet(request):
             "participant": participant,
             "season": participant.season,
             "current_stages": [Stage(stage).label for stage in participant.season.stages_on(today)],
-            "timeline": season_timeline(season=participant.season, today=today),
+            "timeline_items": _timeline_items(
+                windows=tuple(participant.season.stage_windows()), today=today, language=get_language()
+            ),
             "region": region_get(participant.region_code),
             "panels": panels,
             "tools": tools,
-            "timezone_choices": timezone_choices(),
+            "timezone_options": timezone_options_html(selected=participant.timezone),
             **shared,
         },
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _timeline_items(*, windows: tuple[tuple[str, date, date], ...], today: date, language: str) -> str:
+    """The season's timeline, the same for every participant of the season on a day: drawn once per
+    worker, day and language, not on every cabinet page (its dates were a twentieth of the cabinet's
+    template work, issue 14 §3). The key holds the stages' dates: an edited season is drawn afresh."""
+    return render_to_string(
+        "lms/includes/timeline_items.html", {"timeline": stage_timeline(windows=windows, today=today)}
     )
 
 

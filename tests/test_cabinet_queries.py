@@ -21,28 +21,28 @@ from tests.factories import ParticipantFactory, SeasonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# The queries of one cabinet page:
-#  1 the session                    2 the user
-#  3 the user's roles (one query for all of them)
-#  4 the participant and season     5 the latest held application
-#  6 an authenticator app (the security card)
-#  7 the videos of the track's lectures (shared by two panels)
-#  8 the participant's deadline extensions (shared by two panels; read only when someone has one)
-#  9 stored lecture progress
-# 10 manual attendance marks        11 attendance, grouped
-# 12 lecture completions in time    13 test scores, grouped
-# 14 the season-wide sessions' registrations                 15 my attendance in the sessions
-# 16 my attempts at the tests (shared by the tests and diagnostics panels)
-# 17 the certificates               18 internship preferences (a count) 19 the latest CV
+# The queries of one cabinet page (the session comes from the cache, cached_db):
+#  1 the user                       2 the user's roles (one query for all of them)
+#  3 the participant and season     4 the latest held application (its id: none here)
+#  5 an authenticator app (the security card)
+#  6 the videos of the track's lectures (shared by two panels)
+#  7 the participant's deadline extensions (shared by two panels; read only when someone has one)
+#  8 stored lecture progress
+#  9 attendance, grouped (manual marks only when a speaker marked someone by hand)
+# 10 lecture completions in time    11 test scores, grouped
+# 12 the season-wide sessions' registrations                 13 my attendance in the sessions
+# 14 my attempts at the tests (shared by the tests and diagnostics panels)
+# 15 the certificates (their ids: none here)
+# 16 internship preferences counted and the latest CV's number, in one
 # What is the same for everyone of the track comes from the pages' cache (lms.memo.page_cached),
 # read when a page finds it missing or outdated: the courses and their lectures (2), the tests (1),
 # the admission policy (1), the live sessions (1), and what of the season is published (3: until
 # an admission run, a placement or a wave of ministry decisions is, their panels read nothing).
 # (The site and the programme's settings come from the cache: cms.selectors.)
-CABINET_QUERIES = 19
-# With the cache emptied: the pages' cache's 8, the site and its programme settings (2) and
-# Wagtail's site root paths for the page links (1).
-COLD_CACHE_QUERIES = 11
+CABINET_QUERIES = 16
+# With the cache emptied: the pages' cache's 8, the session (from the database), the site and its
+# programme settings (2) and Wagtail's site root paths for the page links (1).
+COLD_CACHE_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [2, 3])

@@ -134,10 +134,13 @@ def certificate_batch_open(*, season_id: int) -> CertificateBatch | None:
 
 
 def certificates_of_user(*, user_id: int) -> list[Certificate]:
-    """A person's certificates of every season, newest season first: one query."""
-    certificates = Certificate.objects.filter(participant__user_id=user_id).select_related("season")
+    """A person's certificates of every season, newest season first: one narrow query for most
+    people, who have none; a second for those who have."""
+    certificates = Certificate.objects.filter(participant__user_id=user_id)
+    if not certificates.order_by().values_list("pk", flat=True)[:1]:
+        return []
     return sorted(
-        certificates,
+        certificates.select_related("season"),
         key=lambda item: (-item.season.campaign_starts_on.toordinal(), KIND_ORDER[item.kind], item.id),
     )
 

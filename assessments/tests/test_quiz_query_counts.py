@@ -38,13 +38,13 @@ def test_the_test_page_lists_attempts_in_a_fixed_number_of_queries(client, djang
     url = reverse("assessments:quiz", args=[quiz.id])
     _closed_attempt(quiz, participant.user, 1, [])
     client.get(url)  # warm the session and the site settings caches
-    # session (1), user (1), the test (1), staff group (1), participant_current for the access check
-    # (1), open attempts (1), quiz_standing: attempts, own deadline, latest deadline (3); the page
+    # user (1; the session comes from the cache), the test (1), staff group (1), participant_current
+    # for the access check (1), open attempts (1), quiz_standing: attempts, own deadline, latest deadline (3); the page
     # frame's programme settings come from the cache (cms.selectors)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
     _closed_attempt(quiz, participant.user, 2, [])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert "Попытка 2" in client.get(url).content.decode()
 
 

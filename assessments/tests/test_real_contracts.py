@@ -170,10 +170,11 @@ def test_admission_run_query_count_with_the_default_policy_on_real_data(staff, d
         # claim (1), re-fetch the run (1), progress (2); the reads: savepoint + their settings +
         # release (3), participants (1); recorded: courses, lectures and their videos (3),
         # completions grouped (1) (nobody has an extension: none are read); live: sessions (1),
-        # manual marks (1), attendance grouped (1); tests: required tests (1), counting scores grouped (1); the write:
+        # attendance grouped (1) (nobody was marked by hand: no marks read); tests: required tests
+        # (1), counting scores grouped (1); the write:
         # savepoint + the run's conditional update + the shared evidence + release (4). The
         # decisions go in with one COPY, which Django's counter does not see.
-        with django_assert_num_queries(21):
+        with django_assert_num_queries(20):
             admission_run_execute(run_id=run.id)
         run.refresh_from_db()
         assert run.status == "done", run.error

@@ -31,7 +31,7 @@ from assessments.services.slots import (
 from assessments.views.common import messages_from
 from lms.errors import ConflictError
 from lms.middleware import SESSION_TIMEZONE_KEY
-from lms.regions import timezone_choices
+from lms.regions import timezone_options_html
 from lms.selectors import season_pick_for_staff
 
 DURATIONS = (15, 20, 30, 45, 60, 90)
@@ -152,8 +152,7 @@ def expert_availability(request):
             "durations": DURATIONS,
             "min_minutes": SLOT_MINUTES_MIN,
             "max_minutes": SLOT_MINUTES_MAX,
-            "timezone_name": expert_timezone_name(user=request.user),
-            "timezone_choices": timezone_choices(),
+            "timezone_options": timezone_options_html(selected=expert_timezone_name(user=request.user)),
         },
         status=status,
     )

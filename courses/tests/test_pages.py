@@ -174,10 +174,10 @@ def test_the_course_page_query_count_is_fixed(client, course, participant, djang
         lecture_make(course=course)
     client.force_login(participant.user)
     client.get(course.url)  # Wagtail's site and page lookups cached
-    # session; Wagtail's site, route (one page per level: home, index, course, its specific row),
+    # (the session from the cache) Wagtail's site, route (one page per level: home, index, course, its specific row),
     # alias paths and view restrictions; the user; the participant; the course's lectures with
     # their videos; extensions; progress rows (Redis adds no query); the course's season (the base
     # template's programme settings come from the cache: cms.selectors)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get(course.url)
     assert response.content.decode().count('data-testid="lecture-percent"') == count

@@ -120,7 +120,8 @@ def required_sessions_attendance(*, season_id: int, track: str, user_ids: Iterab
                         attendance[user_id][session_id] = entries[session_id, covered, status]
                     except KeyError:  # a row of someone not asked about (e.g. moved to another track)
                         pass
-    for (session_id, user_id), mark in latest_manual_marks(session_ids=finished_ids, user_ids=marks_for).items():
+    marked = [s.pk for s in finished if getattr(s, "has_marks", True)]  # the track's sessions say
+    for (session_id, user_id), mark in latest_manual_marks(session_ids=marked, user_ids=marks_for).items():
         own = attendance.get(user_id)
         if own is not None:
             own[session_id] = entries[session_id, own[session_id]["covered_seconds"], mark.status]
@@ -177,7 +178,8 @@ def _attendance_groups_sql(*, finished: list[LiveSession], user_ids: list[int] |
     hand: few) are read first and joined only when there are some."""
     session_ids = [s.pk for s in finished]
     words, bits = item_bits(len(session_ids))
-    marks = latest_manual_marks(session_ids=session_ids, user_ids=user_ids)
+    marked = [s.pk for s in finished if getattr(s, "has_marks", True)]  # the track's sessions say
+    marks = latest_manual_marks(session_ids=marked, user_ids=user_ids)
     only_users = "" if user_ids is None else "AND a.user_id = ANY(%(user_ids)s::bigint[])"
     status, covered = "a.status", "a.covered_seconds"
     entries = f"""SELECT a.session_id, a.user_id, a.covered_seconds, a.status

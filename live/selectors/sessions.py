@@ -151,19 +151,24 @@ def manual_mark_history(*, session: LiveSession) -> QuerySet[ManualMark]:
 
 
 # The subject of the pages' cache (lms.memo.page_cached) that a track's sessions are kept under;
-# live.apps starts a new generation whenever a session is saved or deleted, and the attendance
-# derivation, which writes a session's evidence end without saving it, does so itself.
+# live.apps starts a new generation whenever a session or a manual mark is saved or deleted, and the
+# attendance derivation, which writes a session's evidence end without saving it, does so itself.
 TRACK_SESSIONS_CACHE = "live.track-sessions"
 
 
 def session_list_for_track(*, season_id: int, track: str) -> list[LiveSession]:
     """The sessions a participant of the season's track sees: the track's course sessions and the
-    season's season-wide ones, by start (one query; on a page, from the pages' cache). The answer
-    is shared: copy a session before giving it anything of one person."""
+    season's season-wide ones, by start, each with `has_marks`: whether a speaker marked anyone's
+    attendance by hand, so the marks are read only then (one query; on a page, from the pages'
+    cache). The answer is shared: copy a session before giving it anything of one person."""
     return page_cached(
         subject=TRACK_SESSIONS_CACHE,
         key=(season_id, track),
-        compute=lambda: list(_sessions_of_track(season_id=season_id, track=track).order_by("starts_at", "id")),
+        compute=lambda: list(
+            _sessions_of_track(season_id=season_id, track=track)
+            .annotate(has_marks=Exists(ManualMark.objects.filter(session=OuterRef("pk"))))
+            .order_by("starts_at", "id")
+        ),
     )
 
 

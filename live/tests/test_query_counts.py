@@ -159,9 +159,9 @@ def test_console_session_list(client, django_assert_num_queries, count):
     assert len(sessions) == count
     client.force_login(speaker.user)
     client.get("/live/console/")  # the first request of a site creates its programme settings
-    # session, user; "staff"?, "speaker"? (the console's door); "staff"?, the sessions (the list)
-    # (the base template's programme settings come from the cache: cms.selectors)
-    with django_assert_num_queries(6):
+    # user (the session comes from the cache); "staff"?, "speaker"? (the console's door); "staff"?,
+    # the sessions (the list) (the base template's programme settings come from the cache: cms.selectors)
+    with django_assert_num_queries(5):
         response = client.get("/live/console/")
     assert response.status_code == 200
     assert len(response.context["sessions"]) == count
@@ -185,18 +185,18 @@ def test_console_detail_and_exports(client, django_assert_num_queries, count):
     session, speaker, people, _others = _populated_session(count, start=now - timedelta(minutes=30), now=now)
     client.force_login(speaker.user)
     client.get("/live/console/")  # the first request of a site creates its programme settings
-    # session, user; the session (with season and course); "staff"?, the speakers (may manage);
+    # user (the session from the cache); the session (with season and course); "staff"?, the speakers (may manage);
     # roster: events, participants; chart: events; table: participants, rows, marks; recordings; the
     # marks' history; "staff?", the speakers (may correct the times); the corrections' history. No
     # derivation: the page reads the stored figures. The programme settings come from the cache.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = client.get(f"/live/console/{session.pk}/")
     assert response.status_code == 200
     assert len(response.context["table"]) == 2 * count
     assert len(response.context["roster"]) == count
     for fmt in ("csv", "xlsx"):
-        # session, user; the session; "staff"?, the speakers; table (3): the stored figures
-        with django_assert_num_queries(8):
+        # user (the session from the cache); the session; "staff"?, the speakers; table (3): the stored figures
+        with django_assert_num_queries(7):
             response = client.get(f"/live/console/{session.pk}/export.{fmt}")
         assert response.status_code == 200
 

@@ -85,8 +85,8 @@ def test_required_sessions_attendance_query_count(django_assert_num_queries, cou
     for session in sessions:
         _participants_with_figures(season, session, 1)
         session_attendance_derive(session=session)
-    # sessions; participants of the track; attendance rows; manual marks
-    with django_assert_num_queries(4):
+    # sessions; participants of the track; attendance rows (nobody was marked by hand: no marks read)
+    with django_assert_num_queries(3):
         result = required_sessions_attendance(season_id=season.pk, track="introductory")
     assert len(result["attendance"]) == count
 
@@ -309,7 +309,7 @@ def test_grouped_attendance_query_count(django_assert_num_queries, count):
         )
         _participants_with_figures(season, session, 1)
         session_attendance_derive(session=session)
-    # sessions; manual marks; the grouped statement
-    with django_assert_num_queries(3):
+    # sessions; the grouped statement (nobody was marked by hand: no marks read)
+    with django_assert_num_queries(2):
         result = required_sessions_attendance_grouped(season_id=season.pk, track="introductory")
     assert sum(len(group.user_ids) for group in result["groups"]) == count

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,6 +92,14 @@ def cv_open(*, season: Season, now: datetime | None = None) -> bool:
 
 def cv_latest(*, participant: Participant) -> CvVersion | None:
     return CvVersion.objects.filter(participant=participant).order_by("-number").first()
+
+
+def candidacy_summary(*, participant: Participant) -> dict:
+    """`ranked`: how many offers the participant ranked; `cv_number`: their latest CV's number (None:
+    no CV yet). One query, for the cabinet, which shows no more of either."""
+    return Participant.objects.filter(pk=participant.pk).aggregate(
+        ranked=Count("offer_preferences", distinct=True), cv_number=Max("cv_versions__number")
+    )
 
 
 def cv_version_get(*, participant: Participant, number: int) -> CvVersion | None:

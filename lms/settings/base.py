@@ -323,6 +323,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every page loads its session: from the cache, the database only when the cache lost it (each
+# write goes to both). It was a query on every request (issue 14 §3).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: without Redis (the embedded demo) tasks run in-process, so the demo needs no broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
