@@ -65,8 +65,6 @@ class AssessmentsConfig(AppConfig):
         demo_seeded.connect(demo_assessments_seed, dispatch_uid="assessments.demo_assessments_seed")
         demo_outcomes_seeded.connect(demo_outcomes_seed, dispatch_uid="assessments.demo_outcomes_seed")
         user_logged_in.connect(expert_timezone_remember_on_login, dispatch_uid="assessments.expert_timezone")
-        from django.db.models.signals import post_delete, post_save
-
         from assessments.models import (
             AdmissionPolicy,
             AdmissionRun,
@@ -75,15 +73,12 @@ class AssessmentsConfig(AppConfig):
             Quiz,
             QuizDeadlineExtension,
         )
-        from assessments.signals import season_outcomes_forget, track_tests_forget
+        from assessments.selectors.published import SEASON_OUTCOMES_CACHE
+        from assessments.selectors.quizzes import TRACK_TESTS_CACHE
+        from lms.memo import page_cache_forget_on
 
-        for model in (Quiz, QuizDeadlineExtension, AdmissionPolicy):
-            for signal in (post_save, post_delete):
-                signal.connect(track_tests_forget, sender=model, dispatch_uid=f"assessments.forget.{model.__name__}")
+        # Pages read the track's tests and policy from the cache (assessments.selectors.quizzes).
+        page_cache_forget_on(subject=TRACK_TESTS_CACHE, senders=(Quiz, QuizDeadlineExtension, AdmissionPolicy))
         # The cabinet reads a participant's admission, placement and ministry lines only once the
         # season has published one (assessments.selectors.published).
-        for model in (AdmissionRun, PlacementRun, MinistryWave):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    season_outcomes_forget, sender=model, dispatch_uid=f"assessments.outcomes.{model.__name__}"
-                )
+        page_cache_forget_on(subject=SEASON_OUTCOMES_CACHE, senders=(AdmissionRun, PlacementRun, MinistryWave))

@@ -3,13 +3,6 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
-def _track_pages_forget(sender, **kwargs) -> None:
-    from courses.selectors.lectures import TRACK_PAGES_CACHE
-    from lms.memo import page_cache_forget
-
-    page_cache_forget(subject=TRACK_PAGES_CACHE)
-
-
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
@@ -60,13 +53,16 @@ class CoursesConfig(AppConfig):
         from wagtail.signals import page_unpublished, post_page_move
 
         from courses.models import CoursePage, DeadlineExtension, LecturePage
+        from courses.selectors.lectures import TRACK_PAGES_CACHE
+        from lms.memo import page_cache_forget_on
 
-        for model in (CoursePage, LecturePage):
-            for signal in (post_save, post_delete, page_unpublished, post_page_move):
-                signal.connect(_track_pages_forget, sender=model, dispatch_uid=f"courses.forget.{model.__name__}")
+        page_cache_forget_on(
+            subject=TRACK_PAGES_CACHE,
+            senders=(CoursePage, LecturePage),
+            signals=(post_save, post_delete, page_unpublished, post_page_move),
+        )
         # The cached lectures say whether anyone has an extension for them.
-        for signal in (post_save, post_delete):
-            signal.connect(_track_pages_forget, sender=DeadlineExtension, dispatch_uid="courses.forget.extension")
+        page_cache_forget_on(subject=TRACK_PAGES_CACHE, senders=(DeadlineExtension,))
         from courses.health import BeatStream
         from courses.metrics import metrics_register
         from lms.health import health_check_register

@@ -1,13 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
-
-
-def _track_sessions_forget(sender, **kwargs) -> None:
-    from live.selectors.sessions import TRACK_SESSIONS_CACHE
-    from lms.memo import page_cache_forget
-
-    page_cache_forget(subject=TRACK_SESSIONS_CACHE)
 
 
 class LiveConfig(AppConfig):
@@ -69,7 +61,7 @@ class LiveConfig(AppConfig):
         # Pages show the track's sessions from the cache (live.selectors.sessions): a session or a
         # manual mark saved or deleted starts afresh.
         from live.models import LiveSession, ManualMark
+        from live.selectors.sessions import TRACK_SESSIONS_CACHE
+        from lms.memo import page_cache_forget_on
 
-        for model in (LiveSession, ManualMark):
-            for signal in (post_save, post_delete):
-                signal.connect(_track_sessions_forget, sender=model, dispatch_uid=f"live.forget.{model.__name__}")
+        page_cache_forget_on(subject=TRACK_SESSIONS_CACHE, senders=(LiveSession, ManualMark))

@@ -15,7 +15,7 @@ task, an API) the answer is always read from the database, so no decision rests 
 import functools
 import hashlib
 import uuid
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -25,6 +25,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 T = TypeVar("T")
 
@@ -112,3 +114,18 @@ def page_cache_forget(*, subject: str) -> None:
 
 def generation_renew(subject: str) -> None:
     cache.set(_generation_key(subject), uuid.uuid4().hex, None)
+
+
+def page_cache_forget_on(
+    *, subject: str, senders: Iterable[type], signals: Iterable[Signal] = (post_save, post_delete)
+) -> None:
+    """Forget `subject` (page_cache_forget) whenever one of `signals` is sent for one of `senders`:
+    an app's ready() says which of its models its cached answers are read from."""
+
+    def forget(sender, **kwargs) -> None:
+        page_cache_forget(subject=subject)
+
+    for sender in senders:
+        for signal in signals:
+            # Held strongly: the receiver is this closure, which nothing else keeps alive.
+            signal.connect(forget, sender=sender, weak=False, dispatch_uid=f"page-cache:{subject}")

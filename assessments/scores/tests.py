@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Attempt, Quiz, QuizDeadlineExtension
 from assessments.models.quizzes import DiagnosticPhase, ScorePolicy
 from assessments.scores import DatedScoreModule, ModuleAssessment, ModuleFigure, ParticipantRow, clamp, day
-from assessments.selectors.quizzes import quiz_list_for_track
+from assessments.selectors.quizzes import extended_deadlines, quiz_list_for_track
 
 if TYPE_CHECKING:
     from lms.models import Participant, Season
@@ -45,22 +45,6 @@ def _in_time(quizzes: Sequence[Quiz]) -> Q | None:
             )
             condition |= Q(Exists(extended), quiz_id=quiz.id)
     return condition
-
-
-def extended_deadlines(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[int, dict[int, datetime]]:
-    """{user id: {quiz id: extended deadline}} where an extension moves a deadline later: no query
-    when no test has extensions, else one."""
-    by_id = {quiz.id: quiz for quiz in quizzes if quiz.closes_at and getattr(quiz, "has_extensions", True)}
-    if not by_id:
-        return {}
-    extensions = QuizDeadlineExtension.objects.filter(quiz_id__in=list(by_id))
-    if user_ids is not None:
-        extensions = extensions.filter(user_id__in=user_ids)
-    result: dict[int, dict[int, datetime]] = {}
-    for quiz_id, user_id, deadline in extensions.values_list("quiz_id", "user_id", "deadline"):
-        if deadline > by_id[quiz_id].closes_at:
-            result.setdefault(user_id, {})[quiz_id] = deadline
-    return result
 
 
 def counting_scores(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[tuple[int, int], float]:

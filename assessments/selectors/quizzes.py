@@ -1,6 +1,7 @@
 import copy
 import textwrap
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -8,8 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -50,23 +50,11 @@ def quiz_list_for_participant(*, participant: "Participant") -> list[Quiz]:
     and their extensions only when someone has one for these tests."""
     quizzes = quiz_list_for_track(season_id=participant.season_id, track=participant.track)
     attempts = attempt_list_of_participant(participant=participant, quiz_ids=[quiz.id for quiz in quizzes])
-    extended_ids = [quiz.id for quiz in quizzes if quiz.has_extensions and quiz.closes_at is not None]
-    extensions = (
-        dict(
-            QuizDeadlineExtension.objects.filter(user_id=participant.user_id, quiz_id__in=extended_ids)
-            .order_by()
-            .values_list("quiz_id", "deadline")
-        )
-        if extended_ids
-        else {}
-    )
+    extended = extended_deadlines(quizzes=quizzes, user_ids={participant.user_id}).get(participant.user_id, {})
     own_quizzes = []
     for quiz in quizzes:
         own = copy.copy(quiz)
-        # An extension counts only while it is later than the test's deadline: if the editor later
-        # moves the deadline past it, the test's own deadline stands.
-        extension = extensions.get(quiz.id)
-        own.extended_deadline = extension if extension is not None and extension > quiz.closes_at else None
+        own.extended_deadline = extended.get(quiz.id)
         own.deadline = own.extended_deadline or quiz.closes_at
         mine = [attempt for attempt in attempts if attempt.quiz_id == quiz.id]
         own.attempts_used = len(mine)
@@ -97,15 +85,22 @@ def attempt_list_of_participant(*, participant: "Participant", quiz_ids: list[in
     )
 
 
-def with_deadline_for(quizzes: QuerySet[Quiz], *, user_id: int) -> QuerySet[Quiz]:
-    """An extension counts only while it is later than the test's deadline: if the editor later
-    moves the deadline past it, the test's own deadline stands; a test without a deadline has none."""
-    extension = QuizDeadlineExtension.objects.filter(
-        quiz=OuterRef("pk"), user_id=user_id, deadline__gt=OuterRef("closes_at")
-    ).values("deadline")[:1]
-    return quizzes.annotate(extended_deadline=Subquery(extension)).annotate(
-        deadline=Coalesce("extended_deadline", "closes_at")
-    )
+def extended_deadlines(*, quizzes: Sequence[Quiz], user_ids: set[int] | None) -> dict[int, dict[int, datetime]]:
+    """{user id: {quiz id: extended deadline}} where an extension moves a deadline later (an
+    extension counts only while it is later than the test's deadline: if the editor later moves the
+    deadline past it, the test's own deadline stands): no query when no test has extensions
+    (`has_extensions`, quiz_list_for_track), else one."""
+    by_id = {quiz.id: quiz for quiz in quizzes if quiz.closes_at and getattr(quiz, "has_extensions", True)}
+    if not by_id:
+        return {}
+    extensions = QuizDeadlineExtension.objects.filter(quiz_id__in=list(by_id))
+    if user_ids is not None:
+        extensions = extensions.filter(user_id__in=user_ids)
+    result: dict[int, dict[int, datetime]] = {}
+    for quiz_id, user_id, deadline in extensions.values_list("quiz_id", "user_id", "deadline"):
+        if deadline > by_id[quiz_id].closes_at:
+            result.setdefault(user_id, {})[quiz_id] = deadline
+    return result
 
 
 def quiz_deadline_for(*, quiz: Quiz, user_id: int) -> datetime | None:
