@@ -42,4 +42,24 @@ class CmsConfig(AppConfig):
         for model in (ProgrammeSettings, Site):
             for signal in (post_save, post_delete):
                 signal.connect(_programme_settings_forget, sender=model, dispatch_uid=f"cms.forget.{model.__name__}")
+        self._page_routes_forget_on_change()
         demo_seeded.connect(home_page_content_ensure, dispatch_uid="cms.home_page_content_ensure")
+
+    @staticmethod
+    def _page_routes_forget_on_change() -> None:
+        """Pages are served through routes kept in the pages' cache (cms.selectors): a page saved,
+        published, unpublished, moved or deleted, or a site changed, starts a new generation of them."""
+        from django.apps import apps
+        from wagtail.models import Page, Site
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from cms.selectors import PAGE_ROUTES_CACHE
+        from lms.memo import page_cache_forget_on
+
+        page_models = [model for model in apps.get_models() if issubclass(model, Page)]
+        page_cache_forget_on(
+            subject=PAGE_ROUTES_CACHE,
+            senders=page_models,
+            signals=(post_save, post_delete, page_published, page_unpublished, post_page_move),
+        )
+        page_cache_forget_on(subject=PAGE_ROUTES_CACHE, senders=(Site,))

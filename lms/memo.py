@@ -50,6 +50,11 @@ def memo_scope() -> Iterator[None]:
         _memo.reset(token)
 
 
+def memo_open() -> bool:
+    """Whether a memo scope is open: a page is being drawn."""
+    return _memo.get() is not None
+
+
 def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, once per `key` within the current memo scope (every time outside one)."""
     memo = _memo.get()
@@ -78,15 +83,17 @@ def _generation_key(subject: str) -> str:
     return f"page-cache:{subject}:generation"
 
 
-def page_cached(*, subject: str, key: tuple, compute: Callable[[], T]) -> T:
+def page_cached(*, subject: str, key: tuple, compute: Callable[[], T], keep_none: bool = True) -> T:
     """`compute()` memoized (above) and, within a memo scope, also kept in the cache until
-    `page_cache_forget(subject=...)` or PAGE_CACHE_SECONDS. The answer must pickle."""
-    if _memo.get() is None:
+    `page_cache_forget(subject=...)` or PAGE_CACHE_SECONDS. The answer must pickle. With
+    `keep_none=False` an answer of None is not kept: where a visitor chooses the key (a URL's
+    path), only what exists may fill the cache, or anyone could fill it with what does not."""
+    if not memo_open():
         return compute()
-    return memoized(("page-cache", subject, key), lambda: _cached(subject, key, compute))
+    return memoized(("page-cache", subject, key), lambda: _cached(subject, key, compute, keep_none))
 
 
-def _cached(subject: str, key: tuple, compute: Callable[[], T]) -> T:
+def _cached(subject: str, key: tuple, compute: Callable[[], T], keep_none: bool) -> T:
     generation_key = _generation_key(subject)
     entry_key = f"page-cache:{subject}:{code_version()}:" + ":".join(str(part) for part in key)
     # One round trip: the subject's generation and the entry, which says which generation it holds.
@@ -101,7 +108,8 @@ def _cached(subject: str, key: tuple, compute: Callable[[], T]) -> T:
     # Read after the generation: a change committed meanwhile has started a newer one, so what is
     # stored here under the older generation is never served.
     answer = compute()
-    cache.set(entry_key, (generation, answer), PAGE_CACHE_SECONDS)
+    if answer is not None or keep_none:
+        cache.set(entry_key, (generation, answer), PAGE_CACHE_SECONDS)
     return answer
 
 

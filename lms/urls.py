@@ -3,7 +3,6 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
@@ -73,7 +72,7 @@ if settings.DEBUG:
         settings.MEDIA_URL + "original_images/", document_root=settings.MEDIA_ROOT / "original_images"
     )
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [path("", include("cms.urls"))]
 
 # allauth's rate limits answer with it (allauth.core.ratelimit.respond_429 looks it up here).
 handler429 = views.too_many_requests

@@ -177,3 +177,42 @@ def test_a_published_run_or_wave_opens_its_panel_on_the_next_page(cabinet):
     MinistryWave.objects.create(season=season, applied_by=staff, applied_at=timezone.now())
     with memo_scope():
         assert season_outcomes_published(season_id=season.pk) == (frozenset({participant.track}), False, True)
+
+
+@pytest.fixture
+def lecture_pages(cabinet, client):
+    """A participant's lecture, its route kept by a first request (cms.selectors.page_route_for_request)."""
+    season, _participant, _page = cabinet
+    course = course_make(season=season)
+    lecture = lecture_make(course=course)
+
+    def status(path: str) -> int:
+        return client.get(path).status_code
+
+    assert status(lecture.url) == 200
+    return course, lecture, status
+
+
+def test_a_lecture_renamed_answers_at_its_new_address_only_on_the_next_request(lecture_pages):
+    _course, lecture, status = lecture_pages
+    before = lecture.url
+    lecture.slug = "renamed-lecture"
+    lecture.save_revision().publish()
+    lecture.refresh_from_db()
+    assert before != lecture.url
+    assert status(before) == 404
+    assert status(lecture.url) == 200
+
+
+def test_a_lecture_moved_or_unpublished_is_not_served_at_its_old_address(lecture_pages, client):
+    course, lecture, status = lecture_pages
+    other = course_make(season=course.season)
+    before = lecture.url
+    lecture.move(other, pos="last-child")
+    lecture.refresh_from_db()
+    # Not served there: Wagtail's redirects (which answer only what no page does) send it on.
+    moved = client.get(before)
+    assert (moved.status_code, moved["Location"]) == (301, lecture.url)
+    assert status(lecture.url) == 200
+    lecture.unpublish()
+    assert status(lecture.url) == 404

@@ -81,8 +81,9 @@ def test_the_reason_is_in_russian_by_default(client, course, participant):
 def test_wagtail_view_restrictions_still_come_before_the_access_rules(client, lecture, participant):
     from wagtail.models import PageViewRestriction
 
-    PageViewRestriction.objects.create(page=lecture, restriction_type=PageViewRestriction.PASSWORD, password="x")
     client.force_login(participant.user)
+    assert "data-lecture-player" in client.get(lecture.url).content.decode()  # its route now kept (cms.selectors)
+    PageViewRestriction.objects.create(page=lecture, restriction_type=PageViewRestriction.PASSWORD, password="x")
     response = client.get(lecture.url)
     assert "data-lecture-player" not in response.content.decode() and 'name="password"' in response.content.decode()
 
@@ -174,10 +175,10 @@ def test_the_course_page_query_count_is_fixed(client, course, participant, djang
         lecture_make(course=course)
     client.force_login(participant.user)
     client.get(course.url)  # Wagtail's site and page lookups cached
-    # (the session from the cache) Wagtail's site, route (one page per level: home, index, course, its specific row),
-    # alias paths and view restrictions; the user; the participant; the course's lectures with
-    # their videos; extensions; progress rows (Redis adds no query); the course's season (the base
-    # template's programme settings come from the cache: cms.selectors)
-    with django_assert_num_queries(14):
+    # (the session from the cache; Wagtail's site and the page's route from the pages' cache:
+    # cms.selectors) the course page; Wagtail's alias paths and view restrictions; the user; the
+    # participant; the course's lectures with their videos; extensions; progress rows (Redis adds
+    # no query); the course's season (the base template's programme settings come from the cache)
+    with django_assert_num_queries(9):
         response = client.get(course.url)
     assert response.content.decode().count('data-testid="lecture-percent"') == count
