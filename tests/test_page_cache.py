@@ -216,3 +216,30 @@ def test_a_lecture_moved_or_unpublished_is_not_served_at_its_old_address(lecture
     assert status(lecture.url) == 200
     lecture.unpublish()
     assert status(lecture.url) == 404
+
+
+def test_only_an_address_that_leads_to_a_page_is_kept(lecture_pages, client):
+    """A visitor chooses the path: a path that leads nowhere is routed afresh each time (Wagtail
+    reads the pages along it twice), so no one fills the cache with them; a page's path is kept
+    (the page is read once, by its id), until a site changes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.models import Site
+
+    _course, lecture, _status = lecture_pages
+
+    def pages_read(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        # Pages as such, not as the root of a site (Wagtail reads the sites' roots after a site changes).
+        return sum(
+            '"wagtailcore_page"."numchild"' in query["sql"] and 'FROM "wagtailcore_site"' not in query["sql"]
+            for query in captured
+        )
+
+    missing = lecture.url + "no-such-page/"
+    assert pages_read(missing) == pages_read(missing) > 1
+    assert pages_read(lecture.url) == 1
+    Site.objects.get(is_default_site=True).save()
+    assert pages_read(lecture.url) > 1
+    assert pages_read(lecture.url) == 1

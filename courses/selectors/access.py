@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from courses.selectors.lectures import lecture_course
+from courses.selectors.lectures import lecture_as_listed, lecture_course
 from lms.memo import memoized
 from lms.selectors import participant_current
 
@@ -124,7 +124,9 @@ def lecture_access_for_user(
     course = lecture_course(lecture=lecture)
     if course is None:
         return LectureAccess(LectureState.NOT_ENROLLED, _("The course is not published."), None, None), None
-    deadline = lecture_deadline_for(user_id=user.pk, lecture=lecture, course=course)
+    deadline = lecture_deadline_for(
+        user_id=user.pk, lecture=lecture_as_listed(lecture=lecture, course=course), course=course
+    )
     return lecture_access(
         available_from=lecture.available_from,
         enrolled=lecture_enrolled(user=user, course=course),

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from courses import conf
 from courses.beats.rules import LectureCompletionRule
 from courses.models import CoursePage, DeadlineExtension, LecturePage
-from lms.memo import memoized, page_cached
+from lms.memo import memo_open, memoized, page_cached
 from media.selectors import video_asset_list_by_ids
 
 # The subject of the pages' cache (lms.memo.page_cached) that the track's courses and lectures are
@@ -98,7 +98,23 @@ def _track_pages(*, season_id: int, track: str) -> tuple[list[CoursePage], list[
 
 
 def lecture_course(*, lecture: LecturePage) -> CoursePage | None:
-    return CoursePage.objects.live().filter(path=lecture.path[: -LecturePage.steplen]).first()
+    """The lecture's course while it is live; on a page, from the pages' cache, without its body."""
+    path = lecture.path[: -LecturePage.steplen]
+    return page_cached(
+        subject=TRACK_PAGES_CACHE,
+        key=("course-at", path),
+        compute=lambda: CoursePage.objects.live().defer("body").filter(path=path).first(),
+    )
+
+
+def lecture_as_listed(*, lecture: LecturePage, course: CoursePage) -> LecturePage:
+    """The lecture as its track's list holds it, which says whether anyone's deadline for it is
+    extended (`has_extensions`), so a page reads extensions only when there are some; outside a
+    page (lms.memo), or when the list does not hold it, the lecture itself (extensions are read)."""
+    if not memo_open():
+        return lecture
+    _courses, lectures = _track_pages(season_id=course.season_id, track=course.track)
+    return next((listed for listed in lectures if listed.id == lecture.id), lecture)
 
 
 def lecture_get_live(*, lecture_id: int) -> LecturePage | None:

@@ -170,6 +170,19 @@ def test_staff_see_the_course_lectures_without_progress_and_other_participants_o
 
 
 @pytest.mark.parametrize("count", [2, 3])
+def test_the_lecture_page_query_count_is_fixed(client, course, participant, django_assert_num_queries, count):
+    lectures = [lecture_make(course=course) for _ in range(count)]
+    client.force_login(participant.user)
+    client.get(lectures[0].url)  # the route, the course and the track's lectures kept (lms.memo.page_cached)
+    # (the session from the cache) the lecture page, by the route kept; Wagtail's alias paths and
+    # view restrictions; the user; the participant; the participant's progress; the lecture's video.
+    # Neither extensions (nobody has one) nor the staff groups (a participant of the course).
+    with django_assert_num_queries(7):
+        response = client.get(lectures[0].url)
+    assert response.status_code == 200 and "data-lecture-player" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [2, 3])
 def test_the_course_page_query_count_is_fixed(client, course, participant, django_assert_num_queries, count):
     for _ in range(count):
         lecture_make(course=course)
