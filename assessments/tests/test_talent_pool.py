@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from assessments.models import Award, Internship, MinistryDecision, MinistryWave, PlacementRun
+from assessments.models import Award, CancelCause, Internship, MinistryDecision, MinistryWave, PlacementRun
 from assessments.selectors.talent_pool import talent_pool_earlier_seasons, talent_pool_ids, talent_pool_rows
 from lms import roles
 from lms.models import Consent, ConsentPurpose, Level
@@ -188,6 +188,22 @@ def test_who_left_after_finishing_stays_marked_who_left_before_does_not(world):
     leaver.left_at = timezone.now() - timedelta(days=1)
     leaver.save()
     assert ("Беглова", "Сезон 2026") not in listed()
+
+
+def test_a_cancelled_internship_drops_out_of_the_pool(world):
+    """A finalist whose internship at the bank was cancelled (the placement moved him) is not the
+    bank's, nor is it listed among his internships; an intern whose only internship was cancelled
+    before it finished is not in the pool at all."""
+    w = world
+    intern(w, w["Петров"], w["bank"], finished=False)
+    assert ("Петров", "Сезон 2025") in listed(host_id=w["bank"].pk)
+    cancelled = dict(cancelled_at=timezone.now(), cancelled_by=w["staff"], cancel_cause=CancelCause.MOVED)
+    Internship.objects.filter(participant=w["Петров"]).update(**cancelled)
+    assert listed(host_id=w["bank"].pk) == [("Иванов", "Сезон 2026")]
+    (petrov,) = [row for row in talent_pool_list() if row["name"].startswith("Петров")]
+    assert petrov["internships"] == [] and w["bank"].pk not in petrov["host_ids"]
+    Internship.objects.filter(participant=w["Иванов-2"]).update(**cancelled, feedback_at=None)
+    assert ("Иванов", "Сезон 2026") not in listed()
 
 
 def test_erased_people_never_appear(world):
