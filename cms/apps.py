@@ -49,17 +49,15 @@ class CmsConfig(AppConfig):
     def _page_routes_forget_on_change() -> None:
         """Pages are served through routes kept in the pages' cache (cms.selectors): a page saved,
         published, unpublished, moved or deleted, or a site changed, starts a new generation of them."""
-        from django.apps import apps
-        from wagtail.models import Page, Site
+        from wagtail.models import Site, get_page_models
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
         from cms.selectors import PAGE_ROUTES_CACHE
         from lms.memo import page_cache_forget_on
 
-        page_models = [model for model in apps.get_models() if issubclass(model, Page)]
         page_cache_forget_on(
             subject=PAGE_ROUTES_CACHE,
-            senders=page_models,
+            senders=get_page_models(),
             signals=(post_save, post_delete, page_published, page_unpublished, post_page_move),
         )
         page_cache_forget_on(subject=PAGE_ROUTES_CACHE, senders=(Site,))

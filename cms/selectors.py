@@ -14,7 +14,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest
 from django.http.request import split_domain_port
-from wagtail.models import Page, Site
+from wagtail.models import Page, Site, get_page_models
 from wagtail.url_routing import RouteResult
 
 from cms.models import ProgrammeSettings
@@ -83,8 +83,9 @@ def page_route_for_request(*, request: HttpRequest, path: str) -> RouteResult | 
         return Page.route_for_request(request, path)
 
     def read() -> PageRoute | None:
+        # Every page type routes as Page does (_routes_plain): a route found is a page, no arguments.
         found = Page.route_for_request(request, path)
-        if found is None or found.args or found.kwargs:
+        if found is None:
             return None
         return PageRoute(site=Site.find_for_request(request), page_id=found.page.pk, page_model=found.page._meta.label)
 
@@ -107,4 +108,4 @@ def _routes_plain() -> bool:
     page answers sub-paths with arguments) and pages are not translated (the language picks)."""
     if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
         return False
-    return all(model.route is Page.route for model in apps.get_models() if issubclass(model, Page))
+    return all(model.route is Page.route for model in get_page_models())

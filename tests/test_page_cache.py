@@ -220,7 +220,7 @@ def test_a_lecture_moved_or_unpublished_is_not_served_at_its_old_address(lecture
 
 def test_only_an_address_that_leads_to_a_page_is_kept(lecture_pages, client):
     """A visitor chooses the path: a path that leads nowhere is routed afresh each time (Wagtail
-    reads the pages along it twice), so no one fills the cache with them; a page's path is kept
+    reads each page along it), so no one fills the cache with them; a page's path is kept
     (the page is read once, by its id), until a site changes."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
