@@ -3,6 +3,7 @@ beats are what the endpoint accepts and credits, a seeded viewer's session and g
 browser's do, and the CPU of a process tree is read from /proc. The load itself runs with
 `make load` only (minutes, the whole stack)."""
 
+import datetime
 import json
 import os
 import signal
@@ -171,15 +172,16 @@ print(round(late.wait_time() - early.wait_time(), 1), behind.wait_time())
     assert answer.stdout.split() == ["6.0", "0.0"]
 
 
-def test_the_beats_times_are_read_from_nginx_log_past_the_runs_start(tmp_path):
-    """`make load` reports the beats as nginx timed them beside locust's own clock: only the beats
-    (the lecture's progress POSTs), only the lines written after the run began."""
+def test_the_beats_times_are_read_from_nginx_log_past_the_runs_start_within_its_window(tmp_path):
+    """`make load` reports the beats as nginx timed them beside the clients' clocks: only the beats
+    (the lecture's progress POSTs), only the lines written after the run began, only those logged
+    within the measured window (nginx logs whole seconds, in its own zone)."""
     from bench.load.__main__ import nginx_beat_times
 
-    def line(method: str, path: str, seconds: str) -> str:
+    def line(method: str, path: str, seconds: str, at: str = "06/Dec/2026:01:51:39 +0000") -> str:
         # docs/deploy/nginx.conf's `lms_no_secrets` format
         return (
-            f'127.0.0.1 - [06/Dec/2026:01:51:39 +0000] "{method} {path} HTTP/1.1" 200 123 {seconds} 0.002 '
+            f'127.0.0.1 - [{at}] "{method} {path} HTTP/1.1" 200 123 {seconds} 0.002 '
             '"python/gevent-http-client-2.6.1" c6cd88dd821252872c7b95db995a22cd 127.0.0.1:8111\n'
         )
 
@@ -191,5 +193,40 @@ def test_the_beats_times_are_read_from_nginx_log_past_the_runs_start(tmp_path):
         + line("POST", "/api/v1/lectures/19/playback/", "0.200")
         + line("GET", "/cabinet/", "0.050")
         + line("POST", "/api/v1/lectures/7/progress/", "0.112")
+        + line("POST", "/api/v1/lectures/7/progress/", "0.300", at="06/Dec/2026:04:51:41 +0300")
+        + line("POST", "/api/v1/lectures/7/progress/", "0.500", at="06/Dec/2026:01:51:42 +0000")
     )
-    assert nginx_beat_times(log=log, offset=len(before)) == pytest.approx([4.0, 112.0])
+    opened = datetime.datetime(2026, 12, 6, 1, 51, 39, 400_000, tzinfo=datetime.UTC).timestamp()
+    assert nginx_beat_times(log=log, offset=len(before), since=opened, until=opened + 2) == pytest.approx(
+        [4.0, 112.0, 300.0]
+    )
+
+
+def test_the_probe_beats_as_a_viewer_and_counts_what_fails(watching, live_server):
+    """The probe (`make load`'s own client for the beats' target) sends the player's beats to the
+    real endpoint and records each one's time; a beat the endpoint refuses is a failure with its
+    reason, not a time, and the probe goes on."""
+    from bench.load.probe import probe_run
+
+    participant, lecture = watching
+    forger = participant_make(season=participant.season)
+    plan = {
+        "site": live_server.url,
+        "lecture_id": lecture.id,
+        "duration": 600.0,
+        "probe_viewers": [
+            {"user_id": participant.user.id, "beat_key": beat_key_for(user=participant.user, lecture_id=lecture.id)},
+            {"user_id": forger.user.id, "beat_key": "forged"},
+        ],
+    }
+    # Two viewers spread over a beat's interval: the first beats at once, the second 5 s later.
+    deadline = time.monotonic() + 6.0
+    result = probe_run(plan=plan, stopped=lambda: time.monotonic() > deadline)
+    assert len(result["beats"]) == 2
+    started_at, ms = result["beats"][0]
+    assert abs(started_at - time.time()) < 10 and 0 < ms < 2000
+    assert result["acknowledged"] == {str(participant.user.id): 0.0}
+    # Each player's clock runs from the probe's start: the second opened 5 s into the lecture.
+    assert result["sent_to"] == {str(participant.user.id): 0.0, str(forger.user.id): pytest.approx(5.0, abs=0.5)}
+    [(reason, count)] = result["failures"].items()
+    assert reason.startswith("403 ") and count == 1

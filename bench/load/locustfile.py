@@ -4,12 +4,21 @@ a beat every 10 s, a renewal of the playback URL and beat key every minute (play
 participant its own playback and lease — and PAGE_USERS participants opening their cabinet or the
 lecture's page, PAGES_PER_SECOND in all, through nginx over TLS.
 
+The run has three phases, by when a request started. The warm-up: the users are spawned and every
+viewer makes its first beat (its TLS connection, its playback's opening), spread over a beat's
+interval; it ends BEAT_SECONDS after the last user was spawned. The measured window: the steady
+load, for the plan's `run_time` seconds. The closing: TAIL_SECONDS more, so that what the window
+sent is answered before locust stops its users (a stop of 2,000 users holds the load generator's
+event loop for a few hundred ms, which would be in the times of the last requests).
+
 Its input is the runner's JSON (LOAD_VIEWERS_FILE: the site, the certificate, each viewer's
-session, CSRF secret and grant); at the end it writes what it measured (LOAD_RESULT_FILE): every
-request's time by endpoint, the failures, and the watched seconds the endpoint last acknowledged
-to each viewer, which the runner compares with what the flush stored."""
+session, CSRF secret and grant, the window's length); at the end it writes what it measured
+(LOAD_RESULT_FILE): every request's time by phase and endpoint, the failures (of every phase),
+the load generator's own delays, and the watched seconds the endpoint last acknowledged to each
+viewer, which the runner compares with what the flush stored."""
 
 import collections
+import gc
 import json
 import os
 import random
@@ -35,12 +44,26 @@ RENEWAL = "playback renewal"
 CABINET = "cabinet"
 LECTURE_PAGE = "lecture page"
 
-_latencies: dict[str, list[float]] = collections.defaultdict(list)
+WARM_UP, WINDOW, CLOSING = "warm-up", "window", "closing"
+TAIL_SECONDS = 3.0
+
+_latencies: dict[str, dict[str, list[float]]] = {
+    phase: collections.defaultdict(list) for phase in (WARM_UP, WINDOW, CLOSING)
+}
 _failures: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 _acknowledged: dict[str, float] = {}
 _sent_to: dict[str, float] = {}
 _outcomes: collections.Counter = collections.Counter()
 _window: dict[str, float] = {}
+# The load generator's own delays within the window, in every time it measures: how late its event
+# loop woke a greenlet that asked to sleep LAG_TICK_SECONDS, and how long each collection of the
+# garbage collector held the whole process.
+LAG_TICK_SECONDS = 0.05
+_loop_lag_ms: list[float] = []
+_gc_pauses_ms: dict[str, list[float]] = collections.defaultdict(list)
+_gc_started: list[float] = []
+_probes: list = []
+_environment: list = []
 
 
 _tls: list = []
@@ -180,21 +203,61 @@ def _json(answer) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _phase(started_at: float) -> str:
+    if "window_from" not in _window or started_at < _window["window_from"]:
+        return WARM_UP
+    return WINDOW if started_at < _window["window_until"] else CLOSING
+
+
 @events.request.add_listener
-def _measured(request_type, name, response_time, response_length, exception=None, **kwargs):
-    _latencies[name].append(response_time)
+def _measured(request_type, name, response_time, response_length, exception=None, start_time=None, **kwargs):
+    _latencies[_phase(start_time)][name].append(response_time)
     if exception is not None:
         _failures[name][str(exception)[:160]] += 1
+
+
+def _loop_lag_probe():
+    while True:
+        asked = time.perf_counter()
+        gevent.sleep(LAG_TICK_SECONDS)
+        if _phase(time.time()) == WINDOW:
+            _loop_lag_ms.append((time.perf_counter() - asked - LAG_TICK_SECONDS) * 1000)
+
+
+def _gc_timed(phase: str, info: dict):
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started and _phase(time.time()) == WINDOW:
+        _gc_pauses_ms[str(info["generation"])].append((time.perf_counter() - _gc_started[0]) * 1000)
 
 
 @events.test_start.add_listener
 def _started(environment, **kwargs):
     _window["started"] = time.time()
+    _environment.append(environment)
+    gc.callbacks.append(_gc_timed)
+    _probes.append(gevent.spawn(_loop_lag_probe))
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count, **kwargs):
+    """Every user is here: the window opens once each viewer has made its first beat, and the run
+    ends after the window and its closing. The objects of the 2,000 users, which live as long as
+    the run, are set aside from the garbage collector's passes (as lms/wsgi.py does for the web
+    workers): a full pass over them held the whole load generator 50-100 ms."""
+    now = time.time()
+    _window["window_from"] = now + BEAT_SECONDS
+    _window["window_until"] = _window["window_from"] + PLAN["run_time"]
+    gc.collect()
+    gc.freeze()
+    gevent.spawn_later(_window["window_until"] + TAIL_SECONDS - now, _environment[0].runner.quit)
 
 
 @events.test_stop.add_listener
 def _stopped(environment, **kwargs):
     _window["stopped"] = time.time()
+    gc.callbacks.remove(_gc_timed)
+    gevent.killall(_probes)
 
 
 @events.quitting.add_listener
@@ -206,6 +269,9 @@ def _write(environment, **kwargs):
         "acknowledged": _acknowledged,
         "sent_to": _sent_to,
         "outcomes": dict(_outcomes),
+        "loop_lag_ms": _loop_lag_ms,
+        "loop_lag_tick_ms": LAG_TICK_SECONDS * 1000,
+        "gc_pauses_ms": _gc_pauses_ms,
         "viewers_started": len(PLAN["viewers"]) - len(_unassigned),
     }
     with open(os.environ["LOAD_RESULT_FILE"], "w") as target:
