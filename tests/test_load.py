@@ -230,3 +230,52 @@ def test_the_probe_beats_as_a_viewer_and_counts_what_fails(watching, live_server
     assert result["sent_to"] == {str(participant.user.id): 0.0, str(forger.user.id): pytest.approx(5.0, abs=0.5)}
     [(reason, count)] = result["failures"].items()
     assert reason.startswith("403 ") and count == 1
+
+
+def _load_report(*, window: dict, probe_beats: list, locust_beats: list) -> tuple[str, bool]:
+    import argparse
+
+    from bench.load.__main__ import report
+
+    result = {
+        "window": window,
+        "latencies_ms": {"warm-up": {"beat": [30.0]}, "window": {"beat": locust_beats}, "closing": {}},
+        "failures": {},
+        "nginx_beats_ms": [3.0],
+        "probe": {"beats": probe_beats, "failures": {}},
+        "outcomes": {"credited": 3},
+        "loop_lag_ms": [0.5],
+        "loop_lag_tick_ms": 50.0,
+        "gc_pauses_ms": {},
+    }
+    check = {"drained": True, "lost": 0.0, "beyond": 0.0, "unanswered": 0.0, "viewers_differing": 0}
+    lines, ok = report(
+        args=argparse.Namespace(viewers=2, pages_per_second=0.0, page_users=0, run_time=60),
+        plan={"renew_seconds": 240, "probe_viewers": [{}]},
+        result=result,
+        run_cpu={},
+        cpu_seconds=70.0,
+        locust_cpu=1.0,
+        costs={},
+        check=check | {"acknowledged": 30.0, "stored": 30.0},
+        loads={"prioritised": True, "before": "0", "after": "0", "idle": "99%"},
+        finished=True,
+    )
+    return "\n".join(lines), ok
+
+
+def test_the_beats_target_is_read_on_the_probes_beats_within_the_window_and_none_is_no_pass():
+    """The target is the probe's p99 over the beats it started within the measured window: met
+    when they are fast, whatever locust's clock says; missed when it has none there (0 of 0 is
+    not a pass); missed, not a traceback, when locust stopped before it opened a window."""
+    window = {"started": 1000.0, "window_from": 1014.0, "window_until": 1074.0, "stopped": 1077.0}
+    fast_in_window = [(1020.0, 20.0), (1050.0, 30.0), (1010.0, 900.0), (1080.0, 900.0)]
+    text, ok = _load_report(window=window, probe_beats=fast_in_window, locust_beats=[400.0])
+    assert ok and "beat p99 ≤ 100 ms (a viewer's own client: the probe): met" in text
+    assert "2 in the window" in text and "p99 30.0 ms" in text
+
+    text, ok = _load_report(window=window, probe_beats=[(1010.0, 5.0), (1080.0, 5.0)], locust_beats=[5.0])
+    assert not ok and "beat p99 ≤ 100 ms (a viewer's own client: the probe): MISSED" in text
+
+    text, ok = _load_report(window={"started": 1000.0, "stopped": 1030.0}, probe_beats=[], locust_beats=[])
+    assert not ok and "the load ran its time and stopped by itself: MISSED" in text

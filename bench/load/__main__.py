@@ -379,10 +379,11 @@ def warm_up_summary(latencies: dict[str, list[float]]) -> str:
 
 def report(*, args, plan: dict, result: dict, run_cpu: dict[str, float], cpu_seconds: float, locust_cpu: float,
            costs: dict, check: dict, loads: dict, finished: bool) -> tuple[list[str], bool]:  # fmt: skip
-    window = result["window"]
+    # Without a window (locust stopped before it had spawned every user), an empty one: no figures.
+    window = {"window_from": 0.0, "window_until": 0.0, "started": 0.0, **result["window"]}
     # The window is complete when locust stopped after it had ended (not at its --run-time bound).
-    finished = finished and "window_until" in window and window.get("stopped", 0) >= window["window_until"]
-    seconds = max(1e-9, window.get("window_until", 0) - window.get("window_from", 0))
+    finished = finished and window["window_until"] > 0 and window.get("stopped", 0) >= window["window_until"]
+    seconds = max(1e-9, window["window_until"] - window["window_from"])
     latencies, failures = result["latencies_ms"]["window"], result["failures"]
     all_requests = sum(len(values) for phase in result["latencies_ms"].values() for values in phase.values())
     all_requests += len(result["probe"]["beats"])
