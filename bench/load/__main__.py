@@ -368,13 +368,17 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines + ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
 
 
+def spread(times: list[float]) -> str:
+    """p50, p99 and max of request times (ms), as the report prints them."""
+    return (
+        f"p50 {percentile(times, 0.5):,.1f} ms, p99 {percentile(times, 0.99):,.1f} ms, "
+        f"max {max(times, default=float('nan')):,.1f} ms"
+    )
+
+
 def warm_up_summary(latencies: dict[str, list[float]]) -> str:
     """The warm-up's requests (not in the window's figures), by endpoint: count, p50, p99, max."""
-    return "; ".join(
-        f"{name} {len(times):,} (p50 {percentile(times, 0.5):,.1f}, p99 {percentile(times, 0.99):,.1f}, "
-        f"max {max(times):,.1f} ms)"
-        for name, times in sorted(latencies.items())
-    )
+    return "; ".join(f"{name} {len(times):,} ({spread(times)})" for name, times in sorted(latencies.items()))
 
 
 def report(*, args, plan: dict, result: dict, run_cpu: dict[str, float], cpu_seconds: float, locust_cpu: float,
@@ -442,13 +446,11 @@ def report(*, args, plan: dict, result: dict, run_cpu: dict[str, float], cpu_sec
         "",
         f"The same beats from a viewer's own client (the probe, bench/load/probe.py: {len(plan['probe_viewers'])} "
         "more viewers beating every 10 s from a process of their own, one request at a time, not behind "
-        f"locust's event loop): {len(probe_beats):,} in the window, p50 {percentile(probe_beats, 0.5):,.1f} ms, "
-        f"p99 {beat_p99:,.1f} ms, max {max(probe_beats, default=float('nan')):,.1f} ms.",
+        f"locust's event loop): {len(probe_beats):,} in the window, {spread(probe_beats)}.",
         "",
         f"The times in the table are locust's (TLS included), which ran {locust_priority}. The window's beats, "
         f"locust's and the probe's, as nginx timed them (first byte read to last byte sent): {len(nginx_beats):,}, "
-        f"p50 {percentile(nginx_beats, 0.5):,.1f} ms, p99 {percentile(nginx_beats, 0.99):,.1f} ms, "
-        f"max {max(nginx_beats, default=float('nan')):,.1f} ms.",
+        f"{spread(nginx_beats)}.",
         "",
         f"The warm-up, not in the figures above ({window['window_from'] - window['started']:.1f} s: every user "
         f"spawned, then a beat's interval): {warm_up_summary(result['latencies_ms']['warm-up'])}. Errors above "

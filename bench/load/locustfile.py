@@ -28,7 +28,7 @@ import gevent
 import gevent.ssl
 from locust import FastHttpUser, events, task
 
-from bench.load.player import BEAT_SECONDS, Player
+from bench.load.player import BEAT_SECONDS, Player, answer_object
 
 with open(os.environ["LOAD_VIEWERS_FILE"]) as source:
     PLAN = json.load(source)
@@ -130,7 +130,7 @@ class Viewer(FastHttpUser):
             name=BEAT,
             catch_response=True,
         ) as answer:
-            data = _json(answer)
+            data = answer_object(answer.text)
             self.player.answered(body, answer.status_code, data)
             if answer.status_code == 200:
                 _outcomes[data["outcome"]] += 1
@@ -151,7 +151,7 @@ class Viewer(FastHttpUser):
             name=RENEWAL,
             catch_response=True,
         ) as answer:
-            data = _json(answer)
+            data = answer_object(answer.text)
             if answer.status_code == 200 and data.get("beat_key"):
                 self.player.renewed(data["beat_key"])
             else:
@@ -193,14 +193,6 @@ class PageVisitor(FastHttpUser):
                 answer.failure(f"{answer.status_code}")
             elif marker not in (answer.text or ""):
                 answer.failure(f"200 without {marker!r}")
-
-
-def _json(answer) -> dict:
-    try:
-        data = answer.json()
-    except (ValueError, TypeError):  # an HTML error page of nginx, or no answer at all (None)
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _phase(started_at: float) -> str:

@@ -9,6 +9,7 @@ BEAT_SECONDS reports the stretch from the position the server last acknowledged 
 the grant's `renew_seconds` says (the locustfile does). A beat that is not acknowledged keeps its
 stretch for the next one."""
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -92,3 +93,13 @@ class Player:
 
     def renewed(self, beat_key: str) -> None:
         self.beat_key = beat_key
+
+
+def answer_object(body: bytes | str | None) -> dict:
+    """An answer's body as the player reads it (response.json()): a JSON object, or {} for anything
+    else — an HTML error page of nginx, no answer at all."""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

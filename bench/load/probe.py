@@ -29,7 +29,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 
-from bench.load.player import BEAT_SECONDS, Player
+from bench.load.player import BEAT_SECONDS, Player, answer_object
 
 # Sleep in slices this long at most, so that SIGTERM ends the probe promptly.
 SLEEP_SLICE_SECONDS = 0.2
@@ -90,11 +90,7 @@ def probe_run(*, plan: dict, stopped: Callable[[], bool]) -> dict:
             failures[f"{type(error).__name__}: {error}"[:160]] += 1
             continue
         beats.append((started_at, (time.perf_counter() - started) * 1000))
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = {}
-        data = data if isinstance(data, dict) else {}
+        data = answer_object(text)
         player.answered(body, status, data)
         if status == 200:
             acknowledged[user_id] = data["watched_seconds"]
